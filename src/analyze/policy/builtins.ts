@@ -1,0 +1,56 @@
+/**
+ * Names the rules look for. Every module in a sandbox shares these built-ins, so changing them
+ * is changing every other module's world; the host globals do not exist in the sandbox at all.
+ */
+
+/** ECMAScript built-ins, plus the web-platform classes a sandbox commonly provides. */
+export const BUILTINS: ReadonlySet<string> = new Set([
+  'Object', 'Function', 'Array', 'Number', 'Boolean', 'String', 'Symbol', 'BigInt',
+  'Date', 'Promise', 'RegExp', 'Proxy', 'Reflect', 'JSON', 'Math', 'Intl', 'Atomics',
+  'Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError',
+  'TypeError', 'URIError', 'SuppressedError',
+  'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Iterator',
+  'ArrayBuffer', 'SharedArrayBuffer', 'DataView',
+  'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array',
+  'Uint32Array', 'Float16Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
+  'DisposableStack', 'AsyncDisposableStack',
+  'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'AbortController', 'AbortSignal',
+  'Event', 'EventTarget', 'Headers', 'Request', 'Response', 'Blob',
+  'parseInt', 'parseFloat', 'isNaN', 'isFinite', 'encodeURIComponent', 'decodeURIComponent',
+  'encodeURI', 'decodeURI', 'structuredClone', 'queueMicrotask', 'setTimeout', 'clearTimeout',
+  'setInterval', 'clearInterval',
+]);
+
+/** Why a host global is refused decides the message; see no-host-globals. */
+export type HostGlobalKind = 'host' | 'codegen' | 'shared-memory';
+
+export const HOST_GLOBALS: ReadonlyMap<string, HostGlobalKind> = new Map<string, HostGlobalKind>([
+  ['process', 'host'],
+  ['require', 'host'],
+  ['module', 'host'],
+  ['exports', 'host'],
+  ['global', 'host'],
+  ['Buffer', 'host'],
+  ['__dirname', 'host'],
+  ['__filename', 'host'],
+  ['eval', 'codegen'],
+  ['Function', 'codegen'],
+  ['WebAssembly', 'codegen'],
+  ['SharedArrayBuffer', 'shared-memory'],
+  ['Atomics', 'shared-memory'],
+]);
+
+/** Prefix of the names the loader's own bootstrap code uses inside the context. */
+export const INTERNAL_PREFIX = '__esmSandbox';
+
+/** The legacy accessors that reach or replace an object's prototype. */
+export const PROTO_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+]);
+
+/** V8's stack-trace hooks; see no-stack-trace-api. */
+export const STACK_TRACE_KEYS: ReadonlySet<string> = new Set(['prepareStackTrace', 'captureStackTrace', 'stackTraceLimit']);

@@ -1,0 +1,26 @@
+/**
+ * A dynamic `import()` whose specifier is computed cannot be checked before the module runs:
+ * the allow-list still holds at run time, but the early, located error is lost and the
+ * module's dependencies cannot be known (or preloaded) ahead of time.
+ *
+ * Reported: `import(name)`, `` import(`./locale/${lang}.mjs`) ``, `import(base + file)`.
+ * Not reported: `import('./x.mjs')`, `` import(`./x.mjs`) `` (no substitutions), and
+ * `import('./a' + '.mjs')` (a concatenation of literals is still known in advance).
+ */
+import type { ImportExpression } from 'acorn';
+import { staticString } from '../ast.js';
+import { defineRule, type RuleContext } from '../rule.js';
+
+function dynamicImport(node: ImportExpression, context: RuleContext<'computed'>): void {
+  if (staticString(node.source) === undefined) context.report(node.source, 'computed');
+}
+
+export const noComputedImport = defineRule<'computed'>({
+  id: 'no-computed-import',
+  description: 'Disallow `import()` with a specifier computed at run time.',
+  defaults: { recommended: 'warn', strict: 'error' },
+  messages: {
+    computed: '`import()` with a computed specifier cannot be checked before the module runs; use a string literal.',
+  },
+  visitor: { ImportExpression: dynamicImport },
+});

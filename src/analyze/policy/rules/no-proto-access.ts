@@ -1,0 +1,57 @@
+/**
+ * `__proto__` and the `__define/lookupGetter/Setter__` family reach and replace prototypes,
+ * the usual road to prototype pollution and to objects of another realm.
+ *
+ * Reported: member access in any spelling (`o.__proto__`, `o['__proto__']`, `o?.__lookupGetter__`),
+ * destructuring (`const { __proto__: p } = o`), `Reflect.get(o, '__proto__')` and kin, and the
+ * object-literal form `{ __proto__: base }`, which sets the new object's prototype.
+ *
+ * Not reported: `{ __proto__: null }` (the idiomatic prototype-less dictionary, it cannot reach
+ * anything), computed `{ ['__proto__']: x }` and shorthand `{ __proto__ }` (both plain own data
+ * properties), methods named `__proto__`, strings and comments.
+ */
+import type { AssignmentProperty, CallExpression, MemberExpression, Property } from 'acorn';
+import { memberKey, propertyKey, reflectedProperty } from '../ast.js';
+import { PROTO_KEYS } from '../builtins.js';
+import { defineRule, type RuleContext } from '../rule.js';
+
+type Message = 'member' | 'literal' | 'destructure' | 'reflect';
+
+function member(node: MemberExpression, context: RuleContext<Message>): void {
+  const key = memberKey(node);
+  if (key !== undefined && PROTO_KEYS.has(key)) context.report(node.property, 'member', { name: key });
+}
+
+function property(node: Property | AssignmentProperty, context: RuleContext<Message>): void {
+  const container = context.ancestor(1)?.type;
+  if (container === 'ObjectPattern') {
+    const key = propertyKey(node);
+    if (key !== undefined && PROTO_KEYS.has(key)) context.report(node.key, 'destructure', { name: key });
+    return;
+  }
+  // Only the plain `__proto__: value` form sets the prototype; computed and shorthand keys define own data.
+  if (container !== 'ObjectExpression' || node.computed || node.shorthand || node.method || node.kind !== 'init') return;
+  if (propertyKey(node) !== '__proto__') return;
+  if (node.value.type === 'Literal' && node.value.value === null) return;
+  context.report(node.key, 'literal');
+}
+
+function call(node: CallExpression, context: RuleContext<Message>): void {
+  const reflected = reflectedProperty(node, context);
+  if (reflected !== undefined && PROTO_KEYS.has(reflected.key)) {
+    context.report(reflected.keyNode, 'reflect', { method: reflected.method, name: reflected.key });
+  }
+}
+
+export const noProtoAccess = defineRule<Message>({
+  id: 'no-proto-access',
+  description: 'Disallow `__proto__` and the legacy `__defineGetter__`/`__lookupGetter__` accessors.',
+  defaults: { recommended: 'error', strict: 'error' },
+  messages: {
+    member: '`{{name}}` reaches or replaces an object\'s prototype; use Object.getPrototypeOf or Object.create instead.',
+    literal: '`__proto__:` in an object literal sets its prototype; use Object.create(proto) or `__proto__: null`.',
+    destructure: 'Destructuring `{{name}}` reaches an object\'s prototype machinery.',
+    reflect: '{{method}}(…, "{{name}}") reaches an object\'s prototype machinery.',
+  },
+  visitor: { MemberExpression: member, Property: property, CallExpression: call },
+});

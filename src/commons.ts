@@ -1,0 +1,98 @@
+/**
+ * Host intrinsics captured when esm-sandbox loads, in the style of SES's commons.js and
+ * Node's primordials. Host code that touches a sandbox value calls these, never a method
+ * looked up on the value, so nothing the sandbox redefines runs on the host's behalf.
+ */
+import { types } from 'node:util';
+
+const uncurry = <T, A extends unknown[], R>(fn: (this: T, ...args: A) => R) =>
+  (self: T, ...args: A): R => Reflect.apply(fn, self, args);
+
+export const {
+  apply: ReflectApply,
+  construct: ReflectConstruct,
+  defineProperty: ReflectDefineProperty,
+  getOwnPropertyDescriptor: ReflectGetOwnPropertyDescriptor,
+  getPrototypeOf: ReflectGetPrototypeOf,
+  ownKeys: ReflectOwnKeys,
+} = Reflect;
+
+export const { freeze: ObjectFreeze, create: ObjectCreate, hasOwn: ObjectHasOwn, is: ObjectIs } = Object;
+export const ObjectPrototype = Object.prototype;
+export const FunctionPrototype = Function.prototype;
+export const ArrayIsArray = Array.isArray;
+export const NumberIsFinite = Number.isFinite;
+export const JSONStringify = JSON.stringify;
+export const JSONParse = JSON.parse;
+export const StringCtor = String;
+export const SymbolToStringTag: typeof Symbol.toStringTag = Symbol.toStringTag;
+
+export const ArrayPrototypePush = uncurry(Array.prototype.push) as (self: unknown[], ...items: unknown[]) => number;
+export const MapPrototypeEntries = uncurry(Map.prototype.entries) as (self: Map<unknown, unknown>) => IterableIterator<[unknown, unknown]>;
+export const SetPrototypeValues = uncurry(Set.prototype.values) as (self: Set<unknown>) => IterableIterator<unknown>;
+export const DatePrototypeGetTime = uncurry(Date.prototype.getTime) as (self: Date) => number;
+const regExpGetter = (name: 'source' | 'flags') =>
+  ReflectGetOwnPropertyDescriptor(RegExp.prototype, name)!.get as (this: RegExp) => string;
+const RegExpSourceGetter = regExpGetter('source');
+/** `flags` is a generic getter that reads user-overridable props; rebuild flags from the slot-reading getters instead. */
+const RegExpFlagGetters = (['hasIndices', 'global', 'ignoreCase', 'multiline', 'dotAll', 'unicode', 'unicodeSets', 'sticky'] as const)
+  .map((name, i) => [('dgimsuvy')[i]!, ReflectGetOwnPropertyDescriptor(RegExp.prototype, name)?.get] as const)
+  .filter((pair): pair is readonly [string, () => boolean] => pair[1] !== undefined);
+export const RegExpSource = (re: RegExp): string => ReflectApply(RegExpSourceGetter, re, []);
+export const RegExpFlags = (re: RegExp): string => {
+  let flags = '';
+  for (const [flag, getter] of RegExpFlagGetters) if (ReflectApply(getter, re, [])) flags += flag;
+  return flags;
+};
+const TypedArrayPrototype = ReflectGetPrototypeOf(Uint8Array.prototype) as object;
+const typedArrayGetter = (name: string) => ReflectGetOwnPropertyDescriptor(TypedArrayPrototype, name)!.get as (this: unknown) => unknown;
+const TypedArrayTag = typedArrayGetter(SymbolToStringTag as unknown as string);
+const TypedArrayBuffer = typedArrayGetter('buffer');
+const TypedArrayByteOffset = typedArrayGetter('byteOffset');
+const TypedArrayByteLength = typedArrayGetter('byteLength');
+/** Internal-slot reads that work across realms and run no user code. */
+export const typedArrayInfo = (view: unknown) => ({
+  tag: ReflectApply(TypedArrayTag, view, []) as string,
+  buffer: ReflectApply(TypedArrayBuffer, view, []) as ArrayBuffer,
+  byteOffset: ReflectApply(TypedArrayByteOffset, view, []) as number,
+  byteLength: ReflectApply(TypedArrayByteLength, view, []) as number,
+});
+const ArrayBufferByteLength = ReflectGetOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get as (this: ArrayBuffer) => number;
+export const arrayBufferByteLength = (buf: ArrayBuffer): number => ReflectApply(ArrayBufferByteLength, buf, []);
+export const ArrayBufferSlice = uncurry(ArrayBuffer.prototype.slice) as (self: ArrayBuffer, start?: number, end?: number) => ArrayBuffer;
+
+export const {
+  isProxy,
+  isPromise,
+  isDate,
+  isRegExp,
+  isMap,
+  isSet,
+  isNativeError,
+  isTypedArray,
+  isArrayBuffer,
+  isBoxedPrimitive,
+  isModuleNamespaceObject,
+  isWeakMap,
+  isWeakSet,
+  isGeneratorObject,
+} = types;
+
+export const PromiseCtor = Promise;
+export const PromiseWithResolvers = <T>() => {
+  let resolve!: (value: T | PromiseLike<T>) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  return { promise, resolve, reject };
+};
+
+/** Does this object come from the host realm? True when its prototype chain ends at the host's `Object.prototype`. Proxies are never walked. */
+export function isHostObject(value: object): boolean {
+  let current: object | null = value;
+  for (let depth = 0; current !== null && depth < 10_000; depth++) {
+    if (current === ObjectPrototype) return true;
+    if (isProxy(current)) return false;
+    current = ReflectGetPrototypeOf(current);
+  }
+  return false;
+}

@@ -1,0 +1,172 @@
+/**
+ * Errors are part of the API: one class per kind, a stable `code`, and where the problem is
+ * (module URL, 1-based line and column, code frame). Their `stack` shows the user's files,
+ * never esm-sandbox internals or `evalmachine.<anonymous>`.
+ */
+import type { Diagnostic } from '../analyze/policy/types.js';
+
+/** Stable codes, one per error class. */
+export type ErrorCode =
+  | 'ERR_SANDBOX_SYNTAX'
+  | 'ERR_SANDBOX_MODULE_NOT_ALLOWED'
+  | 'ERR_SANDBOX_RESOLVE'
+  | 'ERR_SANDBOX_LOAD'
+  | 'ERR_SANDBOX_LINK'
+  | 'ERR_SANDBOX_POLICY'
+  | 'ERR_SANDBOX_THROWN'
+  | 'ERR_SANDBOX_TIMEOUT'
+  | 'ERR_SANDBOX_DEADLINE'
+  | 'ERR_SANDBOX_MEMORY'
+  | 'ERR_SANDBOX_DISPOSED'
+  | 'ERR_SANDBOX_MEMBRANE'
+  | 'ERR_SANDBOX_UNSUPPORTED';
+
+/** Where an error points in the user's source. */
+export interface SourceLocation {
+  /** Module URL, e.g. `file:///app/plugins/main.mjs`. */
+  url?: string;
+  /** 1-based line. */
+  line?: number;
+  /** 1-based column. */
+  column?: number;
+  /** A few source lines with a caret under the column. */
+  frame?: string;
+}
+
+export interface EsmSandboxErrorOptions extends SourceLocation {
+  cause?: unknown;
+  /** Stack lines (`    at ...`) from the sandbox, already filtered to the user's files. */
+  frames?: string;
+}
+
+/** Base class: every error esm-sandbox raises is an `EsmSandboxError` with a `code`. */
+export class EsmSandboxError extends Error {
+  readonly code: ErrorCode;
+  readonly url: string | undefined;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  readonly frame: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: EsmSandboxErrorOptions = {}) {
+    super(withLocation(message, options), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.url = options.url;
+    this.line = options.line;
+    this.column = options.column;
+    this.frame = options.frame;
+    // The host stack of this error is esm-sandbox's own machinery: replace it with what the user needs.
+    const head = `${this.name} [${code}]: ${this.message}`;
+    const frameText = options.frame ? `\n\n${options.frame}\n` : '';
+    const at = options.frames ?? (options.url ? `    at ${options.url}${options.line ? `:${options.line}:${options.column ?? 1}` : ''}` : '');
+    Object.defineProperty(this, 'stack', { value: head + frameText + (at ? `\n${at}` : ''), writable: true, configurable: true });
+  }
+}
+
+function withLocation(message: string, loc: SourceLocation): string {
+  if (!loc.url || message.includes(loc.url)) return message;
+  return `${message} (${loc.url}${loc.line ? `:${loc.line}:${loc.column ?? 1}` : ''})`;
+}
+
+/** The module's source does not parse. */
+export class SandboxSyntaxError extends EsmSandboxError {
+  constructor(message: string, options: EsmSandboxErrorOptions) { super('ERR_SANDBOX_SYNTAX', message, options); }
+}
+
+/** An import names something outside the allow-list (a bare specifier, `node:`, `data:`, `http:`...). */
+export class ModuleNotAllowedError extends EsmSandboxError {
+  readonly specifier: string;
+  readonly referrer: string | undefined;
+  constructor(specifier: string, referrer: string | undefined, options: EsmSandboxErrorOptions = {}, reason = 'it is not in the allow-list (`modules`)') {
+    super('ERR_SANDBOX_MODULE_NOT_ALLOWED', `Cannot import "${specifier}"${referrer ? ` from ${referrer}` : ''}: ${reason}`, options);
+    this.specifier = specifier;
+    this.referrer = referrer;
+  }
+}
+
+/** A relative or absolute path that cannot be used: outside `root`, missing, a directory, a bad URL. */
+export class ResolveError extends EsmSandboxError {
+  readonly specifier: string;
+  readonly referrer: string | undefined;
+  constructor(specifier: string, referrer: string | undefined, reason: string, options: EsmSandboxErrorOptions = {}) {
+    super('ERR_SANDBOX_RESOLVE', `Cannot resolve "${specifier}"${referrer ? ` from ${referrer}` : ''}: ${reason}`, options);
+    this.specifier = specifier;
+    this.referrer = referrer;
+  }
+}
+
+/** A file was found but cannot be loaded as a module (binary, too large, unreadable, bad JSON). */
+export class LoadError extends EsmSandboxError {
+  constructor(message: string, options: EsmSandboxErrorOptions = {}) { super('ERR_SANDBOX_LOAD', message, options); }
+}
+
+/** Linking failed: an imported name does not exist, or an import attribute is wrong. */
+export class LinkError extends EsmSandboxError {
+  constructor(message: string, options: EsmSandboxErrorOptions = {}) { super('ERR_SANDBOX_LINK', message, options); }
+}
+
+/** The policy found errors; `diagnostics` holds every finding of the whole graph. */
+export class PolicyError extends EsmSandboxError {
+  readonly diagnostics: readonly Diagnostic[];
+  constructor(diagnostics: readonly Diagnostic[]) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    const first = errors[0] ?? diagnostics[0];
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+    super('ERR_SANDBOX_POLICY', first ? `${first.message} [${first.ruleId}]${more}` : 'Policy violation', first ? {
+      url: first.file, line: first.line, column: first.column + 1, frame: first.frame,
+    } : {});
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** Sandbox code threw (or rejected with) something. `thrown` is a host copy of the value. */
+export class SandboxError extends EsmSandboxError {
+  /** The sandbox error's own name (`TypeError`, `MyError`...), or `typeof` for non-errors. */
+  readonly sandboxName: string;
+  /** A host copy of what was thrown: plain data, never the sandbox object itself. */
+  readonly thrown: unknown;
+  constructor(sandboxName: string, message: string, thrown: unknown, options: EsmSandboxErrorOptions = {}) {
+    super('ERR_SANDBOX_THROWN', `${sandboxName}: ${message}`, options);
+    this.sandboxName = sandboxName;
+    this.thrown = thrown;
+  }
+}
+
+/** One turn ran longer than `timeout` ms of CPU. The sandbox is disposed. */
+export class TimeoutError extends EsmSandboxError {
+  readonly timeout: number;
+  constructor(timeout: number, what: string) {
+    super('ERR_SANDBOX_TIMEOUT', `Sandbox code ran longer than the ${timeout} ms timeout during ${what}; the sandbox was disposed`);
+    this.timeout = timeout;
+  }
+}
+
+/** An operation (import, call) did not finish within `deadline` ms. The sandbox is disposed. */
+export class DeadlineError extends EsmSandboxError {
+  readonly deadline: number;
+  constructor(deadline: number, what: string) {
+    super('ERR_SANDBOX_DEADLINE', `${what} did not finish within the ${deadline} ms deadline; the sandbox was disposed`);
+    this.deadline = deadline;
+  }
+}
+
+/** The sandbox outgrew its memory limit (worker isolation). The sandbox is disposed. */
+export class MemoryLimitError extends EsmSandboxError {
+  constructor(limitMb: number | undefined) {
+    super('ERR_SANDBOX_MEMORY', `Sandbox exceeded its memory limit${limitMb ? ` of ${limitMb} MB` : ''}; the sandbox was disposed`);
+  }
+}
+
+/** The sandbox was disposed (by the caller, a timeout, or a deadline) and cannot be used. */
+export class DisposedError extends EsmSandboxError {
+  constructor(reason: string) { super('ERR_SANDBOX_DISPOSED', `The sandbox is disposed: ${reason}`); }
+}
+
+/** A value cannot cross the boundary (a proxy, a getter, too deep, too large, an unsupported type). */
+export class MembraneError extends EsmSandboxError {
+  readonly path: string;
+  constructor(reason: string, path: string) {
+    super('ERR_SANDBOX_MEMBRANE', `Cannot pass ${path || 'value'} across the sandbox boundary: ${reason}`);
+    this.path = path;
+  }
+}

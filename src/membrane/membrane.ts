@@ -1,0 +1,210 @@
+/**
+ * The membrane: the one choke point every value crossing the boundary goes through.
+ *
+ * Host → sandbox: data is rebuilt by the sandbox's kit; host functions become bridges that
+ * hold only an id; host errors and promises are rebuilt. Sandbox → host: data is copied from
+ * own data properties (no sandbox code runs); sandbox functions become async host callables
+ * whose every call is a turn; sandbox promises are observed inside a turn. Values that went
+ * out and come back are unwrapped to the original, so identity survives a round trip.
+ */
+import { PromiseWithResolvers, ReflectApply, ReflectGetOwnPropertyDescriptor, isNativeError } from '../commons.js';
+import { Job } from '../run/bootstrap.js';
+import type { Kit, Realm, ThrownInfo, TurnOutcome } from '../run/realm.js';
+import { CopyOut, type CopyOutLimits, type CopyOutMode } from './from-sandbox.js';
+import { CopyIn } from './to-sandbox.js';
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+export interface MembraneOwner {
+  /** A sandbox throw (or rejection) as a host error with the user's location. */
+  toHostError(value: unknown, info: ThrownInfo | undefined): Error;
+  /** Runs host-initiated sandbox work as a bounded operation (deadline, timeout → typed errors). */
+  operation<T>(what: string, work: () => Promise<T>): Promise<T>;
+}
+
+export const DEFAULT_LIMITS: CopyOutLimits = { maxDepth: 200, maxNodes: 1_000_000 };
+
+export class Membrane {
+  private readonly kit: Kit;
+  private readonly bridges = new Map<number, { fn: AnyFunction; receiver: unknown }>();
+  private nextBridge = 1;
+  private readonly bridgeOf = new WeakMap<AnyFunction, AnyFunction>();
+  private readonly hostFunctionOf = new WeakMap<object, AnyFunction>();
+  private readonly wrapperOf = new WeakMap<object, AnyFunction>();
+  private readonly sandboxFunctionOf = new WeakMap<object, unknown>();
+  /** Sandbox errors made from host errors, so the host gets its own error back if it comes out again. */
+  private readonly hostErrors = new WeakMap<object, Error>();
+  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(reason: unknown): void }>();
+  private nextToken = 1;
+  private readonly collected = new FinalizationRegistry<number>((id) => this.bridges.delete(id));
+
+  constructor(private readonly realm: Realm, private readonly owner: MembraneOwner, private readonly limits: CopyOutLimits = DEFAULT_LIMITS) {
+    this.kit = realm.kit;
+  }
+
+  /** Host value → sandbox value. */
+  toSandbox(value: unknown, path = ''): unknown {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
+    return new CopyIn(this.kit, this.copyInHooks, this.limits).copy(value, path);
+  }
+
+  /** Sandbox value → host value. Never runs sandbox code; throws `MembraneError` for what cannot cross. */
+  toHost(value: unknown, path = '', mode: CopyOutMode = 'strict'): unknown {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
+    return new CopyOut(this.copyOutHooks, this.limits, mode).copy(value, path);
+  }
+
+  /** A host error (or thrown value) as something the sandbox may catch. */
+  errorToSandbox(error: unknown): unknown {
+    if (isNativeError(error)) {
+      const made = new CopyIn(this.kit, this.copyInHooks, this.limits).error(error as Error);
+      this.hostErrors.set(made, error as Error);
+      return made;
+    }
+    try {
+      return this.toSandbox(error, 'thrown value');
+    } catch {
+      return this.kit.error('Error', 'A host function threw a value that cannot cross the sandbox boundary');
+    }
+  }
+
+  /** The host error a sandbox error was made from, if it was. */
+  hostErrorOf(value: unknown): Error | undefined {
+    return value !== null && typeof value === 'object' ? this.hostErrors.get(value) : undefined;
+  }
+
+  /** The sandbox called a bridged host function (inside a turn). Returns a sandbox value or the kit's FAIL mark. */
+  call(bridgeId: number, args: unknown[]): unknown {
+    const entry = this.bridges.get(bridgeId);
+    if (entry === undefined) return this.kit.fail(this.kit.error('Error', 'This host function is no longer available'));
+    let hostArgs: unknown[];
+    try {
+      hostArgs = this.argsToHost(args);
+    } catch (error) {
+      return this.kit.fail(this.errorToSandbox(error));
+    }
+    let result: unknown;
+    try {
+      result = ReflectApply(entry.fn, entry.receiver, hostArgs);
+    } catch (error) {
+      return this.kit.fail(this.errorToSandbox(error));
+    }
+    try {
+      return this.toSandbox(result, 'return value');
+    } catch (error) {
+      return this.kit.fail(this.errorToSandbox(error));
+    }
+  }
+
+  /** A sandbox promise the host observes has settled (called from inside a turn). */
+  settled(token: number, ok: boolean, value: unknown, info: ThrownInfo | undefined): void {
+    const waiter = this.pending.get(token);
+    if (waiter === undefined) return;
+    this.pending.delete(token);
+    if (!ok) return waiter.reject(this.owner.toHostError(value, info));
+    try {
+      waiter.resolve(this.toHost(value, 'resolved value'));
+    } catch (error) {
+      waiter.reject(error);
+    }
+  }
+
+  /** Host-side outcome of a turn: a copy of what it returned, or the host error for what it threw. */
+  settle(outcome: TurnOutcome, what: string): Promise<unknown> {
+    if (outcome.threw) return Promise.reject(this.owner.toHostError(outcome.value, outcome.info));
+    return Promise.resolve(this.toHost(outcome.value, what));
+  }
+
+  /** Reject every host promise still waiting on the sandbox (it was disposed). */
+  abandon(reason: unknown): void {
+    for (const waiter of this.pending.values()) waiter.reject(reason);
+    this.pending.clear();
+  }
+
+  private argsToHost(args: unknown[]): unknown[] {
+    // Own data properties of the sandbox's rest-parameter array: reading them runs no user code.
+    const length = args.length;
+    const out = new Array<unknown>(length);
+    let simple = true;
+    for (let i = 0; i < length; i++) {
+      const item = args[i];
+      out[i] = item;
+      if (item !== null && (typeof item === 'object' || typeof item === 'function')) simple = false;
+    }
+    return simple ? out : (this.toHost(args, 'arguments') as unknown[]);
+  }
+
+  private callSandbox(fn: AnyFunction, receiver: unknown, args: unknown[]): Promise<unknown> {
+    return this.owner.operation(`a call of ${functionName(fn)}()`, () => {
+      const sandboxArgs = this.toSandbox(args, 'arguments');
+      const outcome = this.realm.turn(Job.Call, fn, receiver, sandboxArgs);
+      return this.settle(outcome, 'return value');
+    });
+  }
+
+  private observe(promise: object): Promise<unknown> {
+    const token = this.nextToken++;
+    const { promise: hostPromise, resolve, reject } = PromiseWithResolvers<unknown>();
+    this.pending.set(token, { resolve, reject });
+    this.realm.turn(Job.Observe, promise, token);
+    return hostPromise;
+  }
+
+  private readonly copyOutHooks = {
+    wrapFunction: (fn: AnyFunction, receiver: unknown): unknown => {
+      const host = this.hostFunctionOf.get(fn);
+      if (host !== undefined) return host;
+      const bare = receiver === undefined;
+      if (bare) {
+        const known = this.wrapperOf.get(fn);
+        if (known !== undefined) return known;
+      }
+      const wrapper = (...args: unknown[]) => this.callSandbox(fn, receiver, args);
+      Object.defineProperty(wrapper, 'name', { value: functionName(fn) });
+      if (bare) this.wrapperOf.set(fn, wrapper);
+      this.sandboxFunctionOf.set(wrapper, fn);
+      return wrapper;
+    },
+    wrapPromise: (promise: object): unknown => this.observe(promise),
+  };
+
+  private readonly copyInHooks = {
+    bridgeFunction: (fn: AnyFunction, receiver: unknown): unknown => {
+      const bare = receiver === undefined;
+      if (bare) {
+        const known = this.bridgeOf.get(fn);
+        if (known !== undefined) return known;
+      }
+      const id = this.nextBridge++;
+      this.bridges.set(id, { fn, receiver });
+      const name = typeof fn.name === 'string' ? fn.name : '';
+      const bridge = this.kit.bridge(id, name, typeof fn.length === 'number' ? fn.length : 0);
+      if (bare) this.bridgeOf.set(fn, bridge);
+      this.hostFunctionOf.set(bridge, fn);
+      this.collected.register(bridge, id);
+      return bridge;
+    },
+    bridgePromise: (promise: Promise<unknown>): unknown => {
+      const deferred = this.kit.deferred();
+      const settleInTurn = (ok: boolean, value: unknown) => {
+        if (!this.realm.alive) return;
+        try {
+          this.realm.turn(Job.Settle, deferred, ok, ok ? this.toSandbox(value, 'resolved value') : this.errorToSandbox(value));
+        } catch {
+          // The realm died in that turn (timeout): its owner has already been told.
+        }
+      };
+      promise.then((value) => settleInTurn(true, value), (reason) => settleInTurn(false, reason));
+      return deferred.promise;
+    },
+    unwrap: (value: object): { found: true; value: unknown } | { found: false } => {
+      const original = this.sandboxFunctionOf.get(value);
+      return original === undefined ? { found: false } : { found: true, value: original };
+    },
+  };
+}
+
+function functionName(fn: object): string {
+  const desc = ReflectGetOwnPropertyDescriptor(fn, 'name');
+  return desc !== undefined && typeof desc.value === 'string' && desc.value !== '' ? desc.value : 'anonymous';
+}

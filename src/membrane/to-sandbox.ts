@@ -1,0 +1,109 @@
+/**
+ * Host → sandbox copying. Every object that comes out is built by the sandbox's own kit, so its
+ * prototype chain is the sandbox's; host functions become sandbox-realm bridges that close over
+ * an id, never over the function; host errors and promises are rebuilt, never handed over.
+ */
+import {
+  ArrayIsArray, DatePrototypeGetTime, MapPrototypeEntries, ReflectDefineProperty, ReflectOwnKeys, RegExpFlags,
+  RegExpSource, SetPrototypeValues, isArrayBuffer, isDate, isMap, isNativeError, isPromise, isRegExp, isSet,
+  isTypedArray, typedArrayInfo,
+} from '../commons.js';
+import { MembraneError } from '../errors/errors.js';
+import type { Kit } from '../run/realm.js';
+import type { CopyOutLimits } from './from-sandbox.js';
+
+export interface CopyInHooks {
+  /** A host function (with the host object it was read from) as a sandbox bridge. */
+  bridgeFunction(fn: (...args: unknown[]) => unknown, receiver: unknown): unknown;
+  /** A host promise as a sandbox promise. */
+  bridgePromise(promise: Promise<unknown>): unknown;
+  /** Is this a host-side view of a sandbox value (a wrapper the membrane made)? Then the original. */
+  unwrap(value: object): { found: true; value: unknown } | { found: false };
+}
+
+export class CopyIn {
+  private nodes = 0;
+  private readonly seen = new Map<object, unknown>();
+
+  constructor(private readonly kit: Kit, private readonly hooks: CopyInHooks, private readonly limits: CopyOutLimits) {}
+
+  copy(value: unknown, path: string, depth = 0, receiver?: unknown): unknown {
+    if (++this.nodes > this.limits.maxNodes) throw new MembraneError(`more than ${this.limits.maxNodes} values`, path);
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
+    const original = this.hooks.unwrap(value);
+    if (original.found) return original.value;
+    if (typeof value === 'function') return this.hooks.bridgeFunction(value as (...args: unknown[]) => unknown, receiver);
+    const known = this.seen.get(value);
+    if (known !== undefined) return known;
+    if (depth > this.limits.maxDepth) throw new MembraneError(`nested deeper than ${this.limits.maxDepth} levels`, path);
+    const { kit } = this;
+    if (isPromise(value)) return this.hooks.bridgePromise(value as Promise<unknown>);
+    if (ArrayIsArray(value)) {
+      const out = this.keep(value, kit.array());
+      for (let i = 0; i < value.length; i++) define(out, i, this.copy(value[i], `${path}[${i}]`, depth + 1, value));
+      return out;
+    }
+    if (isDate(value)) return this.keep(value, kit.date(DatePrototypeGetTime(value as Date)));
+    if (isRegExp(value)) return this.keep(value, kit.regexp(RegExpSource(value as RegExp), RegExpFlags(value as RegExp)));
+    if (isMap(value)) {
+      const out = this.keep(value, kit.map());
+      for (const [k, v] of MapPrototypeEntries(value as Map<unknown, unknown>)) {
+        kit.mapSet(out, this.copy(k, `${path}<key>`, depth + 1), this.copy(v, `${path}<value>`, depth + 1));
+      }
+      return out;
+    }
+    if (isSet(value)) {
+      const out = this.keep(value, kit.set());
+      for (const v of SetPrototypeValues(value as Set<unknown>)) kit.setAdd(out, this.copy(v, `${path}<item>`, depth + 1));
+      return out;
+    }
+    if (isTypedArray(value)) {
+      const info = typedArrayInfo(value);
+      const buffer = kit.arrayBuffer(info.byteLength);
+      new Uint8Array(buffer).set(new Uint8Array(info.buffer, info.byteOffset, info.byteLength));
+      const out = kit.typed(info.tag, buffer, 0, info.byteLength / ((value as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT));
+      if (out === undefined) throw new MembraneError(`${info.tag} is not supported`, path);
+      return this.keep(value, out);
+    }
+    if (isArrayBuffer(value)) {
+      const buffer = kit.arrayBuffer((value as ArrayBuffer).byteLength);
+      new Uint8Array(buffer).set(new Uint8Array(value as ArrayBuffer));
+      return this.keep(value, buffer);
+    }
+    if (isNativeError(value)) return this.keep(value, this.error(value as Error));
+    // Any other host object crosses as a plain object of its own enumerable properties.
+    const out = this.keep(value, kit.object(false));
+    for (const key of ReflectOwnKeys(value)) {
+      if (typeof key !== 'string') continue;
+      if (!Object.prototype.propertyIsEnumerable.call(value, key)) continue;
+      define(out, key, this.copy((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1, value));
+    }
+    // Methods reached through the prototype (class instances such as an API client) cross too.
+    for (let proto = Object.getPrototypeOf(value); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+      for (const key of ReflectOwnKeys(proto)) {
+        if (typeof key !== 'string' || key === 'constructor' || Object.prototype.hasOwnProperty.call(out, key)) continue;
+        const desc = Reflect.getOwnPropertyDescriptor(proto, key);
+        if (desc && typeof desc.value === 'function') define(out, key, this.copy(desc.value, `${path}.${key}`, depth + 1, value));
+      }
+    }
+    return out;
+  }
+
+  /** A host error as a sandbox error: name, message and code only; host stack frames stay behind. */
+  error(error: Error): object {
+    const out = this.kit.error(typeof error.name === 'string' ? error.name : 'Error', typeof error.message === 'string' ? error.message : '');
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') define(out, 'code', code);
+    return out;
+  }
+
+  private keep<T>(from: object, to: T): T {
+    this.seen.set(from, to);
+    return to;
+  }
+}
+
+/** Own data property on a fresh sandbox object: never triggers a setter the sandbox defined. */
+function define(target: object, key: string | number, value: unknown): void {
+  ReflectDefineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}

@@ -1,0 +1,210 @@
+/**
+ * A realm is one fresh `vm` context plus the kit its bootstrap returned. Every entry into
+ * sandbox code is a *turn*: one call under `timeout`, after which the context's own
+ * microtask queue drains under the same bound (`microtaskMode: 'afterEvaluate'`).
+ */
+import vm from 'node:vm';
+import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE, CONSOLE_LEVELS, HostOp, Job, TURN_NAME, type JobKind } from './bootstrap.js';
+import { ReflectGetPrototypeOf } from '../commons.js';
+
+/** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
+export interface Kit {
+  readonly FAIL: object;
+  turn(): void;
+  fail(error: unknown): object;
+  setInTurn(value: boolean): void;
+  prepare(kind: JobKind, a?: unknown, b?: unknown, c?: unknown): void;
+  registerModule(url: string, edits: string): void;
+  object(nullProto: boolean): Record<PropertyKey, unknown>;
+  array(): unknown[];
+  date(ms: number): object;
+  regexp(source: string, flags: string): object;
+  map(): object;
+  mapSet(map: object, key: unknown, value: unknown): void;
+  set(): object;
+  setAdd(set: object, value: unknown): void;
+  arrayBuffer(length: number): ArrayBuffer;
+  typed(tag: string, buffer: ArrayBuffer, byteOffset: number, length: number): object | undefined;
+  error(name: string, message: string): object;
+  bridge(id: number, name: string, length: number): (...args: unknown[]) => unknown;
+  deferred(): { promise: object; resolve(value: unknown): void; reject(reason: unknown): void };
+  freeze(value: object): void;
+}
+
+/** The strings `describe()` extracted from a thrown value inside the turn. */
+export type ThrownInfo = readonly [name: string, message: string, stack: string, code: string, frames: string];
+
+export interface TurnOutcome {
+  threw: boolean;
+  value: unknown;
+  info: ThrownInfo | undefined;
+}
+
+/** The host's answers to the sandbox's requests (bridge calls, timers, console...). */
+export interface RealmHost {
+  call(bridgeId: number, args: unknown[]): unknown;
+  timerSet(id: number, ms: number, repeat: boolean): void;
+  timerClear(id: number): void;
+  console(level: string, args: unknown[]): void;
+  settled(token: number, ok: boolean, value: unknown, info: ThrownInfo | undefined): void;
+}
+
+export interface RealmOptions {
+  name: string;
+  /** ms of CPU per turn. */
+  timeout: number;
+  host: RealmHost;
+  /** Called once when a turn runs past `timeout`; the realm is dead from then on. */
+  onTimeout(what: string): void;
+}
+
+const turnScript = new vm.Script(`${TURN_NAME}()`, { filename: 'esm-sandbox:turn' });
+const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: BOOTSTRAP_FILENAME });
+
+/** Raised inside the host when a turn was cut off by `timeout`; the owner turns it into a `TimeoutError`. */
+export class TurnTimeout extends Error {
+  override readonly name = 'TurnTimeout';
+}
+
+const isTimeout = (error: unknown) =>
+  error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+
+export class Realm {
+  readonly context: vm.Context;
+  readonly kit: Kit;
+  /** The sandbox's own `Object.prototype`: the mark of its values (see `owns`). */
+  readonly objectPrototype: object;
+  readonly timeout: number;
+  /** What `vm` gets as `timeout`: a whole number of ms, or nothing for an unbounded realm. */
+  private readonly watchdog: number | undefined;
+  private depth = 0;
+  private outcome: TurnOutcome | undefined;
+  private dead = false;
+
+  constructor(private readonly options: RealmOptions) {
+    this.timeout = options.timeout;
+    this.watchdog = Number.isFinite(options.timeout) ? Math.max(1, Math.round(options.timeout)) : undefined;
+    this.context = vm.createContext(contextTemplate() as vm.Context, {
+      name: options.name,
+      codeGeneration: { strings: false, wasm: false },
+      microtaskMode: 'afterEvaluate',
+    });
+    const setup = bootstrapScript.runInContext(this.context) as (host: unknown, levels: string) => Kit;
+    this.kit = setup(this.hostEntry, CONSOLE_LEVELS.join(','));
+    this.objectPrototype = vm.runInContext('Object.prototype', this.context) as object;
+  }
+
+  get alive(): boolean { return !this.dead; }
+  get inTurn(): boolean { return this.depth > 0; }
+
+  /** Marks the realm unusable; later turns are refused by the owner. */
+  kill(): void { this.dead = true; }
+
+  /**
+   * Run one job as a turn. Synchronous: returns what the job returned or threw. Nested turns
+   * (sandbox → host → sandbox) run inside the outer turn's bound, without a new watchdog.
+   * @throws TurnTimeout when the turn (or the microtasks it queued) ran past `timeout`.
+   */
+  turn(kind: JobKind, a?: unknown, b?: unknown, c?: unknown, what = 'a turn'): TurnOutcome {
+    if (this.dead) throw new TurnTimeout('the realm is dead');
+    const { kit } = this;
+    kit.prepare(kind, a, b, c);
+    this.outcome = undefined;
+    if (this.depth > 0) {
+      kit.turn();
+    } else {
+      this.enter(() => turnScript.runInContext(this.context, { timeout: this.watchdog }), what);
+    }
+    const outcome = this.outcome ?? { threw: false, value: undefined, info: undefined };
+    this.outcome = undefined;
+    return outcome;
+  }
+
+  /**
+   * Evaluate a linked module as a turn. Node 20 settles the evaluation promise of a context with
+   * its own microtask queue only once something runs in that context again, hence the drain.
+   */
+  async evaluate(module: vm.Module, what: string): Promise<void> {
+    const done = this.enter(() => module.evaluate({ timeout: this.watchdog }), what);
+    // If the drain times out, nobody awaits `done`: keep its rejection from surfacing as the host's.
+    done.catch(() => {});
+    this.drain(what);
+    try {
+      await done;
+    } catch (error) {
+      if (isTimeout(error)) throw this.timedOut(what);
+      throw error;
+    }
+  }
+
+  /** Drain the context's microtask queue as a turn of its own. */
+  drain(what = 'microtasks'): void {
+    if (this.depth > 0) return;
+    this.turn(Job.None, undefined, undefined, undefined, what);
+  }
+
+  /**
+   * Run host-started sandbox work (e.g. `module.evaluate`) as a turn: the kit knows a turn is
+   * under way, and a timeout becomes `TurnTimeout`.
+   */
+  enter<T>(work: () => T, what: string): T {
+    this.depth++;
+    if (this.depth === 1) this.kit.setInTurn(true);
+    try {
+      return work();
+    } catch (error) {
+      if (isTimeout(error)) throw this.timedOut(what);
+      throw error;
+    } finally {
+      this.depth--;
+      if (this.depth === 0) this.kit.setInTurn(false);
+    }
+  }
+
+  private timedOut(what: string): TurnTimeout {
+    if (!this.dead) {
+      this.dead = true;
+      this.options.onTimeout(what);
+    }
+    return new TurnTimeout(`${what} exceeded ${this.timeout} ms`);
+  }
+
+  /** True when `value` is an object of this realm (its chain ends at our Object.prototype). */
+  owns(value: object): boolean {
+    let current: object | null = value;
+    for (let i = 0; current !== null && i < 10_000; i++) {
+      if (current === this.objectPrototype) return true;
+      current = ReflectGetPrototypeOf(current);
+    }
+    return false;
+  }
+
+  /** The single host entry handed to the bootstrap. It must never throw into the sandbox. */
+  private readonly hostEntry = (op: number, a: unknown, b: unknown, c: unknown, d: unknown): unknown => {
+    const { host } = this.options;
+    try {
+      switch (op) {
+        case HostOp.Call: return host.call(a as number, b as unknown[]);
+        case HostOp.TimerSet: host.timerSet(a as number, b as number, c as boolean); return undefined;
+        case HostOp.TimerClear: host.timerClear(a as number); return undefined;
+        case HostOp.Console: host.console(a as string, b as unknown[]); return undefined;
+        case HostOp.Settled: host.settled(a as number, b as boolean, c, d as ThrownInfo | undefined); return undefined;
+        case HostOp.Result: this.outcome = { threw: a as boolean, value: b, info: c as ThrownInfo | undefined }; return undefined;
+        default: return undefined;
+      }
+    } catch (error) {
+      // A fault of ours: never let a host error reach sandbox code.
+      if (op === HostOp.Call) return this.kit.fail(this.kit.error('Error', 'esm-sandbox internal error in a bridged call'));
+      process.emitWarning(`esm-sandbox: a host callback failed: ${error instanceof Error ? error.message : String(error)}`, 'EsmSandboxWarning');
+      return undefined;
+    }
+  };
+}
+
+/**
+ * `DONT_CONTEXTIFY` (Node 20.18+, 22.8+) gives the context an ordinary global of its own realm.
+ * Without it, a null-prototype object keeps `this.constructor` from reaching the host's `Object`.
+ */
+function contextTemplate(): unknown {
+  return (vm.constants as unknown as { DONT_CONTEXTIFY?: symbol } | undefined)?.DONT_CONTEXTIFY ?? Object.create(null);
+}

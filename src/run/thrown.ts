@@ -1,0 +1,53 @@
+/**
+ * What sandbox code threw, as a host error: a `SandboxError` with the sandbox error's name and
+ * message, the user's frames (esm-sandbox's own are never in them), and a code frame at the
+ * first of them. Errors of esm-sandbox that went into the sandbox come back as their own class.
+ */
+import { SandboxError } from '../errors/errors.js';
+import { codeFrame } from '../errors/frame.js';
+import type { ThrownInfo } from './realm.js';
+
+export interface StackFrame {
+  url: string;
+  line: number;
+  column: number;
+  functionName: string;
+}
+
+export function parseFrames(frames: string): StackFrame[] {
+  const out: StackFrame[] = [];
+  for (const row of frames.split('\n')) {
+    if (row === '') continue;
+    const [url = '', line = '0', column = '0', functionName = ''] = row.split('\t');
+    out.push({ url, line: Number(line), column: Number(column), functionName });
+  }
+  return out;
+}
+
+export function formatFrames(frames: readonly StackFrame[]): string {
+  return frames.map((f) => {
+    const where = `${f.url}:${f.line}:${f.column}`;
+    return `    at ${f.functionName ? `${f.functionName} (${where})` : where}`;
+  }).join('\n');
+}
+
+/**
+ * @param info the strings `describe()` took from the value inside the turn
+ * @param copy a host copy of the thrown value (descriptive: functions and getters named, not run)
+ * @param sourceOf the original source of a module URL, for the code frame
+ */
+export function thrownToHost(info: ThrownInfo, copy: unknown, sourceOf: (url: string) => string | undefined): SandboxError {
+  const [name, message, , code, rawFrames] = info;
+  const frames = parseFrames(rawFrames);
+  const top = frames[0];
+  const source = top ? sourceOf(top.url) : undefined;
+  const error = new SandboxError(name, message, copy, {
+    url: top?.url,
+    line: top?.line,
+    column: top?.column,
+    frame: source && top ? codeFrame(source, top.line, top.column - 1) : undefined,
+    frames: formatFrames(frames),
+  });
+  if (code !== '') Object.defineProperty(error, 'sandboxCode', { value: code, enumerable: true });
+  return error;
+}

@@ -1,0 +1,33 @@
+/**
+ * `createSandbox`: one function for both isolations, so users switch with one option.
+ */
+import vm from 'node:vm';
+import { EsmSandboxError } from '../errors/errors.js';
+import type { Sandbox, SandboxOptions } from '../types.js';
+import { ContextSandbox } from './context-sandbox.js';
+import { normalizeOptions } from './options.js';
+import { WorkerSandbox } from '../worker/worker-sandbox.js';
+
+/** Does this process have `vm.SourceTextModule` (started with `--experimental-vm-modules`)? */
+export const hasVmModules = typeof vm.SourceTextModule === 'function';
+
+/**
+ * Create a sandbox. With `isolation: 'auto'` (the default) it runs in this thread when the process
+ * has `vm.SourceTextModule`, and in a worker thread started with the flag otherwise, so nobody has
+ * to pass `--experimental-vm-modules`.
+ */
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
+  const isolation = options.isolation ?? 'auto';
+  if (isolation !== 'auto' && isolation !== 'context' && isolation !== 'worker') {
+    throw new TypeError(`isolation must be "auto", "context" or "worker", got ${String(isolation)}`);
+  }
+  const normalized = normalizeOptions(options);
+  const useContext = isolation === 'context' || (isolation === 'auto' && hasVmModules && options.memoryLimitMb === undefined);
+  if (useContext) {
+    if (!hasVmModules) {
+      throw new EsmSandboxError('ERR_SANDBOX_UNSUPPORTED', 'isolation "context" needs vm.SourceTextModule: start node with --experimental-vm-modules, or use isolation "auto" or "worker"');
+    }
+    return new ContextSandbox(normalized);
+  }
+  return new WorkerSandbox(options, normalized);
+}

@@ -1,0 +1,70 @@
+/**
+ * Options in, checked values out: every sandbox starts from a normalised copy, so a bad option
+ * fails at `createSandbox` with a message naming it, not later inside a load.
+ */
+import { realpathSync, statSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolvePolicy, type ResolvedPolicy } from '../analyze/policy/engine.js';
+import { allowList, type ModuleDefinition } from '../link/allowed.js';
+import type { ConsoleHandler, SandboxOptions } from '../types.js';
+import type { Diagnostic } from '../analyze/policy/types.js';
+
+export interface NormalizedOptions {
+  root: string;
+  /** `file:` URL of the root with a trailing slash: the referrer of entry specifiers. */
+  rootUrl: string;
+  modules: Map<string, ModuleDefinition>;
+  timeout: number;
+  deadline: number;
+  console: ConsoleHandler | undefined;
+  onError: ((error: Error) => void) | undefined;
+  onWarning: ((diagnostic: Diagnostic) => void) | undefined;
+  policy: ResolvedPolicy;
+  policyFingerprint: string;
+  name: string;
+  maxModuleBytes: number;
+  memoryLimitMb: number | undefined;
+}
+
+let counter = 0;
+
+export function normalizeOptions(options: SandboxOptions = {}): NormalizedOptions {
+  const rootInput = options.root ?? process.cwd();
+  const rootPath = rootInput instanceof URL || String(rootInput).startsWith('file:') ? fileURLToPath(rootInput) : String(rootInput);
+  let root: string;
+  try {
+    root = realpathSync(rootPath);
+  } catch {
+    throw new TypeError(`root: ${rootPath} does not exist`);
+  }
+  if (!statSync(root).isDirectory()) throw new TypeError(`root: ${root} is not a directory`);
+  const policy = resolvePolicy(options.policy === false ? { rules: {} } : options.policy);
+  const effective = options.policy === false ? resolvePolicy({ rules: Object.fromEntries(Object.keys(policy.rules).map((id) => [id, 'off'])) }) : policy;
+  const modules = allowList(options.modules);
+  return {
+    root,
+    rootUrl: pathToFileURL(root).href.replace(/\/?$/, '/'),
+    modules,
+    timeout: positive('timeout', options.timeout, 1000),
+    deadline: positive('deadline', options.deadline, 10_000),
+    console: fn('console', options.console),
+    onError: fn('onError', options.onError),
+    onWarning: fn('onWarning', options.onWarning),
+    policy: effective,
+    policyFingerprint: JSON.stringify([effective.rules, [...modules.keys()].sort()]),
+    name: options.name ?? `esm-sandbox ${++counter}`,
+    maxModuleBytes: positive('maxModuleBytes', options.maxModuleBytes, 16 * 1024 * 1024),
+    memoryLimitMb: options.memoryLimitMb === undefined ? undefined : positive('memoryLimitMb', options.memoryLimitMb, 0),
+  };
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`${name} must be a positive number of milliseconds (or Infinity), got ${String(value)}`);
+  return value;
+}
+
+function fn<T>(name: string, value: T | undefined): T | undefined {
+  if (value !== undefined && typeof value !== 'function') throw new TypeError(`${name} must be a function`);
+  return value;
+}

@@ -1,0 +1,65 @@
+/**
+ * The public shapes of esm-sandbox. Both isolations (`context`, `worker`) implement `Sandbox`.
+ */
+import type { PolicyOptions, Diagnostic } from './analyze/policy/types.js';
+import type { ModuleDefinition } from './link/allowed.js';
+import type { ConsoleLevel } from './run/bootstrap.js';
+
+export type { ConsoleLevel, Diagnostic, ModuleDefinition, PolicyOptions };
+
+/** Receives the sandbox's `console` calls; `args` are host copies (functions and getters described, never run). */
+export type ConsoleHandler = (level: ConsoleLevel, args: unknown[]) => void;
+
+export type Isolation = 'context' | 'worker';
+
+export interface SandboxOptions {
+  /** Directory whose files the sandbox may import (symlinks are followed and checked). Default: `process.cwd()`. */
+  root?: string | URL;
+  /** The allow-list: specifier → module (named exports). Nothing else but files under `root` is importable. */
+  modules?: Readonly<Record<string, ModuleDefinition>>;
+  /** Milliseconds of CPU one turn may take (evaluation, a call, a timer callback), microtasks included. Default 1000. */
+  timeout?: number;
+  /** Milliseconds of wall clock one operation (`import`, `evaluate`, a call) may take, async waits included. Default 10000. */
+  deadline?: number;
+  /** Where the sandbox's `console` goes. Default: nowhere. */
+  console?: ConsoleHandler;
+  /** Errors nobody caught inside the sandbox: a throwing timer callback, an unhandled rejection. Default: the `console` handler at `error` level. */
+  onError?: (error: Error) => void;
+  /** Findings of severity `warn` (errors stop the load with a `PolicyError`). */
+  onWarning?: (diagnostic: Diagnostic) => void;
+  /** The static analysis policy; `false` turns every rule off (the realm and membrane still hold). */
+  policy?: PolicyOptions | false;
+  /** `context` (same thread), `worker` (own thread and heap), or `auto`: context when this process has `vm.SourceTextModule`, else worker. */
+  isolation?: Isolation | 'auto';
+  /** Heap limit of a worker sandbox, in MB. */
+  memoryLimitMb?: number;
+  /** Shown in stack traces and debuggers. */
+  name?: string;
+  /** Largest module file, in bytes. Default 16 MiB. */
+  maxModuleBytes?: number;
+}
+
+/** A module's exports as the host sees them: data copied, functions callable (each call returns a promise). */
+export type ModuleNamespace = Readonly<Record<string, unknown>>;
+
+export interface EvaluateOptions {
+  /** Path of the virtual file, relative to `root`; relative imports resolve from it. Default `evaluate-N.mjs`. */
+  filename?: string;
+}
+
+export interface Sandbox extends AsyncDisposable {
+  readonly isolation: Isolation;
+  /** Real path of the root directory. */
+  readonly root: string;
+  /** True once disposed (by `dispose()`, a timeout, or a deadline). */
+  readonly disposed: boolean;
+  /**
+   * Load, link and evaluate a module (a path relative to `root`, or an allow-listed specifier) and
+   * return its namespace as host values.
+   */
+  import<T extends ModuleNamespace = ModuleNamespace>(specifier: string): Promise<T>;
+  /** Evaluate module source text as a file under `root` and return its namespace. */
+  evaluate<T extends ModuleNamespace = ModuleNamespace>(source: string, options?: EvaluateOptions): Promise<T>;
+  /** Cancel timers, reject pending operations with `DisposedError`, drop the graph. */
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run with --experimental-vm-modules so the suite exercises `context` isolation directly;
+// test/noflag/ starts plain child processes to prove nobody has to pass the flag.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    execArgv: ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'],
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    benchmark: { include: ['test/bench/**/*.bench.ts'] },
+  },
+});
