@@ -1,0 +1,34 @@
+/**
+ * `esm-sandbox check`: policy findings for a module graph, without running it.
+ * (The graph walk lands with the policy engine; until then it analyses the one file.)
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseModule } from '../analyze/parse.js';
+import { checkModule, formatDiagnostic, resolvePolicy } from '../analyze/policy/engine.js';
+import type { Severity } from '../analyze/policy/types.js';
+import { toJson } from './output.js';
+
+interface CheckFlags { json?: boolean; preset?: string; rule?: string[] }
+interface Io { out(text: string): void; err(text: string): void; color: boolean }
+
+export async function check(file: string, flags: CheckFlags, io: Io): Promise<number> {
+  const rules: Record<string, Severity> = {};
+  for (const entry of flags.rule ?? []) {
+    const [id, severity] = entry.split('=');
+    if (!id || !severity) throw new TypeError(`--rule ${entry}: expected <rule-id>=<off|warn|error>`);
+    rules[id] = severity as Severity;
+  }
+  if (flags.preset !== undefined && flags.preset !== 'recommended' && flags.preset !== 'strict') {
+    throw new TypeError(`--preset must be recommended or strict, got "${flags.preset}"`);
+  }
+  const policy = resolvePolicy({ preset: flags.preset as 'recommended' | 'strict' | undefined, rules });
+  const absolute = path.resolve(file);
+  const source = await readFile(absolute, 'utf8');
+  const url = pathToFileURL(absolute).href;
+  const diagnostics = checkModule(parseModule(source), source, url, policy, { isAllowedSpecifier: () => false, importMetaProperties: ['url'] });
+  if (flags.json) io.out(toJson(diagnostics));
+  else for (const d of diagnostics) io.out(formatDiagnostic(d, { color: io.color }));
+  return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
