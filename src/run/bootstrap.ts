@@ -276,6 +276,7 @@ lock(g, '${TURN_NAME}', turn);
 return ObjectFreeze({
   FAIL,
   turn,
+  ObjectPrototype,
   fail(e) { stashed = e; return FAIL; },
   setInTurn(v) { inTurn = v; },
   prepare(kind, a, b, c) { job = kind; j1 = a; j2 = b; j3 = c; },

@@ -10,6 +10,7 @@ import { ReflectGetPrototypeOf } from '../commons.js';
 /** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
 export interface Kit {
   readonly FAIL: object;
+  readonly ObjectPrototype: object;
   turn(): void;
   fail(error: unknown): object;
   setInTurn(value: boolean): void;
@@ -58,6 +59,12 @@ export interface RealmOptions {
   onTimeout(what: string): void;
 }
 
+/**
+ * Node 20 settles a module's evaluation promise in a context with its own microtask queue only
+ * when the context runs again; the lines with synchronous linking (22.23+, 24+) settle it alone.
+ */
+const NEEDS_DRAIN_TO_SETTLE = typeof (vm.SourceTextModule?.prototype as { linkRequests?: unknown } | undefined)?.linkRequests !== 'function';
+
 const turnScript = new vm.Script(`${TURN_NAME}()`, { filename: 'esm-sandbox:turn' });
 const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: BOOTSTRAP_FILENAME });
 
@@ -91,7 +98,7 @@ export class Realm {
     });
     const setup = bootstrapScript.runInContext(this.context) as (host: unknown, levels: string) => Kit;
     this.kit = setup(this.hostEntry, CONSOLE_LEVELS.join(','));
-    this.objectPrototype = vm.runInContext('Object.prototype', this.context) as object;
+    this.objectPrototype = this.kit.ObjectPrototype;
   }
 
   get alive(): boolean { return !this.dead; }
@@ -126,9 +133,11 @@ export class Realm {
    */
   async evaluate(module: vm.Module, what: string): Promise<void> {
     const done = this.enter(() => module.evaluate({ timeout: this.watchdog }), what);
-    // If the drain times out, nobody awaits `done`: keep its rejection from surfacing as the host's.
-    done.catch(() => {});
-    this.drain(what);
+    if (NEEDS_DRAIN_TO_SETTLE) {
+      // If the drain times out, nobody awaits `done`: keep its rejection from surfacing as the host's.
+      done.catch(() => {});
+      this.drain(what);
+    }
     try {
       await done;
     } catch (error) {
