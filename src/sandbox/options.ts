@@ -38,8 +38,7 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
     throw new TypeError(`root: ${rootPath} does not exist`);
   }
   if (!statSync(root).isDirectory()) throw new TypeError(`root: ${root} is not a directory`);
-  const policy = resolvePolicy(options.policy === false ? { rules: {} } : options.policy);
-  const effective = options.policy === false ? resolvePolicy({ rules: Object.fromEntries(Object.keys(policy.rules).map((id) => [id, 'off'])) }) : policy;
+  const effective = policyFor(options.policy);
   const modules = allowList(options.modules);
   return {
     root,
@@ -56,6 +55,20 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
     maxModuleBytes: positive('maxModuleBytes', options.maxModuleBytes, 16 * 1024 * 1024),
     memoryLimitMb: options.memoryLimitMb === undefined ? undefined : positive('memoryLimitMb', options.memoryLimitMb, 0),
   };
+}
+
+/** Resolved policies by their options: most sandboxes share one, and resolving builds dispatch tables. */
+const policies = new Map<string, ResolvedPolicy>();
+
+function policyFor(option: SandboxOptions['policy']): ResolvedPolicy {
+  const key = option === false ? 'off' : JSON.stringify(option ?? {});
+  let policy = policies.get(key);
+  if (policy === undefined) {
+    const base = resolvePolicy(option === false ? {} : option);
+    policy = option === false ? resolvePolicy({ rules: Object.fromEntries(Object.keys(base.rules).map((id) => [id, 'off'])) }) : base;
+    if (policies.size < 100) policies.set(key, policy);
+  }
+  return policy;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
