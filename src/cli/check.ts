@@ -1,16 +1,14 @@
 /**
  * `esm-sandbox check`: policy findings for a module graph, without running it.
- * (The graph walk lands with the policy engine; until then it analyses the one file.)
  */
-import { readFile } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseModule } from '../analyze/parse.js';
-import { checkModule, formatDiagnostic, resolvePolicy } from '../analyze/policy/engine.js';
+import { checkGraph } from '../analyze/check-graph.js';
+import { formatDiagnostic, resolvePolicy } from '../analyze/policy/engine.js';
 import type { Severity } from '../analyze/policy/types.js';
 import { toJson } from './output.js';
 
-interface CheckFlags { json?: boolean; preset?: string; rule?: string[] }
+interface CheckFlags { json?: boolean; preset?: string; rule?: string[]; root?: string; allow?: string[] }
 interface Io { out(text: string): void; err(text: string): void; color: boolean }
 
 export async function check(file: string, flags: CheckFlags, io: Io): Promise<number> {
@@ -25,9 +23,10 @@ export async function check(file: string, flags: CheckFlags, io: Io): Promise<nu
   }
   const policy = resolvePolicy({ preset: flags.preset as 'recommended' | 'strict' | undefined, rules });
   const absolute = path.resolve(file);
-  const source = await readFile(absolute, 'utf8');
-  const url = pathToFileURL(absolute).href;
-  const diagnostics = checkModule(parseModule(source), source, url, policy, { isAllowedSpecifier: () => false, importMetaProperties: ['url'] });
+  const root = realpathSync(path.resolve(flags.root ?? path.dirname(absolute)));
+  // For check, --allow names specifiers only (no host module is loaded): spec or spec=anything.
+  const allowed = new Set((flags.allow ?? []).map((entry) => entry.split('=')[0]!));
+  const diagnostics = await checkGraph(realpathSync(absolute), { resolver: { root, isAllowed: (s) => allowed.has(s) }, policy });
   if (flags.json) io.out(toJson(diagnostics));
   else for (const d of diagnostics) io.out(formatDiagnostic(d, { color: io.color }));
   return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
