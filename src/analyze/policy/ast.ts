@@ -83,18 +83,35 @@ export function isMemberNamed(node: AnyNode, name: string): boolean {
 
 /**
  * Where the visited node's value goes: the first ancestor that is not an optional-chain or
- * parenthesis wrapper, and the child of that ancestor which holds the node.
+ * parenthesis wrapper, and the child of that ancestor which holds the node. With `flow`, also
+ * look through the expressions that pass a value on unchanged: the last of a sequence
+ * (`(0, f.x)()`), a branch of `?:`, an operand of `||`/`&&`/`??`.
  */
-export function usage(context: RuleContext<string>): { parent: AnyNode | undefined; child: AnyNode } {
+export function usage(context: RuleContext<string>, flow = false): { parent: AnyNode | undefined; child: AnyNode } {
   let depth = 1;
-  let child = context.ancestor(0);
+  // ancestor(0) is the visited node itself, always present during a visit.
+  let child = context.ancestor(0)!;
   let parent = context.ancestor(1);
-  while (parent && (parent.type === 'ChainExpression' || parent.type === 'ParenthesizedExpression')) {
+  while (parent !== undefined && (isWrapper(parent) || (flow && passesOn(parent, child)))) {
     child = parent;
     parent = context.ancestor(++depth);
   }
-  // ancestor(0) is the visited node itself, always present during a visit.
-  return { parent, child: child! };
+  return { parent, child };
+}
+
+const isWrapper = (node: AnyNode): boolean => node.type === 'ChainExpression' || node.type === 'ParenthesizedExpression';
+
+function passesOn(parent: AnyNode, child: AnyNode): boolean {
+  switch (parent.type) {
+    case 'SequenceExpression':
+      return parent.expressions.at(-1) === child;
+    case 'ConditionalExpression':
+      return parent.test !== child;
+    case 'LogicalExpression':
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** True when the visited node is the operand of `typeof`, which reads nothing and cannot throw. */

@@ -21,12 +21,16 @@ export function rememberSource(diagnostic: Diagnostic, source: string): void {
   sources.set(diagnostic, source);
 }
 
+/** The caller asked for colour, so do not second-guess it by looking at `process.stdout`. */
+const paint = (format: Parameters<typeof styleText>[0], text: string): string => styleText(format, text, { validateStream: false });
+
+/** `file:line:col  severity  message  (rule)`, column 1-based, then the code frame. */
 export function formatDiagnostic(diagnostic: Diagnostic, options: FormatOptions = {}): string {
   const color = options.color === true;
   const { file, line, column, severity, message, ruleId } = diagnostic;
   const where = `${file}:${line}:${column + 1}`;
   const header = color
-    ? `${styleText('bold', where)}  ${styleText(severity === 'error' ? 'red' : 'yellow', severity)}  ${message}  ${styleText('gray', `(${ruleId})`)}`
+    ? `${paint('bold', where)}  ${paint(severity === 'error' ? 'red' : 'yellow', severity)}  ${message}  ${paint('gray', `(${ruleId})`)}`
     : `${where}  ${severity}  ${message}  (${ruleId})`;
   const source = color ? sources.get(diagnostic) : undefined;
   const frame =

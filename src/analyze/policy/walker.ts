@@ -53,15 +53,39 @@ export class Walker {
   visit(node: AnyNode): void {
     this.enter(node);
     switch (node.type) {
-      case 'Program':
-        this.scoped(node);
-        this.statements(node.body);
-        this.scopes.pop();
+      case 'Identifier':
+      case 'Literal':
+      case 'ThisExpression':
+      case 'TemplateElement':
+      case 'Super':
+      case 'MetaProperty':
+      case 'PrivateIdentifier':
+        // The commonest nodes are leaves: test them first, a string switch compares in order.
+        break;
+      case 'MemberExpression':
+        this.visit(node.object);
+        if (node.computed) this.visit(node.property);
+        break;
+      case 'CallExpression':
+      case 'NewExpression':
+        this.visit(node.callee);
+        for (let i = 0; i < node.arguments.length; i++) this.visit(node.arguments[i]!);
         break;
       case 'ExpressionStatement':
       case 'ChainExpression':
       case 'ParenthesizedExpression':
         this.visit(node.expression);
+        break;
+      case 'Property':
+        if (node.computed) this.visit(node.key);
+        this.visit(node.value);
+        break;
+      case 'BinaryExpression':
+      case 'LogicalExpression':
+      case 'AssignmentExpression':
+      case 'AssignmentPattern':
+        this.visit(node.left);
+        this.visit(node.right);
         break;
       case 'BlockStatement':
       case 'StaticBlock':
@@ -69,9 +93,39 @@ export class Walker {
         this.statements(node.body);
         this.scopes.pop();
         break;
+      case 'VariableDeclaration':
+        for (const declarator of node.declarations) {
+          this.enter(declarator);
+          this.binding(declarator.id);
+          if (declarator.init) this.visit(declarator.init);
+          this.stack.pop();
+        }
+        break;
+      case 'FunctionDeclaration':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+        this.function(node);
+        break;
       case 'ReturnStatement':
       case 'YieldExpression':
         if (node.argument) this.visit(node.argument);
+        break;
+      case 'IfStatement':
+      case 'ConditionalExpression':
+        this.visit(node.test);
+        this.visit(node.consequent);
+        if (node.alternate) this.visit(node.alternate);
+        break;
+      case 'ObjectExpression':
+      case 'ObjectPattern':
+        for (const property of node.properties) this.visit(property);
+        break;
+      case 'ArrayExpression':
+      case 'ArrayPattern':
+        for (const element of node.elements) if (element) this.visit(element);
+        break;
+      case 'TemplateLiteral':
+        for (let i = 0; i < node.expressions.length; i++) this.visit(node.expressions[i]!);
         break;
       case 'ThrowStatement':
       case 'UnaryExpression':
@@ -80,53 +134,6 @@ export class Walker {
       case 'SpreadElement':
       case 'RestElement':
         this.visit(node.argument);
-        break;
-      case 'LabeledStatement':
-        this.visit(node.body);
-        break;
-      case 'IfStatement':
-      case 'ConditionalExpression':
-        this.visit(node.test);
-        this.visit(node.consequent);
-        if (node.alternate) this.visit(node.alternate);
-        break;
-      case 'SwitchStatement':
-        this.visit(node.discriminant);
-        this.scoped(node);
-        for (const branch of node.cases) {
-          this.enter(branch);
-          if (branch.test) this.visit(branch.test);
-          this.statements(branch.consequent);
-          this.stack.pop();
-        }
-        this.scopes.pop();
-        break;
-      case 'TryStatement':
-        this.visit(node.block);
-        if (node.handler) {
-          const handler = node.handler;
-          this.enter(handler);
-          this.scoped(handler);
-          if (handler.param) this.binding(handler.param);
-          this.enter(handler.body);
-          this.statements(handler.body.body);
-          this.stack.pop();
-          this.scopes.pop();
-          this.stack.pop();
-        }
-        if (node.finalizer) this.visit(node.finalizer);
-        break;
-      case 'WhileStatement':
-        this.visit(node.test);
-        this.visit(node.body);
-        break;
-      case 'DoWhileStatement':
-        this.visit(node.body);
-        this.visit(node.test);
-        break;
-      case 'WithStatement':
-        this.visit(node.object);
-        this.visit(node.body);
         break;
       case 'ForStatement':
         this.scoped(node);
@@ -144,18 +151,31 @@ export class Walker {
         this.visit(node.body);
         this.scopes.pop();
         break;
-      case 'FunctionDeclaration':
-      case 'FunctionExpression':
-      case 'ArrowFunctionExpression':
-        this.function(node);
-        break;
-      case 'VariableDeclaration':
-        for (const declarator of node.declarations) {
-          this.enter(declarator);
-          this.binding(declarator.id);
-          if (declarator.init) this.visit(declarator.init);
+      case 'TryStatement':
+        this.visit(node.block);
+        if (node.handler) {
+          const handler = node.handler;
+          this.enter(handler);
+          this.scoped(handler);
+          if (handler.param) this.binding(handler.param);
+          this.enter(handler.body);
+          this.statements(handler.body.body);
+          this.stack.pop();
+          this.scopes.pop();
           this.stack.pop();
         }
+        if (node.finalizer) this.visit(node.finalizer);
+        break;
+      case 'SwitchStatement':
+        this.visit(node.discriminant);
+        this.scoped(node);
+        for (const branch of node.cases) {
+          this.enter(branch);
+          if (branch.test) this.visit(branch.test);
+          this.statements(branch.consequent);
+          this.stack.pop();
+        }
+        this.scopes.pop();
         break;
       case 'ClassDeclaration':
       case 'ClassExpression':
@@ -173,38 +193,7 @@ export class Walker {
         if (node.computed) this.visit(node.key);
         if (node.value) this.visit(node.value);
         break;
-      case 'ArrayExpression':
-      case 'ArrayPattern':
-        for (const element of node.elements) if (element) this.visit(element);
-        break;
-      case 'ObjectExpression':
-      case 'ObjectPattern':
-        for (const property of node.properties) this.visit(property);
-        break;
-      case 'Property':
-        if (node.computed) this.visit(node.key);
-        this.visit(node.value);
-        break;
-      case 'BinaryExpression':
-      case 'LogicalExpression':
-      case 'AssignmentExpression':
-      case 'AssignmentPattern':
-        this.visit(node.left);
-        this.visit(node.right);
-        break;
-      case 'MemberExpression':
-        this.visit(node.object);
-        if (node.computed) this.visit(node.property);
-        break;
-      case 'CallExpression':
-      case 'NewExpression':
-        this.visit(node.callee);
-        for (let i = 0; i < node.arguments.length; i++) this.visit(node.arguments[i]!);
-        break;
       case 'SequenceExpression':
-        for (let i = 0; i < node.expressions.length; i++) this.visit(node.expressions[i]!);
-        break;
-      case 'TemplateLiteral':
         for (let i = 0; i < node.expressions.length; i++) this.visit(node.expressions[i]!);
         break;
       case 'TaggedTemplateExpression':
@@ -222,9 +211,28 @@ export class Walker {
       case 'ExportDefaultDeclaration':
         this.visit(node.declaration);
         break;
+      case 'WhileStatement':
+        this.visit(node.test);
+        this.visit(node.body);
+        break;
+      case 'DoWhileStatement':
+        this.visit(node.body);
+        this.visit(node.test);
+        break;
+      case 'LabeledStatement':
+        this.visit(node.body);
+        break;
+      case 'WithStatement':
+        this.visit(node.object);
+        this.visit(node.body);
+        break;
+      case 'Program':
+        this.scoped(node);
+        this.statements(node.body);
+        this.scopes.pop();
+        break;
       default:
-        // Leaves: Identifier, Literal, ThisExpression, Super, MetaProperty, PrivateIdentifier,
-        // TemplateElement, statements without children, and import/export-all declarations.
+        // Statements without children, and import/export-all declarations.
         break;
     }
     this.stack.pop();

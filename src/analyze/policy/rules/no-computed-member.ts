@@ -6,14 +6,26 @@
  * Allowed, because the key is always a number (no dangerous property name is numeric):
  *   a[0], a[-1], a[i * 2], a[n - 1], a[a.length - 1], a[~x], a[+s], a[i++]  arithmetic other than `+`
  *   a[i] and a[i + 1] where `i` is the counter of an enclosing `for (let i = <number>; …; i++)`
- *     (declared in the loop head with a numeric initial value; `var` counters too)
+ *     (declared in the loop head, `let` or `var`, with a numeric start and an arithmetic step)
+ *   a[mid] where `const mid = <numeric expression>` in scope, a[Math.floor(x)], a[Number(s)]
  *   a['x'], a[`x`], a['x' + 'y']  static keys (the specific rules judge their names)
  * Reported: everything else, including `a[key]` in `for…in`/`for…of` loops, `a[x + 1]` for
  * an `x` of unknown type, computed destructuring `const { [k]: v } = o`, and `a[i]` for a
  * counter modified inside the loop body (not tracked: the check is syntactic).
  * Off in `recommended`: ordinary code indexes by variables all the time.
  */
-import type { AnyNode, AssignmentProperty, Expression, Identifier, MemberExpression, PrivateIdentifier, Property } from 'acorn';
+import type {
+  AnyNode,
+  AssignmentProperty,
+  CallExpression,
+  Expression,
+  Identifier,
+  MemberExpression,
+  ModuleDeclaration,
+  PrivateIdentifier,
+  Property,
+  Statement,
+} from 'acorn';
 import { staticString } from '../ast.js';
 import { defineRule, type RuleContext } from '../rule.js';
 
@@ -34,18 +46,57 @@ function isNumeric(node: Expression | PrivateIdentifier, context: RuleContext<Me
       if (NUMERIC_OPERATORS.has(node.operator)) return true;
       return node.operator === '+' && isNumeric(node.left, context, counters) && isNumeric(node.right, context, counters);
     case 'Identifier':
-      return counters && isLoopCounter(node, context);
+      return counters && (isLoopCounter(node, context) || isNumericConstant(node, context));
+    case 'CallExpression':
+      return isNumericCall(node, context);
     default:
       return false;
   }
 }
 
-const isFunctionScope = (node: AnyNode): boolean =>
-  node.type === 'FunctionDeclaration' ||
-  node.type === 'FunctionExpression' ||
-  node.type === 'ArrowFunctionExpression' ||
-  node.type === 'StaticBlock' ||
-  node.type === 'Program';
+/** Built-in functions that always return a number. */
+const NUMERIC_FUNCTIONS: ReadonlySet<string> = new Set(['Number', 'parseInt', 'parseFloat']);
+
+function isNumericCall(node: CallExpression, context: RuleContext<Message>): boolean {
+  const callee = node.callee;
+  if (callee.type === 'Identifier') return NUMERIC_FUNCTIONS.has(callee.name) && context.isFree(callee.name);
+  // Every Math function returns a number.
+  return callee.type === 'MemberExpression' && callee.object.type === 'Identifier' && callee.object.name === 'Math' && context.isFree('Math');
+}
+
+/** `const middle = list.length >> 1`: a constant whose initial value is numeric stays numeric. */
+function isNumericConstant(node: Identifier, context: RuleContext<Message>): boolean {
+  const scope = context.declaringScope(node.name);
+  const init = scope === undefined ? undefined : constInitializer(scope, node.name);
+  // Identifiers in the initializer are not followed, so constants cannot chase each other in a cycle.
+  return init !== undefined && isNumeric(init, context, false);
+}
+
+function scopeStatements(scope: AnyNode): ReadonlyArray<Statement | ModuleDeclaration> {
+  switch (scope.type) {
+    case 'Program':
+    case 'BlockStatement':
+    case 'StaticBlock':
+      return scope.body;
+    case 'FunctionDeclaration':
+    case 'FunctionExpression':
+    case 'ArrowFunctionExpression':
+      return scope.body.type === 'BlockStatement' ? scope.body.body : [];
+    default:
+      return [];
+  }
+}
+
+function constInitializer(scope: AnyNode, name: string): Expression | undefined {
+  for (const statement of scopeStatements(scope)) {
+    const declaration = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement;
+    if (declaration?.type !== 'VariableDeclaration' || declaration.kind !== 'const') continue;
+    for (const declarator of declaration.declarations) {
+      if (declarator.id.type === 'Identifier' && declarator.id.name === name) return declarator.init ?? undefined;
+    }
+  }
+  return undefined;
+}
 
 /** The `for` head declares `name` with a numeric start and steps it by arithmetic. */
 function countsWith(loop: AnyNode, name: string, context: RuleContext<Message>): boolean {
@@ -60,26 +111,10 @@ function countsWith(loop: AnyNode, name: string, context: RuleContext<Message>):
 }
 
 function isLoopCounter(node: Identifier, context: RuleContext<Message>): boolean {
+  // The walk gives a `for` head its own scope holding its declarations, `var` ones included,
+  // so a counter resolves to its loop unless something nearer shadows it.
   const scope = context.declaringScope(node.name);
-  if (scope === undefined) return false;
-  if (scope.type === 'ForStatement') return countsWith(scope, node.name, context);
-  // A `var` counter belongs to the function around the loop: find the loop before leaving that function.
-  for (let depth = 1; ; depth++) {
-    const ancestor = context.ancestor(depth);
-    if (ancestor === undefined || isFunctionScope(ancestor)) return false;
-    if (ancestor.type === 'ForStatement' && ancestor.init?.type === 'VariableDeclaration' && ancestor.init.kind === 'var') {
-      if (!countsWith(ancestor, node.name, context)) continue;
-      return functionAround(context, depth) === scope;
-    }
-  }
-}
-
-/** The function (or Program) enclosing the ancestor at `depth`. */
-function functionAround(context: RuleContext<Message>, depth: number): AnyNode | undefined {
-  for (let up = depth + 1; ; up++) {
-    const ancestor = context.ancestor(up);
-    if (ancestor === undefined || isFunctionScope(ancestor)) return ancestor;
-  }
+  return scope?.type === 'ForStatement' && countsWith(scope, node.name, context);
 }
 
 function member(node: MemberExpression, context: RuleContext<Message>): void {

@@ -8,6 +8,7 @@
  * Reported
  *   x.constructor.constructor              any spelling: x['constructor'], x?.constructor, 'constr' + 'uctor'
  *   x.constructor('return this')           calling a constructor without `new` only makes sense for Function & co.
+ *   (0, x.constructor)('code')             also through sequences, `?:` branches and `||`/`&&`/`??` operands
  *   (async () => {}).constructor           a function, arrow or class literal: its constructor is always a compiler
  *   Object.getPrototypeOf(fn).constructor  `constructor` of a call result or member chain, when the value is used
  *   [].fill.constructor('code')            for anything but a comparison, `instanceof`, `typeof` or `.name`
@@ -48,7 +49,7 @@ function member(node: MemberExpression, context: RuleContext<Message>): void {
   if (memberKey(node) !== 'constructor') return;
   const object = unwrap(node.object);
   if (isMemberNamed(object, 'constructor')) return context.report(node.property, 'chain');
-  const { parent, child } = usage(context);
+  const { parent, child } = usage(context, true);
   // The outer access of a `.constructor.constructor` chain reports the whole chain once.
   if (parent?.type === 'MemberExpression' && parent.object === child && memberKey(parent) === 'constructor') return;
   if (parent?.type === 'CallExpression' && parent.callee === child) return context.report(node.property, 'call');

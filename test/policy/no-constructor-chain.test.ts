@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { lint, positions } from './helpers.js';
+
+const rule = 'no-constructor-chain';
+const count = (source: string) => lint(rule, source).length;
+
+describe(rule, () => {
+  it('locates `.constructor.constructor` at the outer property', () => {
+    const diagnostics = lint(rule, 'const f = () => 1;\nf.constructor.constructor("return this")();\n');
+    expect(positions(diagnostics)).toEqual([[2, 14]]);
+    expect(diagnostics[0]).toMatchObject({ endLine: 2, endColumn: 25, severity: 'error' });
+    expect(diagnostics[0]?.message).toMatch(/Function constructor/);
+  });
+
+  it('reports each spelling of the chain once', () => {
+    for (const source of [
+      "x['constructor']['constructor']",
+      'x?.constructor.constructor',
+      'x.constructor?.["constructor"]',
+      "x[`constructor`]['constr' + 'uctor']",
+      '[].fill.constructor.constructor',
+      '(x.constructor).constructor',
+    ]) {
+      expect(count(source), source).toBe(1);
+    }
+  });
+
+  it('reports constructors reached from function literals and call or member results', () => {
+    expect(positions(lint(rule, 'const A = (async () => {}).constructor;'))).toEqual([[1, 27]]);
+    expect(count('(function* () {}).constructor;')).toBe(1);
+    expect(count('(class {}).constructor;')).toBe(1);
+    expect(count('const G = Object.getPrototypeOf(async function* () {}).constructor;')).toBe(1);
+    expect(count('[].fill.constructor("return 1")();')).toBe(1);
+    expect(count('new a.b.constructor("x");')).toBe(1);
+    expect(count('use(a.b.constructor);')).toBe(1);
+  });
+
+  it('reports calling `.constructor` without `new`, also indirectly', () => {
+    expect(count('fn.constructor("return process")();')).toBe(1);
+    expect(count('(0, fn.constructor)("code");')).toBe(1);
+    expect(count('(ok ? fn.constructor : other)("code");')).toBe(1);
+    expect(count('(fn.constructor || other)("code");')).toBe(1);
+    expect(count('fn?.constructor("code");')).toBe(1);
+  });
+
+  it('reports destructuring and reflective reads of `constructor`', () => {
+    expect(positions(lint(rule, 'const { constructor: C } = fn;'))).toEqual([[1, 8]]);
+    expect(count('function f({ constructor }) {}')).toBe(1);
+    expect(count('({ constructor: out.c } = fn);')).toBe(1);
+    expect(count('Reflect.get(fn, "constructor");')).toBe(1);
+  });
+
+  it('leaves class constructors, object keys and the usual class idioms alone', () => {
+    for (const source of [
+      'class A { constructor() { this.x = 1; } }',
+      'class B extends A { constructor() { super(); } }',
+      'const o = { constructor: 1, "constructor": 2, ["constructor"]: 3 };',
+      'const m = { constructor() {} };',
+      'class C { clone() { return new this.constructor(); } name() { return this.constructor.name; } }',
+      'const same = value.constructor === Object;',
+      'const different = a.b.constructor !== Array;',
+      'const isA = x instanceof y.z.constructor;',
+      'const n = Object.getPrototypeOf(v).constructor.name;',
+      'const t = typeof a.b.constructor;',
+      'const copy = new value.constructor();',
+      'const s = "x.constructor.constructor";',
+      '// x.constructor.constructor',
+      'function f(constructor) { return constructor; }',
+      'const { constructorName } = info;',
+    ]) {
+      expect(count(source), source).toBe(0);
+    }
+  });
+
+  it('ignores a Reflect that is a local', () => {
+    expect(count('const Reflect = { get() {} }; Reflect.get(fn, "constructor");')).toBe(0);
+  });
+});

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { lint, positions } from './helpers.js';
+
+const rule = 'no-stack-trace-api';
+const count = (source: string) => lint(rule, source).length;
+
+describe(rule, () => {
+  it('reports prepareStackTrace at the property, read or write', () => {
+    expect(positions(lint(rule, 'Error.prepareStackTrace = (e, s) => s;'))).toEqual([[1, 6]]);
+    expect(count('const p = Error.prepareStackTrace;')).toBe(1);
+    expect(count('const E = Error; E.prepareStackTrace = f;')).toBe(1);
+  });
+
+  it('reports captureStackTrace in any use', () => {
+    expect(count('Error.captureStackTrace(target);')).toBe(1);
+    expect(count('class E extends Error { constructor() { super(); Error.captureStackTrace?.(this, E); } }')).toBe(1);
+  });
+
+  it('reports writes of stackTraceLimit but not reads', () => {
+    expect(positions(lint(rule, 'const old = Error.stackTraceLimit;\nError.stackTraceLimit = 0;\n'))).toEqual([[2, 6]]);
+    expect(count('Error.stackTraceLimit += 10;')).toBe(1);
+    expect(count('Reflect.set(Error, "stackTraceLimit", 0);')).toBe(1);
+    expect(count('Reflect.get(Error, "stackTraceLimit");')).toBe(0);
+  });
+
+  it('reports destructuring and reflective access of the hooks', () => {
+    expect(count('const { captureStackTrace } = Error;')).toBe(1);
+    expect(count('Object.defineProperty(Error, "prepareStackTrace", { set: f });')).toBe(1);
+  });
+
+  it('ignores stacks, strings and comments', () => {
+    expect(count('const s = new Error("x").stack; // Error.prepareStackTrace')).toBe(0);
+    expect(count('log("Error.captureStackTrace is not available");')).toBe(0);
+  });
+});
