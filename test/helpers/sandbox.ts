@@ -1,0 +1,37 @@
+/**
+ * One suite, both isolations: core and security tests call `describeEach(isolation => ...)` so the
+ * same assertions run against `context` (this process has the flag) and `worker`.
+ * Sandboxes made with `make()` are disposed after each test, so a failing test leaks nothing.
+ */
+import { afterEach, describe } from 'vitest';
+import { createSandbox } from '../../src/index.js';
+import type { Isolation, Sandbox, SandboxOptions } from '../../src/index.js';
+
+export const ISOLATIONS: readonly Isolation[] = ['context', 'worker'];
+
+export const fixtures = (folder: string) => new URL(`../../fixtures/${folder}/`, import.meta.url);
+
+export interface IsolationKit {
+  isolation: Isolation;
+  /** A sandbox of this isolation, disposed after the test. */
+  make(options?: SandboxOptions): Sandbox;
+}
+
+export function describeEach(name: string, body: (kit: IsolationKit) => void): void {
+  for (const isolation of ISOLATIONS) {
+    describe(`${name} [${isolation}]`, () => {
+      const live: Sandbox[] = [];
+      afterEach(async () => {
+        await Promise.all(live.splice(0).map((s) => s.dispose()));
+      });
+      body({
+        isolation,
+        make(options = {}) {
+          const sandbox = createSandbox({ ...options, isolation });
+          live.push(sandbox);
+          return sandbox;
+        },
+      });
+    });
+  }
+}
