@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { EsmSandboxError } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
 import { readModuleText } from '../load/source.js';
+import { isTypeScript, stripTypes } from '../transform/typescript.js';
 import { resolveSpecifier, type ResolverOptions } from '../resolve/resolver.js';
 import { analyzeModule, policyFindings } from './analyze.js';
 import type { ResolvedPolicy } from './policy/engine.js';
@@ -20,7 +21,7 @@ export interface CheckGraphOptions {
 
 export async function checkGraph(entry: string, options: CheckGraphOptions): Promise<Diagnostic[]> {
   const env: PolicyEnvironment = { isAllowedSpecifier: options.resolver.isAllowed, importMetaProperties: ['url'] };
-  const fingerprint = JSON.stringify(options.policy.rules);
+  const fingerprint = JSON.stringify([options.policy.rules, allowListToken(options.resolver.isAllowed)]);
   const seen = new Set<string>();
   const found: Diagnostic[] = [];
   const limits = { maxModuleBytes: options.maxModuleBytes ?? 16 * 1024 * 1024 };
@@ -33,8 +34,10 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
       if (resolution.kind !== 'file') return;
       ({ url, path } = resolution);
     } catch (error) {
-      // Refusals of disallowed specifiers are already the no-disallowed-import rule's findings.
-      if (!(error instanceof EsmSandboxError && error.code === 'ERR_SANDBOX_MODULE_NOT_ALLOWED' && where.line !== undefined)) {
+      // A refused specifier is already an error of no-disallowed-import, unless that rule is off or
+      // only warns: then the load still refuses it, so the refusal is the finding.
+      const reported = options.policy.rules['no-disallowed-import'] === 'error' && where.line !== undefined;
+      if (!(reported && error instanceof EsmSandboxError && error.code === 'ERR_SANDBOX_MODULE_NOT_ALLOWED')) {
         found.push(asDiagnostic(error, referrer, where));
       }
       return;
@@ -44,8 +47,9 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
     try {
       const source = await readModuleText(path, url, limits);
       if (url.endsWith('.json')) return;
-      const analysis = analyzeModule(source, url);
-      found.push(...policyFindings(analysis, source, url, options.policy, env, fingerprint));
+      const code = isTypeScript(url) ? stripTypes(source, url) : source;
+      const analysis = analyzeModule(code, url);
+      found.push(...policyFindings(analysis, code, url, options.policy, env, fingerprint));
       await Promise.all(analysis.imports.map((site) => visit(site.specifier, url, {
         line: site.line, column: site.column, frame: codeFrame(source, site.line, site.column - 1),
       })));
@@ -57,19 +61,40 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
   return found.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
 }
 
+/**
+ * Findings depend on the allow-list as well as the rules (no-disallowed-import), and the cache in
+ * analyze.ts keys them by this fingerprint. The allow-list is a function here, so each distinct
+ * function gets a token: the same resolver reuses its findings, another never sees them.
+ */
+const allowListTokens = new WeakMap<ResolverOptions['isAllowed'], number>();
+let nextToken = 0;
+function allowListToken(isAllowed: ResolverOptions['isAllowed']): number {
+  let token = allowListTokens.get(isAllowed);
+  if (token === undefined) allowListTokens.set(isAllowed, (token = nextToken++));
+  return token;
+}
+
 function toRelative(entry: string, root: string): string {
   return entry.startsWith(root) ? `./${entry.slice(root.length).replace(/^[/\\]+/, '').split('\\').join('/')}` : entry;
+}
+
+/** An error's message without the ` (url:line:col)` suffix errors carry: a diagnostic prints its location itself. */
+function withoutLocation(message: string, error: EsmSandboxError | undefined): string {
+  if (error?.url === undefined || error.line === undefined) return message;
+  const suffix = ` (${error.url}:${error.line}:${error.column ?? 1})`;
+  return message.endsWith(suffix) ? message.slice(0, -suffix.length) : message;
 }
 
 /** A load problem as a finding, located where the error says (or at the importing line). */
 function asDiagnostic(error: unknown, file: string, where: { line?: number; column?: number; frame?: string }): Diagnostic {
   const e = error instanceof EsmSandboxError ? error : undefined;
   const line = e?.line ?? where.line ?? 1;
-  const column = (e?.column ?? where.column ?? 1) - 1;
+  // Errors and import sites carry 1-based columns, as Diagnostic does.
+  const column = e?.column ?? where.column ?? 1;
   return {
     ruleId: e ? e.code.toLowerCase().replace(/^err_sandbox_/, 'load-').replace(/_/g, '-') : 'load-error',
     severity: 'error',
-    message: error instanceof Error ? error.message : String(error),
+    message: withoutLocation(error instanceof Error ? error.message : String(error), e),
     file: e?.url ?? file,
     line,
     column,

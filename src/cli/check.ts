@@ -1,7 +1,7 @@
 /**
  * `esm-sandbox check`: policy findings for a module graph, without running it.
  */
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { checkGraph } from '../analyze/check-graph.js';
 import { formatDiagnostic, resolvePolicy } from '../analyze/policy/engine.js';
@@ -14,8 +14,11 @@ interface Io { out(text: string): void; err(text: string): void; color: boolean 
 export async function check(file: string, flags: CheckFlags, io: Io): Promise<number> {
   const rules: Record<string, Severity> = {};
   for (const entry of flags.rule ?? []) {
-    const [id, severity] = entry.split('=');
-    if (!id || !severity) throw new TypeError(`--rule ${entry}: expected <rule-id>=<off|warn|error>`);
+    const eq = entry.indexOf('=');
+    const id = entry.slice(0, eq);
+    const severity = entry.slice(eq + 1);
+    if (eq <= 0 || !severity) throw new TypeError(`--rule ${entry}: expected <rule-id>=<off|warn|error>`);
+    // resolvePolicy names an unknown rule id or severity (a TypeError too: bad usage).
     rules[id] = severity as Severity;
   }
   if (flags.preset !== undefined && flags.preset !== 'recommended' && flags.preset !== 'strict') {
@@ -23,11 +26,32 @@ export async function check(file: string, flags: CheckFlags, io: Io): Promise<nu
   }
   const policy = resolvePolicy({ preset: flags.preset as 'recommended' | 'strict' | undefined, rules });
   const absolute = path.resolve(file);
-  const root = realpathSync(path.resolve(flags.root ?? path.dirname(absolute)));
+  const entry = existing(absolute, 'file', file);
+  const root = existing(path.resolve(flags.root ?? path.dirname(absolute)), 'directory', `--root ${flags.root}`);
+  const inside = path.relative(root, entry);
+  if (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) throw new TypeError(`${file} is not inside --root ${root}`);
   // For check, --allow names specifiers only (no host module is loaded): spec or spec=anything.
-  const allowed = new Set((flags.allow ?? []).map((entry) => entry.split('=')[0]!));
-  const diagnostics = await checkGraph(realpathSync(absolute), { resolver: { root, isAllowed: (s) => allowed.has(s) }, policy });
-  if (flags.json) io.out(toJson(diagnostics));
-  else for (const d of diagnostics) io.out(formatDiagnostic(d, { color: io.color }));
-  return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+  const allowed = new Set((flags.allow ?? []).map((spec) => spec.split('=')[0]!));
+  const diagnostics = await checkGraph(entry, { resolver: { root, isAllowed: (s) => allowed.has(s) }, policy });
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  if (flags.json) {
+    io.out(toJson(diagnostics));
+  } else if (diagnostics.length > 0) {
+    io.out(diagnostics.map((d) => formatDiagnostic(d, { color: io.color })).join('\n\n'));
+    const warnings = diagnostics.length - errors;
+    io.out(`\n${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})`);
+  }
+  return errors > 0 ? 1 : 0;
+}
+
+/** The real path of a file or directory the user named; a missing one is bad usage (exit 2), not a finding. */
+function existing(absolute: string, kind: 'file' | 'directory', named: string): string {
+  let stats;
+  try {
+    stats = statSync(absolute);
+  } catch {
+    throw new TypeError(`${named}: no such ${kind} (${absolute})`);
+  }
+  if (stats.isDirectory() !== (kind === 'directory')) throw new TypeError(`${named}: not a ${kind} (${absolute})`);
+  return realpathSync(absolute);
 }

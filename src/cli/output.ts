@@ -2,6 +2,7 @@
  * How the CLI shows values and errors: JSON for machines, `util.inspect` for people.
  */
 import { inspect, styleText } from 'node:util';
+import { formatDiagnostic } from '../analyze/policy/format.js';
 import { EsmSandboxError, PolicyError } from '../errors/errors.js';
 
 /** JSON that keeps what a config or result usually holds: Maps as objects, Sets as arrays, functions named. */
@@ -22,10 +23,11 @@ export function show(value: unknown, color: boolean): string {
 }
 
 export function describeError(error: unknown, color: boolean): string {
-  const paint = (format: Parameters<typeof styleText>[0], text: string) => (color ? styleText(format, text) : text);
+  // validateStream off: the caller decided on colour (a TTY seen from the main thread, even when this runs in a worker).
+  const paint = (format: Parameters<typeof styleText>[0], text: string) => (color ? styleText(format, text, { validateStream: false }) : text);
   if (error instanceof PolicyError) {
-    const lines = error.diagnostics.map((d) =>
-      `${d.file}:${d.line}:${d.column + 1}  ${paint(d.severity === 'error' ? 'red' : 'yellow', d.severity)}  ${d.message}  ${paint('gray', `(${d.ruleId})`)}\n${d.frame}`);
+    // The same lines `esm-sandbox check` prints, so a refused run and a check read alike.
+    const lines = error.diagnostics.map((d) => formatDiagnostic(d, { color }));
     return `${paint('red', 'PolicyError')} [${error.code}]: ${error.diagnostics.filter((d) => d.severity === 'error').length} error(s)\n\n${lines.join('\n\n')}`;
   }
   if (error instanceof EsmSandboxError) return error.stack ?? error.message;

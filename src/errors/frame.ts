@@ -31,7 +31,9 @@ export function codeFrame(source: string, line: number, column: number, options:
   const last = Math.min(lines.length, (options.endLine ?? line) + context);
   const width = String(last).length;
   const paint = (format: Parameters<typeof styleText>[0], text: string) =>
-    options.color ? styleText(format, text) : text;
+    // validateStream off: the caller decided (Node ≥ 20.20 would otherwise drop colours whenever this
+    // thread's stdout is not a TTY, e.g. in the CLI's worker, although the main thread's is).
+    options.color ? styleText(format, text, { validateStream: false }) : text;
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
     let text = lines[n - 1] ?? '';
@@ -47,7 +49,8 @@ export function codeFrame(source: string, line: number, column: number, options:
     if (n === line) {
       const sameLineEnd = (options.endLine ?? line) === line && options.endColumn !== undefined;
       const span = sameLineEnd ? Math.max(1, Math.min(options.endColumn! - column, text.length - col)) : 1;
-      const pad = ' '.repeat(width + 4) + text.slice(0, Math.max(0, col)).replace(/[^\t]/g, ' ');
+      // The gutter `> 12 | ` is width + 5 characters wide; the caret goes under the column's own character.
+      const pad = ' '.repeat(width + 5) + text.slice(0, Math.max(0, col)).replace(/[^\t]/g, ' ');
       out.push(pad + paint('red', '^'.repeat(span)));
     }
   }

@@ -7,8 +7,8 @@ describe('no-builtin-prototype-write', () => {
 
   it('reports the whole assignment target', () => {
     const diagnostics = lint(rule, 'const f = () => 1;\nArray.prototype.last = f;\n');
-    expect(positions(diagnostics)).toEqual([[2, 0]]);
-    expect(diagnostics[0]).toMatchObject({ endLine: 2, endColumn: 20 });
+    expect(positions(diagnostics)).toEqual([[2, 1]]);
+    expect(diagnostics[0]).toMatchObject({ endLine: 2, endColumn: 21 });
     expect(diagnostics[0]?.message).toContain('Array.prototype');
   });
 
@@ -54,7 +54,7 @@ describe('no-builtin-write', () => {
   const count = (source: string) => lint(rule, source).length;
 
   it('reports replacing a built-in static at the target', () => {
-    expect(positions(lint(rule, 'const f = 1;\n  JSON.parse = f;\n'))).toEqual([[2, 2]]);
+    expect(positions(lint(rule, 'const f = 1;\n  JSON.parse = f;\n'))).toEqual([[2, 3]]);
     expect(lint(rule, 'Math.random = f;')[0]?.message).toContain('`Math`');
   });
 

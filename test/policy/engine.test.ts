@@ -84,13 +84,19 @@ describe('presets and severities', () => {
 });
 
 describe('checkModule', () => {
-  it('reports diagnostics sorted by position with 1-based lines and 0-based columns', () => {
+  it('reports diagnostics sorted by position with 1-based lines and columns (ESLint convention)', () => {
     const source = 'const a = 1;\n  debugger;\nprocess.exit(a);\n';
     const diagnostics = check(source);
+    // `debugger;` spans columns 3..11 (endColumn exclusive); `process` spans 1..7.
     expect(diagnostics.map((d) => [d.ruleId, d.line, d.column, d.endLine, d.endColumn])).toEqual([
-      ['no-debugger', 2, 2, 2, 11],
-      ['no-host-globals', 3, 0, 3, 7],
+      ['no-debugger', 2, 3, 2, 12],
+      ['no-host-globals', 3, 1, 3, 8],
     ]);
+    // The column is a 1-based index into the line: column - 1 is where the reported text starts.
+    const lines = source.split('\n');
+    for (const d of diagnostics) {
+      expect(lines[d.line - 1]!.slice(d.column - 1, d.endColumn - 1)).toBe(d.ruleId === 'no-debugger' ? 'debugger;' : 'process');
+    }
     expect(diagnostics[0]?.file).toBe('file:///sandbox/test.mjs');
   });
 

@@ -34,6 +34,29 @@ describe('formatDiagnostic', () => {
     expect(stripVTControlCharacters(coloured)).toBe(formatDiagnostic(diagnostic!));
   });
 
+  it('colours the code frame as well, whatever this process\'s stdout is (the caller decides)', () => {
+    const [diagnostic] = check(source);
+    const coloured = formatDiagnostic(diagnostic!, { color: true });
+    expect(coloured).toContain('\u001b[1m> 2 | \u001b[22mconst secret = process.env.SECRET;');
+    expect(coloured).toContain('\u001b[31m^^^^^^^\u001b[39m');
+    expect(formatDiagnostic(diagnostic!, { color: false })).not.toContain('\u001b[');
+    expect(formatDiagnostic(diagnostic!)).not.toContain('\u001b[');
+  });
+
+  it('puts the carets exactly under the reported range', () => {
+    for (const text of [source, 'debugger;', '\tconst x = 1; debugger;\n', `${'\n'.repeat(9)}  const q = process;\n`]) {
+      for (const diagnostic of check(text)) {
+        const lines = formatDiagnostic(diagnostic).split('\n');
+        const index = lines.findIndex((line) => line.startsWith('>'));
+        const reported = lines[index]!;
+        const carets = lines[index + 1]!;
+        const textStart = reported.indexOf(' | ') + 3;
+        expect(carets.indexOf('^'), `${JSON.stringify(text)}\n${lines.join('\n')}`).toBe(textStart + diagnostic.column - 1);
+        expect(carets.trim()).toBe('^'.repeat(diagnostic.endColumn - diagnostic.column));
+      }
+    }
+  });
+
   it('prints a diagnostic that crossed a thread boundary (plain data, no source) with its stored frame', () => {
     const [diagnostic] = check(source);
     const copy: Diagnostic = structuredClone({ ...diagnostic! });
@@ -43,7 +66,7 @@ describe('formatDiagnostic', () => {
   it('omits the frame when there is none', () => {
     const bare: Diagnostic = {
       ruleId: 'no-debugger', severity: 'warn', message: 'm', file: 'f.mjs',
-      line: 1, column: 0, endLine: 1, endColumn: 1, frame: '',
+      line: 1, column: 1, endLine: 1, endColumn: 2, frame: '',
     };
     expect(formatDiagnostic(bare)).toBe('f.mjs:1:1  warn  m  (no-debugger)');
   });

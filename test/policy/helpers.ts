@@ -25,7 +25,7 @@ export function lint(ruleId: string, source: string, environment: PolicyEnvironm
   return check(source, only(ruleId), environment);
 }
 
-/** `[line, column]` pairs, 1-based line and 0-based column as in Diagnostic. */
+/** `[line, column]` pairs, both 1-based as in Diagnostic. */
 export const positions = (diagnostics: Diagnostic[]): Array<[number, number]> => diagnostics.map((d) => [d.line, d.column]);
 
 export function readFixture(path: string): string {

@@ -7,17 +7,17 @@ describe('no-computed-import', () => {
 
   it('reports the specifier expression', () => {
     const diagnostics = lint(rule, 'const name = "a";\nawait import(`./${name}.mjs`);\n');
-    expect(positions(diagnostics)).toEqual([[2, 13]]);
-    expect(diagnostics[0]).toMatchObject({ endLine: 2, endColumn: 28 });
+    expect(positions(diagnostics)).toEqual([[2, 14]]);
+    expect(diagnostics[0]).toMatchObject({ endLine: 2, endColumn: 29 });
   });
 
   it('accepts literals, substitution-free templates and literal concatenations', () => {
     expect(lint(rule, 'import("./a.mjs"); import(`./b.mjs`); import("./c" + ".mjs");')).toEqual([]);
   });
 
-  it('is a warning in recommended and an error in strict', async () => {
+  it('is an error in recommended and in strict (issue 2: computed imports refused by default)', async () => {
     const { check } = await import('./helpers.js');
-    expect(check('import(x);').map((d) => d.severity)).toEqual(['warn']);
+    expect(check('import(x);').map((d) => d.severity)).toEqual(['error']);
     expect(check('import(x);', { preset: 'strict' }).map((d) => d.severity)).toEqual(['error']);
   });
 });
@@ -33,7 +33,7 @@ describe('no-disallowed-import', () => {
       "const v = import('node:vm');",
       "import 'side-effect';",
     ].join('\n');
-    expect(positions(lint(rule, source))).toEqual([[1, 15], [2, 18], [3, 14], [4, 17], [5, 7]]);
+    expect(positions(lint(rule, source))).toEqual([[1, 16], [2, 19], [3, 15], [4, 18], [5, 8]]);
   });
 
   it('asks the environment about bare specifiers and URLs only', () => {
@@ -79,7 +79,7 @@ describe('no-unknown-import-meta', () => {
 
   it('reports unknown properties at the property name, listing what is provided', () => {
     const diagnostics = lint(rule, 'const u = import.meta.url;\nconst e = import.meta.env;\n');
-    expect(positions(diagnostics)).toEqual([[2, 22]]);
+    expect(positions(diagnostics)).toEqual([[2, 23]]);
     expect(diagnostics[0]?.message).toBe('`import.meta.env` is not provided in this sandbox (provided: url).');
   });
 

@@ -7,8 +7,8 @@ const count = (source: string) => lint(rule, source).length;
 describe(rule, () => {
   it('locates `.constructor.constructor` at the outer property', () => {
     const diagnostics = lint(rule, 'const f = () => 1;\nf.constructor.constructor("return this")();\n');
-    expect(positions(diagnostics)).toEqual([[2, 14]]);
-    expect(diagnostics[0]).toMatchObject({ endLine: 2, endColumn: 25, severity: 'error' });
+    expect(positions(diagnostics)).toEqual([[2, 15]]);
+    expect(diagnostics[0]).toMatchObject({ endLine: 2, endColumn: 26, severity: 'error' });
     expect(diagnostics[0]?.message).toMatch(/Function constructor/);
   });
 
@@ -20,13 +20,17 @@ describe(rule, () => {
       "x[`constructor`]['constr' + 'uctor']",
       '[].fill.constructor.constructor',
       '(x.constructor).constructor',
+      '(0, x.constructor).constructor',
+      '(0, [].fill.constructor).constructor',
+      '(ok ? a : x.constructor).constructor',
+      '(a || x.constructor).constructor',
     ]) {
       expect(count(source), source).toBe(1);
     }
   });
 
   it('reports constructors reached from function literals and call or member results', () => {
-    expect(positions(lint(rule, 'const A = (async () => {}).constructor;'))).toEqual([[1, 27]]);
+    expect(positions(lint(rule, 'const A = (async () => {}).constructor;'))).toEqual([[1, 28]]);
     expect(count('(function* () {}).constructor;')).toBe(1);
     expect(count('(class {}).constructor;')).toBe(1);
     expect(count('const G = Object.getPrototypeOf(async function* () {}).constructor;')).toBe(1);
@@ -41,10 +45,20 @@ describe(rule, () => {
     expect(count('(ok ? fn.constructor : other)("code");')).toBe(1);
     expect(count('(fn.constructor || other)("code");')).toBe(1);
     expect(count('fn?.constructor("code");')).toBe(1);
+    expect(count('fn.constructor.call(null, "code");')).toBe(1);
+    expect(count('fn.constructor.apply(null, ["code"]);')).toBe(1);
+    expect(count('const F = fn.constructor.bind(null);')).toBe(1);
+    expect(count('fn.constructor`return process`;')).toBe(1);
+  });
+
+  it('sees through keys that only look computed', () => {
+    expect(count("x[['constructor']][['constructor']];")).toBe(1);
+    expect(count("x[`${'constr'}uctor`].constructor;")).toBe(1);
+    expect(count("x[`${name}`].constructor === Y;")).toBe(0);
   });
 
   it('reports destructuring and reflective reads of `constructor`', () => {
-    expect(positions(lint(rule, 'const { constructor: C } = fn;'))).toEqual([[1, 8]]);
+    expect(positions(lint(rule, 'const { constructor: C } = fn;'))).toEqual([[1, 9]]);
     expect(count('function f({ constructor }) {}')).toBe(1);
     expect(count('({ constructor: out.c } = fn);')).toBe(1);
     expect(count('Reflect.get(fn, "constructor");')).toBe(1);
@@ -62,6 +76,9 @@ describe(rule, () => {
       'const isA = x instanceof y.z.constructor;',
       'const n = Object.getPrototypeOf(v).constructor.name;',
       'const t = typeof a.b.constructor;',
+      'if (a.b.constructor && a.b.constructor.name) log();',
+      'const missing = !a.b.constructor;',
+      'const kind = a.b.constructor ? 1 : 0;',
       'const copy = new value.constructor();',
       'const s = "x.constructor.constructor";',
       '// x.constructor.constructor',

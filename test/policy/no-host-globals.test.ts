@@ -7,8 +7,8 @@ const names = (source: string) => lint(rule, source).map((d) => d.message.match(
 describe(rule, () => {
   it('reports free references with their position', () => {
     const diagnostics = lint(rule, 'const a = 1;\nconst b = a + require("x").y;\n');
-    expect(positions(diagnostics)).toEqual([[2, 14]]);
-    expect(diagnostics[0]).toMatchObject({ endColumn: 21, message: expect.stringContaining('`require`') });
+    expect(positions(diagnostics)).toEqual([[2, 15]]);
+    expect(diagnostics[0]).toMatchObject({ endColumn: 22, message: expect.stringContaining('`require`') });
   });
 
   it('reports every listed name and the loader-internal prefix', () => {
@@ -34,10 +34,13 @@ describe(rule, () => {
   });
 
   it('reports host names read off globalThis', () => {
-    expect(positions(lint(rule, 'const p = globalThis.process;'))).toEqual([[1, 10]]);
+    expect(positions(lint(rule, 'const p = globalThis.process;'))).toEqual([[1, 11]]);
     expect(names('globalThis["require"]("fs");')).toEqual(['require']);
     expect(names('const { Buffer, setTimeout: later } = globalThis;')).toEqual(['Buffer']);
     expect(names('const t = typeof globalThis.process;')).toEqual([]);
+    expect(names('globalThis.globalThis.process.exit();')).toEqual(['process']);
+    expect(names('globalThis[`${"req"}uire`]("fs");')).toEqual(['require']);
+    expect(names('const globalThis = { process: 1 }; globalThis.process;')).toEqual([]);
   });
 
   describe('scopes: shadowed names are locals, not globals', () => {

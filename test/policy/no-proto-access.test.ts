@@ -6,8 +6,9 @@ const count = (source: string) => lint(rule, source).length;
 
 describe(rule, () => {
   it('reports member access at the property', () => {
-    expect(positions(lint(rule, 'const p = {};\nconst q = p.__proto__;\n'))).toEqual([[2, 12]]);
-    expect(positions(lint(rule, 'obj["__proto__"].x = 1;'))).toEqual([[1, 4]]);
+    expect(positions(lint(rule, 'const p = {};\nconst q = p.__proto__;\n'))).toEqual([[2, 13]]);
+    expect(positions(lint(rule, 'obj["__proto__"].x = 1;'))).toEqual([[1, 5]]);
+    expect(count("obj[['__proto__']].x = 1;")).toBe(1);
   });
 
   it('reports the legacy accessor family', () => {
@@ -17,7 +18,7 @@ describe(rule, () => {
   });
 
   it('reports the object-literal prototype setter but not `__proto__: null`', () => {
-    expect(positions(lint(rule, 'const o = { a: 1, __proto__: base };'))).toEqual([[1, 18]]);
+    expect(positions(lint(rule, 'const o = { a: 1, __proto__: base };'))).toEqual([[1, 19]]);
     expect(count('const o = { "__proto__": base };')).toBe(1);
     expect(count('const dictionary = { __proto__: null };')).toBe(0);
   });

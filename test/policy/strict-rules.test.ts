@@ -4,8 +4,8 @@ import { check, lint, positions } from './helpers.js';
 describe('no-debugger', () => {
   it('reports the statement', () => {
     const diagnostics = lint('no-debugger', 'function f() {\n  debugger;\n}\n');
-    expect(positions(diagnostics)).toEqual([[2, 2]]);
-    expect(diagnostics[0]).toMatchObject({ endLine: 2, endColumn: 11 });
+    expect(positions(diagnostics)).toEqual([[2, 3]]);
+    expect(diagnostics[0]).toMatchObject({ endLine: 2, endColumn: 12 });
   });
 });
 
@@ -19,7 +19,7 @@ describe('no-computed-member', () => {
   });
 
   it('reports the key expression', () => {
-    expect(positions(lint(rule, 'const k = "a";\ntarget[k] = source[k];\n'))).toEqual([[2, 7], [2, 19]]);
+    expect(positions(lint(rule, 'const k = "a";\ntarget[k] = source[k];\n'))).toEqual([[2, 8], [2, 20]]);
   });
 
   it('allows loop counters of an enclosing for, let or var', () => {

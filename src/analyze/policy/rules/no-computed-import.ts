@@ -18,7 +18,7 @@ function dynamicImport(node: ImportExpression, context: RuleContext<'computed'>)
 export const noComputedImport = defineRule<'computed'>({
   id: 'no-computed-import',
   description: 'Disallow `import()` with a specifier computed at run time.',
-  defaults: { recommended: 'warn', strict: 'error' },
+  defaults: { recommended: 'error', strict: 'error' },
   messages: {
     computed: '`import()` with a computed specifier cannot be checked before the module runs; use a string literal.',
   },

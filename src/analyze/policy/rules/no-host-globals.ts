@@ -34,11 +34,9 @@ function identifier(node: Identifier, context: RuleContext<Message>): void {
 }
 
 function member(node: MemberExpression, context: RuleContext<Message>): void {
-  const object = node.object;
-  if (object.type !== 'Identifier' || object.name !== 'globalThis') return;
   const key = memberKey(node);
   const kind = key === undefined ? undefined : kindOf(key);
-  if (kind !== undefined && isGlobalThis(object, context) && !isTypeofOperand(context)) context.report(node, kind, { name: key! });
+  if (kind !== undefined && isGlobalThis(node.object, context) && !isTypeofOperand(context)) context.report(node, kind, { name: key! });
 }
 
 function declarator(node: VariableDeclarator, context: RuleContext<Message>): void {
