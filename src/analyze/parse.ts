@@ -2,13 +2,29 @@
  * One acorn parse per module, shared by the policy rules and the transform,
  * so a module is never parsed twice.
  */
-import { parse, type Program } from 'acorn';
+import { Parser, type Program } from 'acorn';
+import { indexedScopes } from './indexed-scopes.js';
 
 export type { Program };
 
+/** acorn with linear scope checks (see indexed-scopes.ts): large generated modules parse in linear time. */
+const ModuleParser = Parser.extend(indexedScopes);
+
+let parses = 0;
+
+/**
+ * How many modules this thread has parsed so far. The content-hash cache in analyze.ts exists so
+ * this does not grow when unchanged files are imported again; the count lets a test (or a host
+ * measuring its reload path) observe that without mocking anything.
+ */
+export function parseCount(): number {
+  return parses;
+}
+
 /** Parse ES module source with locations. Throws acorn's SyntaxError (with `loc` and `pos`) on bad input. */
 export function parseModule(source: string): Program {
-  return parse(source, {
+  parses++;
+  return ModuleParser.parse(source, {
     ecmaVersion: 'latest',
     sourceType: 'module',
     locations: true,

@@ -6,18 +6,22 @@
  * resolve, in parallel) collecting every finding; stop with all policy errors at once; only then
  * compile and link. A failed load leaves the graph as it was.
  */
+import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import { analyzeModule, policyFindings, type ImportSite } from '../analyze/analyze.js';
+import { analyzeModule, policyFindings, type Analysis, type ImportSite } from '../analyze/analyze.js';
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
 import type { Diagnostic, PolicyEnvironment } from '../analyze/policy/types.js';
 import { ReflectGetOwnPropertyDescriptor } from '../commons.js';
-import { EsmSandboxError, LinkError, LoadError, PolicyError, ResolveError } from '../errors/errors.js';
+import { EsmSandboxError, LinkError, LoadError, PolicyError, ResolveError, type SourceLocation } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
 import { readModuleText, type LoadLimits } from '../load/source.js';
+import { isTypeScript, stripTypes } from '../transform/typescript.js';
 import type { Membrane } from '../membrane/membrane.js';
 import { resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
 import type { Realm } from '../run/realm.js';
+import { parseFrames } from '../run/thrown.js';
 import { createAllowedModule, type ModuleDefinition } from './allowed.js';
+import { checkAttributes, importedBy, jsonErrorAt, mayImportDynamically } from './module-checks.js';
 
 export interface GraphOptions {
   realm: Realm;
@@ -42,6 +46,12 @@ interface Pending {
   imports: ImportSite[];
   /** Specifier → graph key, for static imports. */
   targets: Map<string, string>;
+  /** The module may suspend on a top-level await (the analysis's conservative answer). */
+  topLevelAwait?: boolean;
+  /** The analysis proved its evaluation bounded and free of user calls (analyze/bounded.ts). */
+  straightLine?: boolean;
+  /** The cached analysis `code` came from: it carries the code cache. */
+  analysis?: Analysis;
 }
 
 interface ModuleRecord {
@@ -49,7 +59,12 @@ interface ModuleRecord {
   module: vm.Module;
   targets: Map<string, string>;
   imports: ImportSite[];
+  topLevelAwait: boolean;
+  straightLine: boolean;
 }
+
+/** Files loaded between two yields to the event loop (see visit). */
+const YIELD_EVERY_FILES = 64;
 
 const hasLinkRequests = typeof (vm.SourceTextModule?.prototype as { linkRequests?: unknown } | undefined)?.linkRequests === 'function';
 
@@ -57,10 +72,51 @@ export class ModuleGraph {
   private readonly records = new Map<string, ModuleRecord>();
   private readonly byModule = new WeakMap<vm.Module, ModuleRecord>();
   private readonly sources = new Map<string, string>();
+  /** Keys of modules whose source came from `evaluate()`, not from disk. */
+  private readonly virtual = new Set<string>();
+  private filesSinceYield = 0;
   private readonly env: PolicyEnvironment;
 
   constructor(private readonly options: GraphOptions) {
     this.env = { isAllowedSpecifier: (s) => options.modules.has(s), importMetaProperties: ['url'] };
+  }
+
+  /** Real paths of the files loaded into this graph, in load order (not `evaluate()` sources). */
+  files(): string[] {
+    const out: string[] = [];
+    for (const key of this.records.keys()) {
+      if (key.startsWith('file:') && !this.virtual.has(key)) out.push(fileURLToPath(key));
+    }
+    return out;
+  }
+
+  /**
+   * Could evaluating `module` suspend on a top-level await, its own or one of its static
+   * dependencies' (evaluated earlier or not: one still waiting makes this one wait too)?
+   * Allow-listed and JSON modules never do. Unknown modules count as yes.
+   */
+  mayAwait(module: vm.Module): boolean {
+    const start = this.byModule.get(module);
+    if (start === undefined) return true;
+    const seen = new Set<ModuleRecord>([start]);
+    const stack = [start];
+    for (let record = stack.pop(); record !== undefined; record = stack.pop()) {
+      if (record.topLevelAwait) return true;
+      for (const key of record.targets.values()) {
+        const next = this.records.get(key);
+        if (next === undefined) return true;
+        if (!seen.has(next)) {
+          seen.add(next);
+          stack.push(next);
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Is evaluating `module` bounded without a watchdog: a straight-line source module that imports nothing? */
+  isStraightLine(module: vm.Module): boolean {
+    return this.byModule.get(module)?.straightLine === true;
   }
 
   /** The original source of a loaded module, for code frames. */
@@ -70,6 +126,7 @@ export class ModuleGraph {
   async prepare(entry: Resolution, virtualSource?: string): Promise<vm.Module> {
     const known = this.records.get(entry.key);
     if (known !== undefined && virtualSource === undefined) return known.module;
+    if (virtualSource !== undefined) this.virtual.add(entry.key);
     const pending = new Map<string, Pending>();
     const diagnostics: Diagnostic[] = [];
     const failures: unknown[] = [];
@@ -88,14 +145,70 @@ export class ModuleGraph {
     return this.records.get(entry.key)!.module;
   }
 
+  /**
+   * `import()` from sandbox code. V8 settles the sandbox's `import()` promise from the host promise
+   * returned here, but the reaction lands on the context's own microtask queue (`afterEvaluate`),
+   * which runs only when the context is entered again: without a drain, `await import(x)` never
+   * resumes (it hung until the deadline). So once the host side has settled, after the host's own
+   * microtasks have forwarded the result, drain the context as a turn.
+   */
+  private dynamicImport(specifier: string, referrer: string, attributes: Record<string, string>): Promise<vm.Module> {
+    const loading = this.options.dynamicImport(specifier, referrer, attributes);
+    const { realm } = this.options;
+    // Until the drain below, the continuation (user code) may sit in the context's queue: the
+    // realm must not evaluate anything without a watchdog meanwhile (see Realm.importOpened).
+    realm.importOpened();
+    const drainSoon = () => {
+      setImmediate(() => {
+        try {
+          if (realm.alive) realm.drain('import() continuation');
+        } catch {
+          // A timeout in that turn kills the realm; its owner has been told through onTimeout.
+        } finally {
+          realm.importClosed();
+        }
+      });
+    };
+    loading.then(drainSoon, drainSoon);
+    return loading;
+  }
+
+  /**
+   * `import()` obeys the attribute rules of static imports (a JSON file needs `{ type: 'json' }`,
+   * and only a JSON file takes it), checked before anything is loaded. The location is that of a
+   * literal `import()` of the same specifier in the referrer, when there is one.
+   */
+  checkDynamicAttributes(resolution: Resolution, specifier: string, referrer: string, attributes: Record<string, string>): void {
+    if (resolution.kind !== 'file') return;
+    const site = this.records.get(referrer)?.imports.find((s) => s.dynamic && s.specifier === specifier);
+    const source = this.sources.get(referrer);
+    checkAttributes(resolution, specifier, attributes, site === undefined ? { url: referrer } : {
+      url: referrer, line: site.line, column: site.column, frame: source ? codeFrame(source, site.line, site.column - 1) : undefined,
+    });
+  }
+
   private async visit(resolution: Resolution, via: { site: ImportSite; referrer: string } | undefined, pending: Map<string, Pending>,
     diagnostics: Diagnostic[], failures: unknown[], virtualSource?: string): Promise<void> {
-    if (resolution.kind === 'file' && via !== undefined) checkAttributes(resolution, via, this.sources.get(via.referrer));
+    if (resolution.kind === 'file' && via !== undefined) {
+      const { site, referrer } = via;
+      const source = this.sources.get(referrer);
+      // The frame is built only if the check fails (it splits the referrer's whole source).
+      checkAttributes(resolution, site.specifier, site.attributes, {
+        url: referrer, line: site.line, column: site.column,
+        get frame() { return source ? codeFrame(source, site.line, site.column - 1) : undefined; },
+      });
+    }
     if ((this.records.has(resolution.key) && virtualSource === undefined) || pending.has(resolution.key)) return;
     const node: Pending = { resolution, imports: [], targets: new Map() };
     pending.set(resolution.key, node);
     if (resolution.kind === 'allowed') return;
     const { url } = resolution;
+    // Reads and analysis are synchronous (load/source.ts): give the event loop (and the
+    // operation's deadline timer) a turn every few dozen files of a large graph.
+    if (++this.filesSinceYield >= YIELD_EVERY_FILES) {
+      this.filesSinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     const source = virtualSource ?? await readModuleText(resolution.path, url, this.options.limits);
     this.sources.set(url, source);
     node.source = source;
@@ -103,21 +216,31 @@ export class ModuleGraph {
       try {
         node.json = JSON.parse(source);
       } catch (error) {
-        throw new LoadError(`${url} is not valid JSON: ${(error as Error).message}`, { url });
+        throw new LoadError(`${url} is not valid JSON: ${(error as Error).message}`, { url, ...jsonErrorAt(source, (error as Error).message) });
       }
       return;
     }
-    const analysis = analyzeModule(source, url);
+    // TypeScript is stripped to spaces, so positions in `code` are positions in `source`.
+    const code = isTypeScript(url) ? stripTypes(source, url) : source;
+    const analysis = analyzeModule(code, url);
     node.code = analysis.code;
     node.edits = analysis.edits;
     node.imports = analysis.imports;
-    for (const d of policyFindings(analysis, source, url, this.options.policy, this.env, this.options.policyFingerprint)) diagnostics.push(d);
+    node.topLevelAwait = analysis.topLevelAwait;
+    node.straightLine = analysis.straightLine;
+    node.analysis = analysis;
+    for (const d of policyFindings(analysis, code, url, this.options.policy, this.env, this.options.policyFingerprint)) diagnostics.push(d);
     await Promise.all(analysis.imports.filter((site) => !site.dynamic).map(async (site) => {
       try {
-        const where = { url, line: site.line, column: site.column, frame: codeFrame(source, site.line, site.column - 1) };
+        // The frame is only read if resolving fails: building it splits the whole source, per import.
+        const where = { url, line: site.line, column: site.column, get frame() { return codeFrame(source, site.line, site.column - 1); } };
         const target = await resolveSpecifier(site.specifier, url, this.options.resolver, where);
         node.targets.set(site.specifier, target.key);
-        await this.visit(target, { site, referrer: url }, pending, diagnostics, failures);
+        try {
+          await this.visit(target, { site, referrer: url }, pending, diagnostics, failures);
+        } catch (error) {
+          throw importedBy(error, target, `${url}:${site.line}:${site.column}`);
+        }
       } catch (error) {
         failures.push(error);
       }
@@ -138,21 +261,33 @@ export class ModuleGraph {
     } else {
       const { url } = resolution;
       realm.kit.registerModule(url, node.edits ?? '');
+      // A module compiled from a code cache loses its importModuleDynamically on Node 20 and 24:
+      // its import() then never reaches the resolver (it stayed pending, or rejected with "A
+      // dynamic import callback was not specified"). Modules that may call import() never use one.
+      const analysis = mayImportDynamically(node.code) ? undefined : node.analysis;
+      const cachedData = analysis?.codeCache;
       try {
         module = new vm.SourceTextModule(node.code, {
           context: realm.context,
           identifier: url,
+          cachedData,
           initializeImportMeta(meta) {
             Object.defineProperty(meta, 'url', { value: url, writable: true, enumerable: true, configurable: true });
           },
           importModuleDynamically: ((specifier: string, _referrer: unknown, attributes: Record<string, string>) =>
-            this.options.dynamicImport(specifier, url, attributes ?? {})) as never,
+            this.dynamicImport(specifier, url, attributes ?? {})) as never,
         });
       } catch (error) {
         throw new EsmSandboxError('ERR_SANDBOX_SYNTAX', `${messageOf(error)} in ${url}`, { url });
       }
+      // Made before linking or evaluation, as Node requires: it holds what V8 compiled eagerly.
+      if (analysis !== undefined && cachedData === undefined && ++analysis.compiles >= 2) {
+        // Node has it since 13.7; @types/node 20 does not declare it on SourceTextModule.
+        analysis.codeCache = (module as vm.SourceTextModule & { createCachedData(): Buffer }).createCachedData();
+      }
     }
-    const record: ModuleRecord = { key: resolution.key, module, targets: node.targets, imports: node.imports };
+    const record: ModuleRecord = { key: resolution.key, module, targets: node.targets, imports: node.imports,
+      topLevelAwait: node.topLevelAwait ?? false, straightLine: node.straightLine === true && node.targets.size === 0 };
     this.records.set(record.key, record);
     this.byModule.set(module, record);
     return record;
@@ -183,30 +318,65 @@ export class ModuleGraph {
     }
   }
 
-  /** V8's link errors name the specifier, not the place: find the import that asked for it. */
-  private linkError(message: string, created: ModuleRecord[]): LinkError {
-    const specifier = /module '([^']+)'/.exec(message)?.[1];
-    for (const record of created) {
-      const site = record.imports.find((s) => s.specifier === specifier);
-      if (site === undefined) continue;
-      const source = this.sources.get(record.key);
-      return new LinkError(message, { url: record.key, line: site.line, column: site.column, frame: source ? codeFrame(source, site.line, site.column - 1) : undefined });
+  /**
+   * Where an `import()` of `specifier` in `referrer` is, for error messages. Call it synchronously
+   * from importModuleDynamically (V8 calls that from the import() expression, so the sandbox's
+   * current stack holds the call); a literal specifier found by the analysis is preferred (its
+   * column is the string's, as for static imports).
+   */
+  dynamicSite(referrer: string, specifier: string): SourceLocation {
+    const literal = this.records.get(referrer)?.imports.filter((s) => s.dynamic && s.specifier === specifier) ?? [];
+    let line: number | undefined;
+    let column: number | undefined;
+    if (literal.length === 1) {
+      ({ line, column } = literal[0]!);
+    } else {
+      const frame = parseFrames(this.options.realm.kit.callerFrames()).find((f) => f.url === referrer);
+      if (frame !== undefined) ({ line, column } = frame);
     }
-    return new LinkError(message);
+    if (line === undefined || column === undefined) return { url: referrer };
+    const source = this.sources.get(referrer);
+    // V8 places the frame at the enclosing statement (`return import(x)`, Node 20) or at the argument
+    // (Node 24): point at the `import(` on that line nearest before the frame, else the first after it.
+    const text = literal.length === 1 ? undefined : source?.split(/\r\n|\r|\n|\u2028|\u2029/)[line - 1];
+    if (text !== undefined) {
+      const at = column;
+      const calls = [...text.matchAll(/\bimport\s*\(/g)].map((m) => m.index + 1);
+      const call = calls.filter((c) => c <= at).pop() ?? calls.find((c) => c > at);
+      if (call !== undefined) column = call;
+    }
+    return { url: referrer, line, column, frame: source ? codeFrame(source, line, column - 1) : undefined };
   }
-}
 
-/** JSON files only with `with { type: 'json' }`, and that attribute only on JSON files. */
-function checkAttributes(resolution: Extract<Resolution, { kind: 'file' }>, via: { site: ImportSite; referrer: string }, source: string | undefined): void {
-  const { site, referrer } = via;
-  const isJson = resolution.url.endsWith('.json');
-  const type = site.attributes.type;
-  const where = { url: referrer, line: site.line, column: site.column, frame: source ? codeFrame(source, site.line, site.column - 1) : undefined };
-  for (const key of Object.keys(site.attributes)) {
-    if (key !== 'type') throw new LoadError(`Unsupported import attribute "${key}" on "${site.specifier}"`, where);
+  /**
+   * V8's link errors name the specifier and the missing name, not the place: find the import that
+   * asked for that name (several modules may import the same specifier, each asking for different
+   * names), and point at the name, else at the specifier.
+   */
+  private linkError(message: string, created: ModuleRecord[]): LinkError {
+    if (/Maximum call stack size exceeded/.test(message)) {
+      // V8 links recursively: a very deep import chain overflows the stack. Say so, not just "stack".
+      const entry = created[0]?.key;
+      return new LinkError(`The import graph${entry ? ` of ${entry}` : ''} is nested too deeply to link (${created.length} new modules; the stack overflowed while linking). Flatten the chain of imports, or use isolation 'worker', whose thread has a larger stack`, { url: entry });
+    }
+    const specifier = /module '([^']+)'/.exec(message)?.[1];
+    const name = /(?:export named|for name) '([^']+)'/.exec(message)?.[1];
+    let fallback: { record: ModuleRecord; site: ImportSite } | undefined;
+    for (const record of created) {
+      for (const site of record.imports) {
+        if (site.dynamic || site.specifier !== specifier) continue;
+        const asked = name === undefined ? undefined : site.names.find((n) => n.name === name);
+        if (asked !== undefined) return this.linkErrorAt(message, record, asked);
+        fallback ??= { record, site };
+      }
+    }
+    return fallback === undefined ? new LinkError(message) : this.linkErrorAt(message, fallback.record, fallback.site);
   }
-  if (isJson && type !== 'json') throw new LoadError(`"${site.specifier}" is a JSON module: import it with { type: 'json' }`, where);
-  if (!isJson && type !== undefined) throw new LoadError(`"${site.specifier}" is not a JSON module, but is imported with { type: '${type}' }`, where);
+
+  private linkErrorAt(message: string, record: ModuleRecord, at: { line: number; column: number }): LinkError {
+    const source = this.sources.get(record.key);
+    return new LinkError(message, { url: record.key, line: at.line, column: at.column, frame: source ? codeFrame(source, at.line, at.column - 1) : undefined });
+  }
 }
 
 function messageOf(error: unknown): string {

@@ -28,9 +28,11 @@ export class Membrane {
   private readonly kit: Kit;
   private readonly bridges = new Map<number, { fn: AnyFunction; receiver: unknown }>();
   private nextBridge = 1;
-  private readonly bridgeOf = new WeakMap<AnyFunction, AnyFunction>();
+  /** Host function (and receiver) → its sandbox bridge: the same function crosses as the same bridge. */
+  private readonly bridgeOf = new Faces();
   private readonly hostFunctionOf = new WeakMap<object, AnyFunction>();
-  private readonly wrapperOf = new WeakMap<object, AnyFunction>();
+  /** Sandbox function (and receiver) → its host wrapper. */
+  private readonly wrapperOf = new Faces();
   private readonly sandboxFunctionOf = new WeakMap<object, unknown>();
   /** Sandbox errors made from host errors, so the host gets its own error back if it comes out again. */
   private readonly hostErrors = new WeakMap<object, Error>();
@@ -154,14 +156,11 @@ export class Membrane {
     wrapFunction: (fn: AnyFunction, receiver: unknown): unknown => {
       const host = this.hostFunctionOf.get(fn);
       if (host !== undefined) return host;
-      const bare = receiver === undefined;
-      if (bare) {
-        const known = this.wrapperOf.get(fn);
-        if (known !== undefined) return known;
-      }
+      const known = this.wrapperOf.get(fn, receiver);
+      if (known !== undefined) return known;
       const wrapper = (...args: unknown[]) => this.callSandbox(fn, receiver, args);
       Object.defineProperty(wrapper, 'name', { value: functionName(fn) });
-      if (bare) this.wrapperOf.set(fn, wrapper);
+      this.wrapperOf.set(fn, receiver, wrapper);
       this.sandboxFunctionOf.set(wrapper, fn);
       return wrapper;
     },
@@ -170,16 +169,13 @@ export class Membrane {
 
   private readonly copyInHooks = {
     bridgeFunction: (fn: AnyFunction, receiver: unknown): unknown => {
-      const bare = receiver === undefined;
-      if (bare) {
-        const known = this.bridgeOf.get(fn);
-        if (known !== undefined) return known;
-      }
+      const known = this.bridgeOf.get(fn, receiver);
+      if (known !== undefined) return known;
       const id = this.nextBridge++;
       this.bridges.set(id, { fn, receiver });
       const name = typeof fn.name === 'string' ? fn.name : '';
       const bridge = this.kit.bridge(id, name, typeof fn.length === 'number' ? fn.length : 0);
-      if (bare) this.bridgeOf.set(fn, bridge);
+      this.bridgeOf.set(fn, receiver, bridge);
       this.hostFunctionOf.set(bridge, fn);
       this.collected.register(bridge, id);
       return bridge;
@@ -188,8 +184,18 @@ export class Membrane {
       const deferred = this.kit.deferred();
       const settleInTurn = (ok: boolean, value: unknown) => {
         if (!this.realm.alive) return;
+        let outcome = ok;
+        let inside: unknown;
         try {
-          this.realm.turn(Job.Settle, deferred, ok, ok ? this.toSandbox(value, 'resolved value') : this.errorToSandbox(value));
+          inside = ok ? this.toSandbox(value, 'resolved value') : this.errorToSandbox(value);
+        } catch (error) {
+          // A value that cannot cross (too deep, too large) rejects the sandbox's promise instead of
+          // leaving it pending until the deadline.
+          outcome = false;
+          inside = this.errorToSandbox(error);
+        }
+        try {
+          this.realm.turn(Job.Settle, deferred, outcome, inside);
         } catch {
           // The realm died in that turn (timeout): its owner has already been told.
         }
@@ -203,6 +209,36 @@ export class Membrane {
     },
   };
 }
+
+/**
+ * The faces (bridges or wrappers) of functions that crossed, so a function keeps one identity on
+ * the other side: one face per (function, receiver) pair, the receiver being the object a method
+ * was read from. A function crossing bare (an argument, a return value) reuses a face it already
+ * has, so what went out and comes back, or crosses twice, is the same function there.
+ */
+class Faces {
+  private readonly bare = new WeakMap<object, AnyFunction>();
+  private readonly bound = new WeakMap<object, WeakMap<object, AnyFunction>>();
+  private readonly any = new WeakMap<object, AnyFunction>();
+
+  get(fn: object, receiver: unknown): AnyFunction | undefined {
+    if (!isObjectLike(receiver)) return this.bare.get(fn) ?? this.any.get(fn);
+    return this.bound.get(fn)?.get(receiver);
+  }
+
+  set(fn: object, receiver: unknown, face: AnyFunction): void {
+    if (!this.any.has(fn)) this.any.set(fn, face);
+    if (!isObjectLike(receiver)) {
+      this.bare.set(fn, face);
+      return;
+    }
+    let byReceiver = this.bound.get(fn);
+    if (byReceiver === undefined) this.bound.set(fn, byReceiver = new WeakMap());
+    byReceiver.set(receiver, face);
+  }
+}
+
+const isObjectLike = (value: unknown): value is object => value !== null && (typeof value === 'object' || typeof value === 'function');
 
 function functionName(fn: object): string {
   const desc = ReflectGetOwnPropertyDescriptor(fn, 'name');

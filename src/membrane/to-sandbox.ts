@@ -40,7 +40,8 @@ export class CopyIn {
     if (isPromise(value)) return this.hooks.bridgePromise(value as Promise<unknown>);
     if (ArrayIsArray(value)) {
       const out = this.keep(value, kit.array());
-      for (let i = 0; i < value.length; i++) define(out, i, this.copy(value[i], `${path}[${i}]`, depth + 1, value));
+      // No receiver for items: an array holds values, not methods, so a function in an argument list keeps one identity.
+      for (let i = 0; i < value.length; i++) define(out, i, this.copy(value[i], `${path}[${i}]`, depth + 1));
       return out;
     }
     if (isDate(value)) return this.keep(value, kit.date(DatePrototypeGetTime(value as Date)));

@@ -5,7 +5,7 @@
  */
 import vm from 'node:vm';
 import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE, CONSOLE_LEVELS, HostOp, Job, TURN_NAME, type JobKind } from './bootstrap.js';
-import { ReflectGetPrototypeOf } from '../commons.js';
+import { ReflectDefineProperty, ReflectGetOwnPropertyDescriptor, ReflectGetPrototypeOf, isHostObject, isNativeError } from '../commons.js';
 
 /** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
 export interface Kit {
@@ -14,6 +14,8 @@ export interface Kit {
   turn(): void;
   fail(error: unknown): object;
   setInTurn(value: boolean): void;
+  /** The user's frames on the current stack, as rows of "url\tline\tcolumn\tfunction" (see bootstrap). */
+  callerFrames(): string;
   prepare(kind: JobKind, a?: unknown, b?: unknown, c?: unknown): void;
   registerModule(url: string, edits: string): void;
   object(nullProto: boolean): Record<PropertyKey, unknown>;
@@ -73,8 +75,18 @@ export class TurnTimeout extends Error {
   override readonly name = 'TurnTimeout';
 }
 
-const isTimeout = (error: unknown) =>
-  error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+/**
+ * Node's watchdog error. `runInContext` creates it in the *context's* realm (so `instanceof Error`
+ * is false on the host), `module.evaluate` in the host's. Only own data properties are read: the
+ * value may be a sandbox object, and nothing of the sandbox may run here.
+ * @param hostOnly demand a host-realm error: where sandbox code can throw (a module's evaluation
+ *   promise), a sandbox-made look-alike must not pass for a timeout.
+ */
+const isTimeout = (error: unknown, hostOnly = false): boolean => {
+  if (!isNativeError(error) || (hostOnly && !isHostObject(error))) return false;
+  const code = ReflectGetOwnPropertyDescriptor(error, 'code');
+  return code !== undefined && 'value' in code && code.value === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
+};
 
 export class Realm {
   readonly context: vm.Context;
@@ -85,6 +97,8 @@ export class Realm {
   /** What `vm` gets as `timeout`: a whole number of ms, or nothing for an unbounded realm. */
   private readonly watchdog: number | undefined;
   private depth = 0;
+  /** See importOpened. */
+  private openImports = 0;
   private outcome: TurnOutcome | undefined;
   private dead = false;
 
@@ -99,6 +113,7 @@ export class Realm {
     const setup = bootstrapScript.runInContext(this.context) as (host: unknown, levels: string) => Kit;
     this.kit = setup(this.hostEntry, CONSOLE_LEVELS.join(','));
     this.objectPrototype = this.kit.ObjectPrototype;
+    raiseStackTraceLimit(this.kit);
   }
 
   get alive(): boolean { return !this.dead; }
@@ -130,20 +145,52 @@ export class Realm {
   /**
    * Evaluate a linked module as a turn. Node 20 settles the evaluation promise of a context with
    * its own microtask queue only once something runs in that context again, hence the drain.
+   *
+   * That drain is a second watchdog (~80 µs, most of a trivial import). It is skipped when the
+   * outcome is already certain: `mayAwait` false (no top-level await in the graph, so evaluation
+   * cannot suspend), status `evaluated` (not `errored`), and the call returned before its
+   * watchdog could have fired (a microtask loop cut off by the timeout also leaves `evaluated`,
+   * with the rejection still in flight). Then the evaluation and every microtask it queued have
+   * run; what is left queued is Node's own continuation, which the next turn runs.
+   *
+   * `bounded`: the graph proved the module straight-line (analyze/bounded.ts: no user function
+   * runs, nothing is queued, work linear in its length), so no watchdog thread is armed at all.
    */
-  async evaluate(module: vm.Module, what: string): Promise<void> {
-    const done = this.enter(() => module.evaluate({ timeout: this.watchdog }), what);
+  async evaluate(module: vm.Module, what: string, mayAwait = true, bounded = false): Promise<void> {
+    const started = performance.now();
+    const timeout = bounded && this.openImports === 0 ? undefined : this.watchdog;
+    const done = this.enter(() => module.evaluate({ timeout }), what);
     if (NEEDS_DRAIN_TO_SETTLE) {
-      // If the drain times out, nobody awaits `done`: keep its rejection from surfacing as the host's.
+      // If the drain times out, or is skipped, nobody awaits `done`: keep its rejection from surfacing as the host's.
       done.catch(() => {});
+      if (!mayAwait && module.status === 'evaluated' && this.watchdogIdle(started)) return;
       this.drain(what);
     }
     try {
       await done;
     } catch (error) {
-      if (isTimeout(error)) throw this.timedOut(what);
+      // User code can reject this promise too: only the host's own watchdog error counts.
+      if (isTimeout(error, true)) throw this.timedOut(what);
       throw error;
     }
+  }
+
+  /**
+   * An `import()` of sandbox code is in flight, or settled without its continuation having run
+   * in a turn yet. V8 queues that continuation (user code) on the context's own microtask queue
+   * outside any turn, and the next checkpoint runs it: a `bounded` evaluation, having no
+   * watchdog, must not be that checkpoint. Every other way into the queue is a turn, which
+   * drains it under the watchdog before it ends.
+   */
+  importOpened(): void { this.openImports++; }
+  importClosed(): void { this.openImports--; }
+
+  /**
+   * True when a watchdog armed at `started` cannot have fired yet. libuv's millisecond clock can
+   * fire it up to 1 ms early, hence the 2 ms margin.
+   */
+  private watchdogIdle(started: number): boolean {
+    return this.watchdog === undefined || performance.now() - started < this.watchdog - 2;
   }
 
   /** Drain the context's microtask queue as a turn of its own. */
@@ -208,6 +255,22 @@ export class Realm {
       return undefined;
     }
   };
+}
+
+/**
+ * Frames a sandbox error records. V8 counts the host's frames under a turn (the vm call, the
+ * realm, the caller's own stack) against `Error.stackTraceLimit` too, and appends async frames
+ * last: with the default 10, a host call into a 3-deep async chain kept only the innermost user
+ * frame. The stack formatter drops every frame that is not the user's, so only they are shown.
+ */
+const SANDBOX_STACK_TRACE_LIMIT = 50;
+
+/** Runs before any user code: the sandbox's `Error` has no accessors of the user's yet. */
+function raiseStackTraceLimit(kit: Kit): void {
+  const prototype = ReflectGetPrototypeOf(kit.error('Error', '')) as object;
+  const constructor = ReflectGetOwnPropertyDescriptor(prototype, 'constructor')?.value as object | undefined;
+  if (typeof constructor !== 'function') return;
+  ReflectDefineProperty(constructor, 'stackTraceLimit', { value: SANDBOX_STACK_TRACE_LIMIT, writable: true, enumerable: true, configurable: true });
 }
 
 /**

@@ -38,8 +38,10 @@ export class ContextSandbox implements Sandbox {
       name: options.name,
       timeout: options.timeout,
       host: {
-        call: (id, args) => this.membrane.call(id, args),
-        timerSet: (id, ms, repeat) => this.timers.set(id, ms, repeat),
+        // A turn can outlive its sandbox (dispose() called from a bridged function): from then
+        // on no host function runs for it, and no new host timer keeps the process alive.
+        call: (id, args) => this.death === undefined ? this.membrane.call(id, args) : this.realm.kit.fail(this.realm.kit.error('Error', 'The sandbox is disposed')),
+        timerSet: (id, ms, repeat) => { if (this.death === undefined) this.timers.set(id, ms, repeat); },
         timerClear: (id) => this.timers.clear(id),
         console: (level, args) => this.onConsole(level as ConsoleLevel, args),
         settled: (token, ok, value, info) => this.membrane.settled(token, ok, value, info),
@@ -60,7 +62,7 @@ export class ContextSandbox implements Sandbox {
       policyFingerprint: options.policyFingerprint,
       limits: { maxModuleBytes: options.maxModuleBytes },
       onWarning: (d) => options.onWarning?.(d),
-      dynamicImport: (specifier, referrer) => this.dynamicImport(specifier, referrer),
+      dynamicImport: (specifier, referrer, attributes) => this.dynamicImport(specifier, referrer, attributes),
     });
     routeRejections(this.realm.objectPrototype, (reason) => this.onUnhandledRejection(reason));
   }
@@ -87,6 +89,10 @@ export class ContextSandbox implements Sandbox {
       await this.evaluate_(module, `evaluation of ${filename}`);
       return this.namespaceOf(module) as T;
     });
+  }
+
+  async files(): Promise<string[]> {
+    return this.graph.files();
   }
 
   async dispose(): Promise<void> {
@@ -120,7 +126,7 @@ export class ContextSandbox implements Sandbox {
   private evaluate_(module: vm.Module, what: string): Promise<void> {
     let done = this.evaluations.get(module);
     if (done === undefined) {
-      done = this.realm.evaluate(module, what).catch((error: unknown) => {
+      done = this.realm.evaluate(module, what, this.graph.mayAwait(module), this.graph.isStraightLine(module)).catch((error: unknown) => {
         if (error instanceof TurnTimeout) throw error;
         throw this.toHostError(error, undefined);
       });
@@ -129,10 +135,13 @@ export class ContextSandbox implements Sandbox {
     return done;
   }
 
-  private async dynamicImport(specifier: string, referrer: string): Promise<vm.Module> {
+  private async dynamicImport(specifier: string, referrer: string, attributes: Record<string, string> = {}): Promise<vm.Module> {
     try {
       if (this.death !== undefined) throw this.disposedError();
-      const resolution = await resolveSpecifier(specifier, referrer, this.resolver);
+      // Before the first await: the sandbox's import() call is still on the stack.
+      const where = this.graph.dynamicSite(referrer, specifier);
+      const resolution = await resolveSpecifier(specifier, referrer, this.resolver, where);
+      this.graph.checkDynamicAttributes(resolution, specifier, referrer, attributes);
       const module = await this.graph.prepare(resolution);
       await this.evaluate_(module, `evaluation of ${specifier}`);
       return module;
@@ -174,7 +183,10 @@ export class ContextSandbox implements Sandbox {
 
   private onUnhandledRejection(reason: unknown): void {
     if (this.death !== undefined) return;
-    this.reportUncaught(this.toHostError(reason, undefined));
+    const error = this.toHostError(reason, undefined);
+    // Describing the reason ran past the timeout: die() has already reported that, once.
+    if (this.death !== undefined) return;
+    this.reportUncaught(error);
   }
 
   private reportUncaught(error: Error): void {
@@ -184,7 +196,8 @@ export class ContextSandbox implements Sandbox {
 
   private onConsole(level: ConsoleLevel, args: unknown[]): void {
     const handler = this.options.console;
-    if (handler === undefined) return;
+    // Like bridged calls: the rest of a turn that outlived its sandbox reaches no host callback.
+    if (handler === undefined || this.death !== undefined) return;
     handler(level, this.membrane.toHost(args, 'console arguments', 'describe') as unknown[]);
   }
 
@@ -200,7 +213,11 @@ export class ContextSandbox implements Sandbox {
     this.timers.clearAll();
     this.realm.kill();
     this.membrane.abandon(error);
+    const told = this.inflight.size > 0;
     for (const fail of [...this.inflight]) fail(error);
     this.inflight.clear();
+    // A timeout in a timer or settlement turn has no caller waiting: tell the owner now, not
+    // only at the next operation (which rejects with a DisposedError naming this death).
+    if (!told && !(error instanceof DisposedError)) this.reportUncaught(error);
   }
 }
