@@ -1,20 +1,33 @@
 /**
  * The wire between a worker sandbox and its host. Values are host copies already (the membrane
- * ran inside the worker), so structured clone carries them; functions travel as markers that
- * name an entry in the other side's function table, errors as their class name and fields.
+ * ran inside the worker), so structured clone carries them; functions and promises travel as
+ * markers that name an entry in the sending side's table (a promise's settlement follows as a
+ * `settle` message), errors as their class name and fields.
  */
+import { types } from 'node:util';
+import { isPromise } from '../commons.js';
 import * as errors from '../errors/errors.js';
+import { SourceModule } from '../link/allowed.js';
 
 const FN = '__esmSandboxFn';
+const PROMISE = '__esmSandboxPromise';
+/** A `SourceModule` (structured clone would drop its class) travels as its source under this key. */
+const SOURCE = '__esmSandboxSourceModule';
+const ERROR = '__esmSandboxError';
 
-export type FunctionRegistry = (fn: (...args: unknown[]) => unknown) => number;
-export type FunctionFactory = (id: number) => (...args: unknown[]) => unknown;
+/** Gives a function or promise about to cross an id; the sender keeps it (and settles the promise later). */
+export type FunctionRegistry = (value: ((...args: unknown[]) => unknown) | Promise<unknown>) => number;
+/** The receiving side's stand-in for a marker: a callable, or a promise waiting for its `settle` message. */
+export type FunctionFactory = (id: number, kind: 'function' | 'promise') => unknown;
 
 /** Replace functions by markers, keeping the shape (and cycles) of everything else. */
 export function encode(value: unknown, register: FunctionRegistry, seen = new Map<object, unknown>()): unknown {
   if (typeof value === 'function') return { [FN]: register(value as (...args: unknown[]) => unknown) };
   if (value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return value;
+  // Structured clone keeps an error's name and message but drops `code` and other fields: send them too.
+  if (value instanceof Error) return { [ERROR]: encodeError(value, register) };
+  if (value instanceof SourceModule) return { [SOURCE]: value.source };
+  if (isPromise(value)) return { [PROMISE]: register(value as Promise<unknown>) };
   const known = seen.get(value);
   if (known !== undefined) return known;
   if (Array.isArray(value)) {
@@ -36,11 +49,40 @@ export function encode(value: unknown, register: FunctionRegistry, seen = new Ma
     return out;
   }
   const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return value;
+  if (proto !== Object.prototype && proto !== null) {
+    if (clonesWhole(value)) return value;
+    // A class instance: structured clone would drop its methods, while the context membrane hands
+    // them over as functions. Cross the same way: own enumerable data, plus the prototype's methods.
+    const out: Record<string, unknown> = {};
+    seen.set(value, out);
+    for (const key of Object.keys(value)) setOwn(out, key, encode((value as Record<string, unknown>)[key], register, seen));
+    for (let p: object | null = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+      for (const key of Object.getOwnPropertyNames(p)) {
+        if (key === 'constructor' || Object.hasOwn(out, key)) continue;
+        const desc = Object.getOwnPropertyDescriptor(p, key);
+        if (desc !== undefined && typeof desc.value === 'function') setOwn(out, key, { [FN]: register((desc.value as (...args: unknown[]) => unknown).bind(value)) });
+      }
+    }
+    return out;
+  }
   const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
   seen.set(value, out);
-  for (const key of Object.keys(value)) out[key] = encode((value as Record<string, unknown>)[key], register, seen);
+  for (const key of Object.keys(value)) setOwn(out, key, encode((value as Record<string, unknown>)[key], register, seen));
   return out;
+}
+
+/**
+ * An own data property, whatever the key: assigning `__proto__` (an own key of parsed JSON, or of a
+ * sandbox copy) would set the prototype instead, dropping the key or handing the object a prototype
+ * the other side chose.
+ */
+function setOwn(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** Built-in kinds structured clone carries faithfully (everything else with a prototype is a class instance). */
+function clonesWhole(value: object): boolean {
+  return types.isDate(value) || types.isRegExp(value) || types.isAnyArrayBuffer(value) || ArrayBuffer.isView(value) || types.isBoxedPrimitive(value);
 }
 
 /** The inverse of `encode`: markers become callables made by `make`. */
@@ -67,42 +109,112 @@ export function decode(value: unknown, make: FunctionFactory, seen = new Set<obj
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value;
   const record = value as Record<string, unknown>;
-  if (typeof record[FN] === 'number' && Object.keys(record).length === 1) return make(record[FN]);
-  for (const key of Object.keys(record)) record[key] = decode(record[key], make, seen);
+  if (typeof record[FN] === 'number' && Object.keys(record).length === 1) return make(record[FN], 'function');
+  if (typeof record[PROMISE] === 'number' && Object.keys(record).length === 1) return make(record[PROMISE], 'promise');
+  if (typeof record[SOURCE] === 'string' && Object.keys(record).length === 1) return new SourceModule(record[SOURCE]);
+  if (typeof record[ERROR] === 'object' && record[ERROR] !== null && Object.keys(record).length === 1) {
+    return decodeError(record[ERROR] as WireError, make);
+  }
+  for (const key of Object.keys(record)) setOwn(record, key, decode(record[key], make, seen));
   return value;
 }
 
 export interface WireError {
   className: string;
+  /** The error's `name` when it differs from its class's (a copy made as `Error` but named `TypeError`). */
+  name?: string;
   message: string;
   stack: string | undefined;
   fields: Record<string, unknown>;
+  /** A thrown value that is not an Error, encoded (only where `encodeError` was given a registry). */
+  value?: unknown;
 }
 
 const FIELDS = ['code', 'url', 'line', 'column', 'frame', 'specifier', 'referrer', 'diagnostics', 'sandboxName', 'thrown', 'timeout', 'deadline', 'path', 'sandboxCode'];
 
-export function encodeError(error: unknown): WireError {
-  if (!(error instanceof Error)) return { className: 'Error', message: String(error), stack: undefined, fields: {} };
+/**
+ * @param register given where the other side can call back (a bridged call's throw, a host promise's
+ * rejection): a thrown value that is not an Error then crosses as itself (`value`), functions included,
+ * as it does in context isolation.
+ */
+export function encodeError(error: unknown, register?: FunctionRegistry): WireError {
+  if (!(error instanceof Error)) {
+    const wire: WireError = { className: 'Error', message: typeof error === 'object' && error !== null ? '[object]' : String(error), stack: undefined, fields: {} };
+    if (register !== undefined) wire.value = encode(error, register);
+    return wire;
+  }
   const fields: Record<string, unknown> = {};
   for (const key of FIELDS) {
     const value = (error as unknown as Record<string, unknown>)[key];
-    if (value !== undefined) fields[key] = encode(value, () => 0);
+    if (value !== undefined) fields[key] = encode(value, register ?? (() => 0));
   }
-  return { className: error.constructor.name, message: error.message, stack: error.stack, fields };
+  const wire: WireError = { className: error.constructor.name, message: error.message, stack: error.stack, fields };
+  if (typeof error.name === 'string' && error.name !== wire.className) wire.name = error.name;
+  return wire;
 }
 
 const classes = errors as unknown as Record<string, new (...args: never[]) => Error>;
 
+/** What was thrown: the value itself when it was not an Error (see `encodeError`), else the rebuilt error. */
+export function decodeThrown(wire: WireError, make: FunctionFactory): unknown {
+  return 'value' in wire ? decode(wire.value, make) : decodeError(wire, make);
+}
+
+/** Where nobody can be called back (errors reported after the fact), function markers become this. */
+const unavailable: FunctionFactory = () => () => { throw new Error('esm-sandbox: this function did not cross with the error that held it'); };
+
+/** Error classes every realm has: an error of one of these names is rebuilt as an instance of it. */
+const STANDARD_ERRORS = new Set(['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError', 'AggregateError']);
+
+/**
+ * One identity per function across the wire, on top of a side's own registry and factory: the same
+ * function always gets the same id, the same id always the same stand-in, and a stand-in sent back
+ * travels as the negated id of the original, which the other side resolves to its own function.
+ * So a function that goes out and comes back is itself again, as in context isolation.
+ */
+export function functionIdentity(register: FunctionRegistry, make: FunctionFactory): { register: FunctionRegistry; make: FunctionFactory } {
+  const ids = new WeakMap<object, number>();
+  const own = new Map<number, unknown>();
+  const standIns = new Map<number, unknown>();
+  const remoteIds = new WeakMap<object, number>();
+  return {
+    register: (value) => {
+      if (typeof value !== 'function') return register(value);
+      const remote = remoteIds.get(value);
+      if (remote !== undefined) return -remote;
+      let id = ids.get(value);
+      if (id === undefined) {
+        id = register(value);
+        ids.set(value, id);
+        own.set(id, value);
+      }
+      return id;
+    },
+    make: (id, kind) => {
+      if (kind !== 'function') return make(id, kind);
+      if (id < 0) return own.get(-id) ?? make(id, kind);
+      let standIn = standIns.get(id);
+      if (standIn === undefined) {
+        standIn = make(id, kind);
+        standIns.set(id, standIn);
+        remoteIds.set(standIn as object, id);
+      }
+      return standIn;
+    },
+  };
+}
+
 /** Rebuild an error of esm-sandbox's own class (or a plain Error), with its fields and stack. */
-export function decodeError(wire: WireError): Error {
+export function decodeError(wire: WireError, make: FunctionFactory = unavailable): Error {
   const Class = classes[wire.className];
+  const standard = [wire.name, wire.className].find((name) => name !== undefined && STANDARD_ERRORS.has(name)) ?? 'Error';
   const error = Class !== undefined && Class.prototype instanceof errors.EsmSandboxError
     ? Object.create(Class.prototype) as Error
-    : new (globalThis as unknown as Record<string, ErrorConstructor>)[wire.className in globalThis ? wire.className : 'Error']!();
+    : new (globalThis as unknown as Record<string, ErrorConstructor>)[standard]!();
   Object.defineProperty(error, 'message', { value: wire.message, writable: true, configurable: true });
-  Object.defineProperty(error, 'name', { value: wire.className, writable: true, configurable: true });
+  Object.defineProperty(error, 'name', { value: wire.name ?? wire.className, writable: true, configurable: true });
   Object.defineProperty(error, 'stack', { value: wire.stack ?? `${wire.className}: ${wire.message}`, writable: true, configurable: true });
-  for (const [key, value] of Object.entries(wire.fields)) Object.defineProperty(error, key, { value, enumerable: true, configurable: true });
+  for (const [key, value] of Object.entries(wire.fields)) Object.defineProperty(error, key, { value: decode(value, make), enumerable: true, configurable: true });
   return error;
 }
 
@@ -111,6 +223,7 @@ export type Request =
   | { id: number; op: 'import'; specifier: string }
   | { id: number; op: 'evaluate'; source: string; filename: string | undefined }
   | { id: number; op: 'call'; fn: number; args: unknown }
+  | { id: number; op: 'files' }
   | { id: number; op: 'dispose' };
 
 /** Worker → host messages on the main port. */
@@ -120,9 +233,10 @@ export type Message =
   | { kind: 'reply'; id: number; ok: false; error: WireError }
   | { kind: 'console'; level: string; args: unknown }
   | { kind: 'error'; error: WireError }
-  | { kind: 'warning'; diagnostic: unknown };
+  | { kind: 'warning'; diagnostic: unknown }
+  | Settlement;
 
-/** Host → worker, async: a host promise returned by a bridged call has settled. */
+/** Either way, async: a promise that crossed as a marker (or came back from a bridged call) has settled. */
 export type Settlement = { kind: 'settle'; promise: number; ok: boolean; value: unknown; error?: WireError };
 
 /** Worker → host on the call port, answered synchronously while the worker waits. */

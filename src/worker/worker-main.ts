@@ -1,79 +1,140 @@
 /**
- * Inside the worker: a `context` sandbox, driven by the host's requests. Bridged host functions
- * are called synchronously: the call goes out on a port of its own and this thread waits on a
- * shared flag until the host has answered (a host promise comes back as a promise here).
+ * Inside a worker thread: any number of `context` sandboxes (tenants), each driven by the host's
+ * requests for it. Bridged host functions are called synchronously: the call goes out on a port
+ * of its own and this thread waits on a shared flag until the host has answered (a host promise
+ * comes back as a promise here). Each tenant has its own function and promise tables, so nothing
+ * of one sandbox is reachable from another.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { createSandbox } from '../sandbox/create.js';
 import type { ModuleDefinition, Sandbox, SandboxOptions } from '../types.js';
-import { decode, decodeError, encode, encodeError, type Message, type Request, type Settlement, type SyncReply } from './protocol.js';
+import {
+  decode, decodeThrown, encode, encodeError, functionIdentity, type FunctionFactory, type FunctionRegistry, type Message,
+  type Request, type Settlement, type SyncReply,
+} from './protocol.js';
+import type { Inbound, InboundCall, Outbound } from './thread.js';
 
-export interface WorkerInit {
-  options: SandboxOptions & { hasConsole: boolean; hasOnError: boolean; hasOnWarning: boolean };
+/** What the host sends to create a sandbox here. */
+export interface TenantInit {
+  options: SandboxOptions & { hasConsole: boolean; hasOnWarning: boolean };
   modules: Record<string, unknown>;
-  callPort: MessagePort;
-  flag: SharedArrayBuffer;
 }
 
-const init = workerData as WorkerInit;
+const { callPort, flag: flagBuffer } = workerData as { callPort: MessagePort; flag: SharedArrayBuffer };
 const port = parentPort!;
-const flag = new Int32Array(init.flag);
-const exported = new Map<number, (...args: unknown[]) => unknown>();
-let nextFunction = 1;
-const register = (fn: (...args: unknown[]) => unknown) => {
-  const id = nextFunction++;
-  exported.set(id, fn);
-  return id;
-};
-const waiting = new Map<number, { resolve(value: unknown): void; reject(reason: unknown): void }>();
-const post = (message: Message) => port.postMessage(message);
+const flag = new Int32Array(flagBuffer);
+const tenants = new Map<number, Tenant>();
 
-function callHost(fn: number, args: unknown[]): unknown {
-  init.callPort.postMessage({ fn, args: encode(args, register) });
-  Atomics.wait(flag, 0, 0);
-  Atomics.store(flag, 0, 0);
-  const reply = receiveMessageOnPort(init.callPort)?.message as SyncReply | undefined;
-  if (reply === undefined) throw new Error('esm-sandbox: the host did not answer a bridged call');
-  if (!reply.ok) throw decodeError(reply.error);
-  if ('promise' in reply) return new Promise((resolve, reject) => waiting.set(reply.promise, { resolve, reject }));
-  return decode(reply.value, hostFunction);
-}
-const hostFunction = (id: number) => (...args: unknown[]) => callHost(id, args);
+const heapMb = () => getHeapStatistics().used_heap_size / 1_048_576;
+const post = (sandbox: number, body: Message, withHeap = false) =>
+  port.postMessage((withHeap ? { sandbox, body, heapMb: heapMb() } : { sandbox, body }) satisfies Outbound);
 
-const { hasConsole, hasOnError, hasOnWarning, ...options } = init.options;
-const sandbox: Sandbox = createSandbox({
-  ...options,
-  isolation: 'context',
-  modules: decode(init.modules, hostFunction) as Record<string, ModuleDefinition>,
-  console: hasConsole ? (level, args) => post({ kind: 'console', level, args: encode(args, () => 0) }) : undefined,
-  onError: hasOnError ? (error) => post({ kind: 'error', error: encodeError(error) }) : undefined,
-  onWarning: hasOnWarning ? (diagnostic) => post({ kind: 'warning', diagnostic }) : undefined,
-});
+class Tenant {
+  private readonly exported = new Map<number, (...args: unknown[]) => unknown>();
+  private readonly waiting = new Map<number, { resolve(value: unknown): void; reject(reason: unknown): void }>();
+  private nextId = 1;
+  private readonly register: FunctionRegistry;
+  private readonly hostFunction: FunctionFactory;
+  readonly sandbox: Sandbox;
 
-async function handle(request: Request): Promise<unknown> {
-  switch (request.op) {
-    case 'import': return sandbox.import(request.specifier);
-    case 'evaluate': return sandbox.evaluate(request.source, { filename: request.filename });
-    case 'call': {
-      const fn = exported.get(request.fn);
-      if (fn === undefined) throw new Error('esm-sandbox: that function is no longer available');
-      return fn(...(decode(request.args, hostFunction) as unknown[]));
+  constructor(private readonly id: number, init: TenantInit) {
+    const registerOwn: FunctionRegistry = (value) => {
+      const own = this.nextId++;
+      if (typeof value === 'function') {
+        this.exported.set(own, value);
+      } else {
+        value.then(
+          (result) => this.post({ kind: 'settle', promise: own, ok: true, value: encode(result, this.register) }),
+          (error: unknown) => this.post({ kind: 'settle', promise: own, ok: false, value: undefined, error: encodeError(error) }),
+        );
+      }
+      return own;
+    };
+    const standIn: FunctionFactory = (remote, kind) => kind === 'promise'
+      ? new Promise((resolve, reject) => this.waiting.set(remote, { resolve, reject }))
+      : (...args: unknown[]) => this.callHost(remote, args);
+    // One identity per function across the wire (a host function that comes back is itself again).
+    ({ register: this.register, make: this.hostFunction } = functionIdentity(registerOwn, standIn));
+    const { hasConsole, hasOnWarning, ...options } = init.options;
+    this.sandbox = createSandbox({
+      ...options,
+      isolation: 'context',
+      modules: decode(init.modules, this.hostFunction) as Record<string, ModuleDefinition>,
+      console: hasConsole ? (level, args) => this.post({ kind: 'console', level, args: encode(args, () => 0) }) : undefined,
+      // Always forwarded: a timeout in a timer callback is how the host learns this sandbox died.
+      onError: (error) => this.post({ kind: 'error', error: encodeError(error) }),
+      onWarning: hasOnWarning ? (diagnostic) => this.post({ kind: 'warning', diagnostic }) : undefined,
+    });
+  }
+
+  handle(message: Request | Settlement): void {
+    if ('kind' in message) {
+      const waiter = this.waiting.get(message.promise);
+      this.waiting.delete(message.promise);
+      if (message.ok) waiter?.resolve(decode(message.value, this.hostFunction));
+      else waiter?.reject(message.error ? decodeThrown(message.error, this.hostFunction) : new Error('rejected'));
+      return;
     }
-    case 'dispose': return sandbox.dispose();
+    const loads = message.op === 'import' || message.op === 'evaluate' || message.op === 'dispose';
+    this.run(message).then(
+      (value) => this.post({ kind: 'reply', id: message.id, ok: true, value: encode(value, this.register) }, loads),
+      (error: unknown) => this.post({ kind: 'reply', id: message.id, ok: false, error: encodeError(error) }, loads),
+    );
+  }
+
+  private async run(request: Request): Promise<unknown> {
+    switch (request.op) {
+      case 'import': return this.sandbox.import(request.specifier);
+      case 'evaluate': return this.sandbox.evaluate(request.source, { filename: request.filename });
+      case 'call': {
+        const fn = this.exported.get(request.fn);
+        if (fn === undefined) throw new Error('esm-sandbox: that function is no longer available');
+        return fn(...(decode(request.args, this.hostFunction) as unknown[]));
+      }
+      case 'files': return this.sandbox.files();
+      case 'dispose':
+        // The context itself stays in this thread's heap (Node never frees it); the thread's lane
+        // recycles the thread for that. Everything of the tenant's own goes now.
+        tenants.delete(this.id);
+        this.exported.clear();
+        this.waiting.clear();
+        return this.sandbox.dispose();
+    }
+  }
+
+  private post(body: Message, withHeap = false): void {
+    post(this.id, body, withHeap);
+  }
+
+  private callHost(fn: number, args: unknown[]): unknown {
+    callPort.postMessage({ sandbox: this.id, call: { fn, args: encode(args, this.register) } } satisfies InboundCall);
+    Atomics.wait(flag, 0, 0);
+    Atomics.store(flag, 0, 0);
+    const reply = receiveMessageOnPort(callPort)?.message as SyncReply | undefined;
+    if (reply === undefined) throw new Error('esm-sandbox: the host did not answer a bridged call');
+    if (!reply.ok) throw decodeThrown(reply.error, this.hostFunction);
+    if ('promise' in reply) return new Promise((resolve, reject) => this.waiting.set(reply.promise, { resolve, reject }));
+    return decode(reply.value, this.hostFunction);
   }
 }
 
-port.on('message', (message: Request | Settlement) => {
-  if ('kind' in message) {
-    const waiter = waiting.get(message.promise);
-    waiting.delete(message.promise);
-    if (message.ok) waiter?.resolve(decode(message.value, hostFunction));
-    else waiter?.reject(message.error ? decodeError(message.error) : new Error('rejected'));
+port.on('message', (message: Inbound) => {
+  if (message.create === true) {
+    try {
+      tenants.set(message.sandbox, new Tenant(message.sandbox, message.init as TenantInit));
+    } catch (error) {
+      // Options were checked on the host; anything left fails the sandbox's first request.
+      post(message.sandbox, { kind: 'error', error: encodeError(error) });
+    }
     return;
   }
-  handle(message).then(
-    (value) => post({ kind: 'reply', id: message.id, ok: true, value: encode(value, register) }),
-    (error: unknown) => post({ kind: 'reply', id: message.id, ok: false, error: encodeError(error) }),
-  );
+  const tenant = tenants.get(message.sandbox);
+  if (tenant !== undefined) {
+    tenant.handle(message.body as Request | Settlement);
+  } else if (typeof message.body === 'object' && message.body !== null && 'op' in message.body) {
+    const request = message.body as Request;
+    post(message.sandbox, { kind: 'reply', id: request.id, ok: false, error: encodeError(new Error('esm-sandbox: the sandbox is gone from its worker')) });
+  }
 });
-post({ kind: 'ready' });
+post(0, { kind: 'ready' });

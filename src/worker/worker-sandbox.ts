@@ -1,75 +1,65 @@
 /**
  * `worker` isolation: the sandbox's realm lives in a worker thread started with
- * `--experimental-vm-modules` (so the host needs no flag) and, with `memoryLimitMb`, a heap cap.
+ * `--experimental-vm-modules` (so the host needs no flag). Sandboxes share recycled threads of
+ * a lane (see lane.ts); one with `memoryLimitMb` gets a thread of its own with that heap cap.
  * The host keeps the allow-listed functions and answers the worker's synchronous calls to them.
- * If the worker dies (out of memory, past the deadline) pending operations reject with a typed
- * error and the sandbox reports itself disposed; the host process never goes down with it.
+ * If the thread dies (out of memory, unresponsive past the deadline) pending operations reject
+ * with a typed error and the sandbox reports itself disposed; the host process never goes down.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { MessageChannel, Worker } from 'node:worker_threads';
 import { isPromise } from '../commons.js';
-import { DeadlineError, DisposedError, EsmSandboxError, MemoryLimitError } from '../errors/errors.js';
+import { DeadlineError, DisposedError, type EsmSandboxError } from '../errors/errors.js';
 import type { NormalizedOptions } from '../sandbox/options.js';
 import type { ModuleNamespace, Sandbox, SandboxOptions } from '../types.js';
-import { decode, decodeError, encode, encodeError, type Message, type Request, type SyncCall, type SyncReply } from './protocol.js';
-import type { WorkerInit } from './worker-main.js';
+import {
+  decode, decodeError, encode, encodeError, functionIdentity, type FunctionFactory, type FunctionRegistry, type Message,
+  type Request, type Settlement, type SyncCall, type SyncReply,
+} from './protocol.js';
+import { ThreadLane } from './lane.js';
+import { WorkerThread, type Tenant } from './thread.js';
+import type { TenantInit } from './worker-main.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
-type Pending = { resolve(value: unknown): void; reject(reason: unknown): void; timer: NodeJS.Timeout | undefined; namespace: boolean };
+type Waiter = { resolve(value: unknown): void; reject(reason: unknown): void };
+type Pending = Waiter & { timer: NodeJS.Timeout | undefined; namespace: boolean };
 type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
-/** Extra wall-clock the host grants past the worker's own deadline before it terminates the worker. */
+/** Extra wall-clock the host grants past the worker's own deadline before it stops the thread. */
 const DEADLINE_GRACE_MS = 1_000;
 
-/** Compiled output has the worker entry beside this file; under a TypeScript test runner, dist has it. */
-function workerEntry(): URL {
-  const sibling = new URL('./worker-main.js', import.meta.url);
-  if (existsSync(fileURLToPath(sibling))) return sibling;
-  return new URL('../../dist/worker/worker-main.js', import.meta.url);
-}
+/** Where `createSandbox({ isolation: 'worker' })` puts sandboxes that have no memory limit. */
+const defaultLane = new ThreadLane();
 
-export class WorkerSandbox implements Sandbox {
+export class WorkerSandbox implements Sandbox, Tenant {
   readonly isolation = 'worker' as const;
   readonly root: string;
-  private readonly worker: Worker;
+  private readonly thread: WorkerThread;
+  private readonly id: number;
   private readonly functions = new Map<number, AnyFunction>();
   private nextFunction = 1;
   private nextRequest = 1;
   private nextPromise = 1;
   private readonly pending = new Map<number, Pending>();
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  /** Sandbox promises the host holds (they crossed as markers), by the worker's id. */
+  private readonly promises = new Map<number, Waiter>();
   private death: EsmSandboxError | undefined;
+  private readonly ends: Array<() => void> = [];
 
-  constructor(private readonly options: SandboxOptions, private readonly normalized: NormalizedOptions) {
+  /** @param thread where to live; by default the shared lane's, or a thread of its own for `memoryLimitMb`. */
+  constructor(private readonly options: SandboxOptions, private readonly normalized: NormalizedOptions, thread?: WorkerThread) {
     this.root = normalized.root;
-    const { port1, port2 } = new MessageChannel();
-    const init: WorkerInit = {
+    const own = thread === undefined && normalized.memoryLimitMb !== undefined;
+    this.thread = thread ?? (own ? new WorkerThread(normalized.memoryLimitMb) : defaultLane.acquire());
+    const init: TenantInit = {
       options: {
         root: normalized.root, timeout: normalized.timeout, deadline: normalized.deadline, policy: options.policy,
         name: normalized.name, maxModuleBytes: normalized.maxModuleBytes,
-        hasConsole: options.console !== undefined, hasOnError: options.onError !== undefined, hasOnWarning: options.onWarning !== undefined,
+        hasConsole: options.console !== undefined, hasOnWarning: options.onWarning !== undefined,
       },
       modules: encode(Object.fromEntries(normalized.modules), this.register) as Record<string, unknown>,
-      callPort: port2,
-      flag: this.flag.buffer as SharedArrayBuffer,
     };
-    this.worker = new Worker(workerEntry(), {
-      execArgv: ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'],
-      resourceLimits: normalized.memoryLimitMb ? { maxOldGenerationSizeMb: normalized.memoryLimitMb, maxYoungGenerationSizeMb: Math.max(4, Math.ceil(normalized.memoryLimitMb / 8)) } : undefined,
-      workerData: init,
-      transferList: [port2],
-      stdout: false,
-      stderr: false,
-    });
-    port1.on('message', (call: SyncCall) => this.answer(port1, call));
-    port1.unref();
-    this.worker.on('message', (message: Message) => this.receive(message));
-    this.worker.on('error', (error: Error & { code?: string }) => {
-      this.die(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new MemoryLimitError(normalized.memoryLimitMb) : new EsmSandboxError('ERR_SANDBOX_THROWN', `The sandbox worker failed: ${error.message}`));
-    });
-    this.worker.on('exit', () => this.die(new DisposedError('its worker exited')));
-    this.worker.unref();
+    this.id = this.thread.attach(this, init);
+    // A thread with a heap cap serves this sandbox alone and ends with it.
+    if (own) this.thread.retire();
   }
 
   get disposed(): boolean { return this.death !== undefined; }
@@ -82,37 +72,25 @@ export class WorkerSandbox implements Sandbox {
     return this.request({ op: 'evaluate', source, filename: options.filename }, 'evaluate()') as Promise<T>;
   }
 
+  files(): Promise<string[]> {
+    return this.request({ op: 'files' }, 'files()') as Promise<string[]>;
+  }
+
   async dispose(): Promise<void> {
-    if (this.death !== undefined) return;
     this.die(new DisposedError('it was disposed by its owner'));
   }
 
   [Symbol.asyncDispose](): Promise<void> { return this.dispose(); }
 
-  private readonly register = (fn: AnyFunction): number => {
-    const id = this.nextFunction++;
-    this.functions.set(id, fn);
-    return id;
-  };
-
-  private readonly sandboxFunction = (id: number): AnyFunction => {
-    const fn = (...args: unknown[]) => this.request({ op: 'call', fn: id, args: encode(args, this.register) }, 'a call');
-    return fn;
-  };
-
-  private request(body: RequestBody, what: string): Promise<unknown> {
-    if (this.death !== undefined) return Promise.reject(this.death instanceof DisposedError ? this.death : new DisposedError(`it was stopped earlier: ${this.death.message}`));
-    const id = this.nextRequest++;
-    return new Promise((resolve, reject) => {
-      const limit = this.normalized.deadline;
-      const timer = Number.isFinite(limit) ? setTimeout(() => this.die(new DeadlineError(limit, what)), limit + DEADLINE_GRACE_MS) : undefined;
-      this.pending.set(id, { resolve, reject, timer, namespace: body.op === 'import' || body.op === 'evaluate' });
-      this.worker.ref();
-      this.worker.postMessage({ ...body, id } as Request);
-    });
+  /** Called once when the sandbox ends, however it ends (used by pools to count busy threads). */
+  onEnd(callback: () => void): void {
+    if (this.death !== undefined) callback();
+    else this.ends.push(callback);
   }
 
-  private receive(message: Message): void {
+  // ---- Tenant: what the thread routes here ------------------------------------------------
+
+  receive(message: Message): void {
     switch (message.kind) {
       case 'reply': {
         const waiter = this.pending.get(message.id);
@@ -121,53 +99,122 @@ export class WorkerSandbox implements Sandbox {
         if (message.ok) {
           const value = decode(message.value, this.sandboxFunction);
           waiter.resolve(waiter.namespace ? freezeTop(value) : value);
-        }
-        else {
+        } else {
           const error = decodeError(message.error);
           waiter.reject(error);
-          // The worker's sandbox is dead after these: so is this one, and its thread can go.
-          const code = (error as { code?: string }).code;
-          if (code === 'ERR_SANDBOX_TIMEOUT' || code === 'ERR_SANDBOX_DEADLINE') this.die(error as EsmSandboxError);
+          // The worker's sandbox is dead after these: so is this one.
+          if (isFatal(error)) this.die(error as EsmSandboxError);
         }
         return;
       }
-      case 'console': this.options.console?.(message.level as never, message.args as unknown[]); return;
-      case 'error': this.options.onError?.(decodeError(message.error)); return;
-      case 'warning': this.options.onWarning?.(message.diagnostic as never); return;
+      // Encoded like any value (errors travel as markers). Nothing after death: the worker may
+      // still be finishing a turn when the host has already let the sandbox go.
+      case 'console': if (this.death === undefined) this.options.console?.(message.level as never, decode(message.args, this.sandboxFunction) as unknown[]); return;
+      case 'error': {
+        if (this.death !== undefined) return;
+        const error = decodeError(message.error);
+        // Died outside any request (a timer turn ran past `timeout`): dead here too, before the
+        // owner hears of it (a throwing onError must not leave it half alive).
+        if (isFatal(error)) this.die(error as EsmSandboxError);
+        if (this.options.onError) this.options.onError(error);
+        else this.options.console?.('error', [`Uncaught ${error.stack ?? error.message}`]);
+        return;
+      }
+      case 'warning': if (this.death === undefined) this.options.onWarning?.(message.diagnostic as never); return;
+      case 'settle': {
+        const waiter = this.promises.get(message.promise);
+        if (waiter === undefined) return;
+        this.promises.delete(message.promise);
+        this.thread.release();
+        if (message.ok) waiter.resolve(decode(message.value, this.sandboxFunction));
+        else waiter.reject(message.error ? decodeError(message.error) : new Error('rejected'));
+        return;
+      }
       case 'ready': return;
     }
   }
 
-  /** Answer a synchronous call from the worker, then wake it. */
-  private answer(port: MessagePort, call: SyncCall): void {
-    let reply: SyncReply;
+  /** A synchronous call from the worker to a host function. */
+  answer(call: SyncCall): SyncReply {
     try {
+      if (this.death !== undefined) throw new Error('The sandbox is disposed');
       const fn = this.functions.get(call.fn);
       if (fn === undefined) throw new Error('This host function is no longer available');
       const result = fn(...(decode(call.args, this.sandboxFunction) as unknown[]));
-      if (isPromise(result)) {
-        const promise = this.nextPromise++;
-        (result as Promise<unknown>).then(
-          (value) => this.worker.postMessage({ kind: 'settle', promise, ok: true, value: encode(value, this.register) }),
-          (error: unknown) => this.worker.postMessage({ kind: 'settle', promise, ok: false, value: undefined, error: encodeError(error) }),
-        );
-        reply = { ok: true, promise };
-      } else {
-        reply = { ok: true, value: encode(result, this.register) };
-      }
+      if (!isPromise(result)) return { ok: true, value: encode(result, this.register) };
+      return { ok: true, promise: this.registerOwn(result as Promise<unknown>) };
     } catch (error) {
-      reply = { ok: false, error: encodeError(error) };
+      return { ok: false, error: encodeError(error, this.register) };
     }
-    port.postMessage(reply);
-    Atomics.store(this.flag, 0, 1);
-    Atomics.notify(this.flag, 0);
+  }
+
+  lost(error: EsmSandboxError): void {
+    this.die(error);
+  }
+
+  // ---- the wire ----------------------------------------------------------------------------
+
+  private readonly registerOwn: FunctionRegistry = (value) => {
+    if (typeof value === 'function') {
+      const id = this.nextFunction++;
+      this.functions.set(id, value);
+      return id;
+    }
+    // A host promise handed to the sandbox: the worker waits for its settlement under this id.
+    const promise = this.nextPromise++;
+    value.then(
+      (result) => this.post({ kind: 'settle', promise, ok: true, value: encode(result, this.register) }),
+      (error: unknown) => this.post({ kind: 'settle', promise, ok: false, value: undefined, error: encodeError(error, this.register) }),
+    );
+    return promise;
+  };
+
+  private readonly sandboxStandIn: FunctionFactory = (id, kind) => {
+    if (kind === 'promise') {
+      // A sandbox promise: it settles when the worker says so; the thread stays alive until then.
+      return new Promise((resolve, reject) => {
+        this.promises.set(id, { resolve, reject });
+        this.thread.hold();
+      });
+    }
+    return (...args: unknown[]) => this.request({ op: 'call', fn: id, args: encode(args, this.register) }, 'a call');
+  };
+
+  /** One identity per function across the wire (a function that goes out and comes back is itself again). */
+  private readonly identity = functionIdentity(this.registerOwn, this.sandboxStandIn);
+  private readonly register = this.identity.register;
+  private readonly sandboxFunction = this.identity.make;
+
+  private post(message: Settlement): void {
+    if (this.death === undefined) this.thread.post(this.id, message);
+  }
+
+  private request(body: RequestBody, what: string): Promise<unknown> {
+    if (this.death !== undefined) {
+      return Promise.reject(this.death instanceof DisposedError ? this.death : new DisposedError(`it was stopped earlier: ${this.death.message}`));
+    }
+    const id = this.nextRequest++;
+    return new Promise((resolve, reject) => {
+      const limit = this.normalized.deadline;
+      // The worker keeps the deadline itself; this fires only if the whole thread stops answering.
+      const timer = Number.isFinite(limit) ? setTimeout(() => this.unresponsive(limit, what), limit + DEADLINE_GRACE_MS) : undefined;
+      this.pending.set(id, { resolve, reject, timer, namespace: body.op === 'import' || body.op === 'evaluate' });
+      this.thread.hold();
+      this.thread.post(this.id, { ...body, id } as Request);
+    });
+  }
+
+  private unresponsive(limit: number, what: string): void {
+    this.die(new DeadlineError(limit, what));
+    this.thread.terminate(new DisposedError('its worker thread was stopped: another sandbox in it stopped responding'));
   }
 
   private settle(id: number): void {
     const waiter = this.pending.get(id);
-    if (waiter?.timer !== undefined) clearTimeout(waiter.timer);
+    if (waiter === undefined) return;
+    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
     this.pending.delete(id);
-    if (this.pending.size === 0) this.worker.unref();
+    this.thread.release();
   }
 
   private die(error: EsmSandboxError): void {
@@ -177,11 +224,23 @@ export class WorkerSandbox implements Sandbox {
       this.settle(id);
       waiter.reject(error);
     }
-    void this.worker.terminate();
+    for (const waiter of this.promises.values()) {
+      this.thread.release();
+      waiter.reject(error);
+    }
+    this.promises.clear();
+    // The worker drops the tenant (its tables, its sandbox); the thread may end with it.
+    this.thread.post(this.id, { op: 'dispose', id: this.nextRequest++ } satisfies Request);
+    this.thread.detach(this.id);
+    for (const end of this.ends.splice(0)) end();
   }
 }
 
-type MessagePort = import('node:worker_threads').MessagePort;
+/** After these the worker's sandbox is dead. */
+const isFatal = (error: Error): boolean => {
+  const code = (error as { code?: string }).code;
+  return code === 'ERR_SANDBOX_TIMEOUT' || code === 'ERR_SANDBOX_DEADLINE';
+};
 
 function freezeTop(value: unknown): unknown {
   return value !== null && typeof value === 'object' ? Object.freeze(value) : value;

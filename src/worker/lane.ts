@@ -1,0 +1,74 @@
+/**
+ * A lane hands out worker threads for new sandboxes and recycles them. A thread serves a budget
+ * of contexts (or of heap); past it, new sandboxes go to a fresh thread, started ahead of need so
+ * nobody waits for one, and the old thread ends once its last sandbox is disposed, which frees
+ * its whole heap — the only way to free contexts Node never collects (DESIGN.md section 4).
+ */
+import { WorkerThread } from './thread.js';
+
+/** When a worker thread stops taking new sandboxes. */
+export interface RecycleBudget {
+  /** Contexts (sandboxes) one thread creates before it is retired. Default 64. */
+  contexts?: number;
+  /** Used heap, in MB, past which a thread is retired. Default 256. */
+  heapMb?: number;
+}
+
+const DEFAULT_BUDGET: Required<RecycleBudget> = { contexts: 64, heapMb: 256 };
+/** Start the next thread when the current one has used this share of its budget. */
+const WARM_AT = 0.75;
+
+export class ThreadLane {
+  private current: WorkerThread | undefined;
+  private readonly all = new Set<WorkerThread>();
+  private spare: WorkerThread | undefined;
+  private readonly budget: Required<RecycleBudget>;
+  /** Threads this lane started (for tests and stats). */
+  started = 0;
+
+  /** @param memoryLimitMb heap cap of each thread (shared by the sandboxes in it). */
+  constructor(budget: RecycleBudget = {}, private readonly memoryLimitMb?: number) {
+    this.budget = { ...DEFAULT_BUDGET, ...budget };
+    if (!(this.budget.contexts >= 1) || !(this.budget.heapMb > 0)) throw new TypeError('recycle budget: contexts must be >= 1 and heapMb > 0');
+  }
+
+  /** A thread with room for one more sandbox. */
+  acquire(): WorkerThread {
+    let thread = this.current;
+    if (thread === undefined || !thread.accepting || this.spent(thread) >= 1) {
+      thread?.retire();
+      thread = this.spare !== undefined && this.spare.accepting ? this.spare : this.start();
+      this.spare = undefined;
+      this.current = thread;
+    }
+    if (this.spare === undefined && this.spent(thread) + 1 / this.budget.contexts >= WARM_AT && this.budget.contexts > 1) {
+      this.spare = this.start();
+    }
+    return thread;
+  }
+
+  /** Threads of this lane still running: the current one, a spare, and retired ones with sandboxes left. */
+  get live(): number {
+    for (const thread of this.all) if (!thread.alive) this.all.delete(thread);
+    return this.all.size;
+  }
+
+  /** Retire every thread: each ends when its last sandbox is disposed (a spare at once). */
+  close(): void {
+    this.current?.retire();
+    this.spare?.retire();
+    this.current = this.spare = undefined;
+  }
+
+  /** Share of the budget a thread has used: the larger of contexts and heap. */
+  private spent(thread: WorkerThread): number {
+    return Math.max(thread.created / this.budget.contexts, thread.heapMb / this.budget.heapMb);
+  }
+
+  private start(): WorkerThread {
+    this.started++;
+    const thread = new WorkerThread(this.memoryLimitMb);
+    this.all.add(thread);
+    return thread;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * `createSandboxPool`: sandboxes spread over several worker threads, so a server can use every
+ * core. Each task gets a fresh sandbox (a new context) in the least busy lane's warm thread and
+ * gives it back when done; threads are recycled by budget and a crashed one is replaced, all
+ * without the caller noticing.
+ */
+import { availableParallelism } from 'node:os';
+import { DisposedError } from '../errors/errors.js';
+import { normalizeOptions } from '../sandbox/options.js';
+import type { Sandbox, SandboxOptions } from '../types.js';
+import { ThreadLane, type RecycleBudget } from './lane.js';
+import { WorkerSandbox } from './worker-sandbox.js';
+
+export interface SandboxPoolOptions extends Omit<SandboxOptions, 'isolation' | 'memoryLimitMb'> {
+  /** Worker threads. Default: the machine's available parallelism. */
+  size?: number;
+  /** When a thread is recycled. */
+  recycle?: RecycleBudget;
+  /**
+   * Heap cap of each thread, in MB. A sandbox that outgrows it fails with `MemoryLimitError`, and
+   * so do the others in its thread at that moment; the pool replaces the thread.
+   */
+  memoryLimitMb?: number;
+}
+
+export interface SandboxPoolStats {
+  /** Worker threads running now (current, warm spares, and retired ones still serving sandboxes). */
+  threads: number;
+  /** Worker threads started since the pool was created. */
+  started: number;
+  /** Sandboxes alive now. */
+  sandboxes: number;
+}
+
+export interface SandboxPool extends AsyncDisposable {
+  /** Worker threads the pool runs on. */
+  readonly size: number;
+  /**
+   * Run `task` with a fresh sandbox (the pool's options, plus `overrides`) and dispose of it
+   * afterwards, whatever the task did. Resolves to what the task returned.
+   */
+  run<T>(task: (sandbox: Sandbox) => Promise<T>, overrides?: Omit<SandboxOptions, 'isolation' | 'memoryLimitMb'>): Promise<T>;
+  /** A fresh sandbox in the least busy thread; the caller disposes of it. */
+  create(overrides?: Omit<SandboxOptions, 'isolation' | 'memoryLimitMb'>): Sandbox;
+  /** Stop taking tasks; threads end as their sandboxes are disposed. */
+  close(): Promise<void>;
+  stats(): SandboxPoolStats;
+}
+
+export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool {
+  const { size = availableParallelism(), recycle, memoryLimitMb, ...defaults } = options;
+  if (memoryLimitMb !== undefined && !(memoryLimitMb >= 8)) throw new TypeError(`memoryLimitMb must be at least 8, got ${String(memoryLimitMb)}`);
+  if (!Number.isInteger(size) || size < 1) throw new TypeError(`size must be a positive integer, got ${String(size)}`);
+  // Fail at creation on a bad option, not at the first task.
+  normalizeOptions(defaults);
+  const lanes = Array.from({ length: size }, () => ({ lane: new ThreadLane(recycle, memoryLimitMb), busy: 0 }));
+  let closed = false;
+
+  const create = (overrides: Omit<SandboxOptions, 'isolation' | 'memoryLimitMb'> = {}): Sandbox & { lane?: number } => {
+    if (closed) throw new DisposedError('its pool is closed');
+    let pick = lanes[0]!;
+    for (const candidate of lanes) if (candidate.busy < pick.busy) pick = candidate;
+    const merged: SandboxOptions = { ...defaults, ...overrides, isolation: 'worker' };
+    const sandbox = new WorkerSandbox(merged, normalizeOptions(merged), pick.lane.acquire());
+    pick.busy++;
+    sandbox.onEnd(() => { pick.busy--; });
+    return sandbox;
+  };
+
+  return {
+    size,
+    create,
+    async run<T>(task: (sandbox: Sandbox) => Promise<T>, overrides?: Omit<SandboxOptions, 'isolation' | 'memoryLimitMb'>): Promise<T> {
+      const sandbox = create(overrides);
+      try {
+        return await task(sandbox);
+      } finally {
+        await sandbox.dispose();
+      }
+    },
+    stats() {
+      return {
+        threads: lanes.reduce((n, { lane }) => n + lane.live, 0),
+        started: lanes.reduce((n, { lane }) => n + lane.started, 0),
+        sandboxes: lanes.reduce((n, { busy }) => n + busy, 0),
+      };
+    },
+    async close() {
+      closed = true;
+      for (const { lane } of lanes) lane.close();
+    },
+    [Symbol.asyncDispose]() { return this.close(); },
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * One worker thread, started with `--experimental-vm-modules`, hosting any number of sandboxes
+ * (each a context of its own inside it). Messages travel in envelopes that name the sandbox; the
+ * thread routes them to its tenants. Bridged host calls arrive on a call port of their own while
+ * the worker waits on a shared flag, so they are answered here, synchronously, and the flag set.
+ *
+ * Contexts that ever held a `vm.SourceTextModule` are never collected (DESIGN.md section 4), so
+ * a thread counts the contexts it made and its heap; past its budget its lane retires it: no
+ * new tenants, and once the last one leaves, `terminate()` frees its whole heap.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import { DisposedError, EsmSandboxError, MemoryLimitError } from '../errors/errors.js';
+import type { Message, SyncCall, SyncReply } from './protocol.js';
+
+/** host → worker: a message for one sandbox, or the creation of one. */
+export type Inbound = { sandbox: number; body: unknown; create?: false } | { sandbox: number; create: true; init: unknown };
+/** worker → host: a message from one sandbox (`sandbox` 0: the thread's own, e.g. `ready`). */
+export interface Outbound { sandbox: number; body: Message; heapMb?: number }
+/** worker → host on the call port. */
+export interface InboundCall { sandbox: number; call: SyncCall }
+
+/** What a thread needs of a sandbox it hosts. */
+export interface Tenant {
+  receive(message: Message): void;
+  answer(call: SyncCall): SyncReply;
+  /** The thread is gone (out of memory, crashed, terminated): fail everything pending. */
+  lost(error: EsmSandboxError): void;
+}
+
+/** Compiled output has the worker entry beside this file; under a TypeScript test runner, dist has it. */
+function workerEntry(): URL {
+  const sibling = new URL('./worker-main.js', import.meta.url);
+  if (existsSync(fileURLToPath(sibling))) return sibling;
+  return new URL('../../dist/worker/worker-main.js', import.meta.url);
+}
+
+export class WorkerThread {
+  private readonly worker: Worker;
+  private readonly tenants = new Map<number, Tenant>();
+  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  private nextTenant = 1;
+  /** Reasons the host is waiting on this thread; while there are any, the thread keeps the process alive. */
+  private holds = 0;
+  private ended: EsmSandboxError | undefined;
+  private retired = false;
+  /** Contexts ever created in this thread (they are never freed before the thread ends). */
+  created = 0;
+  /** The worker's used heap, in MB, as it last reported. */
+  heapMb = 0;
+
+  constructor(readonly memoryLimitMb?: number) {
+    const { port1, port2 } = new MessageChannel();
+    const resourceLimits: ResourceLimits | undefined = memoryLimitMb
+      ? { maxOldGenerationSizeMb: memoryLimitMb, maxYoungGenerationSizeMb: Math.max(4, Math.ceil(memoryLimitMb / 8)) }
+      : undefined;
+    this.worker = new Worker(workerEntry(), {
+      execArgv: ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'],
+      resourceLimits,
+      workerData: { callPort: port2, flag: this.flag.buffer },
+      transferList: [port2],
+      stdout: false,
+      stderr: false,
+    });
+    port1.on('message', (call: InboundCall) => this.answer(port1, call));
+    port1.unref();
+    this.worker.on('message', (message: Outbound) => this.route(message));
+    this.worker.on('error', (error: Error & { code?: string }) => {
+      this.end(error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? new MemoryLimitError(memoryLimitMb)
+        : new EsmSandboxError('ERR_SANDBOX_THROWN', `The sandbox worker failed: ${error.message}`));
+    });
+    this.worker.on('exit', () => this.end(new DisposedError('its worker thread exited')));
+    this.worker.unref();
+  }
+
+  /** Live tenants. */
+  get size(): number { return this.tenants.size; }
+  get alive(): boolean { return this.ended === undefined; }
+  get accepting(): boolean { return this.alive && !this.retired; }
+
+  /** Host a new sandbox: `init` goes to the worker, which builds the sandbox from it. */
+  attach(tenant: Tenant, init: unknown): number {
+    if (!this.accepting) throw new DisposedError('its worker thread is no longer accepting sandboxes');
+    const sandbox = this.nextTenant++;
+    this.tenants.set(sandbox, tenant);
+    this.created++;
+    this.worker.postMessage({ sandbox, create: true, init } satisfies Inbound);
+    return sandbox;
+  }
+
+  /** The sandbox is gone (its own `dispose` message already sent); a retired thread ends with its last one. */
+  detach(sandbox: number): void {
+    this.tenants.delete(sandbox);
+    if (this.retired && this.tenants.size === 0) this.terminate(new DisposedError('its worker thread was recycled'));
+  }
+
+  post(sandbox: number, body: unknown): void {
+    if (this.ended === undefined) this.worker.postMessage({ sandbox, body } satisfies Inbound);
+  }
+
+  /** No new tenants; end when the last one leaves. */
+  retire(): void {
+    this.retired = true;
+    if (this.tenants.size === 0) this.terminate(new DisposedError('its worker thread was recycled'));
+  }
+
+  hold(): void {
+    if (this.holds++ === 0) this.worker.ref();
+  }
+
+  release(): void {
+    if (this.holds > 0 && --this.holds === 0) this.worker.unref();
+  }
+
+  /** Stop the thread now: every tenant still in it fails with `error`. */
+  terminate(error: EsmSandboxError): void {
+    this.end(error);
+    void this.worker.terminate();
+  }
+
+  private end(error: EsmSandboxError): void {
+    if (this.ended !== undefined) return;
+    this.ended = error;
+    this.retired = true;
+    const tenants = [...this.tenants.values()];
+    this.tenants.clear();
+    for (const tenant of tenants) tenant.lost(error);
+  }
+
+  private route(message: Outbound): void {
+    if (message.heapMb !== undefined) this.heapMb = message.heapMb;
+    this.tenants.get(message.sandbox)?.receive(message.body);
+  }
+
+  /** Answer a synchronous call from the worker, then wake it. */
+  private answer(port: MessagePort, { sandbox, call }: InboundCall): void {
+    const tenant = this.tenants.get(sandbox);
+    const reply: SyncReply = tenant === undefined
+      ? { ok: false, error: { className: 'Error', message: 'The sandbox is disposed', stack: undefined, fields: {} } }
+      : tenant.answer(call);
+    port.postMessage(reply);
+    Atomics.store(this.flag, 0, 1);
+    Atomics.notify(this.flag, 0);
+  }
+}
