@@ -8,8 +8,14 @@ export type {
   PolicyOptions, Sandbox, SandboxOptions,
 } from './types.js';
 export {
-  DeadlineError, DisposedError, EsmSandboxError, LinkError, LoadError, MemoryLimitError, MembraneError,
+  ConfigError, DeadlineError, DisposedError, EsmSandboxError, LinkError, LoadError, MemoryLimitError, MembraneError,
   ModuleNotAllowedError, PolicyError, ResolveError, SandboxError, SandboxSyntaxError, TimeoutError,
   type ErrorCode, type SourceLocation,
 } from './errors/errors.js';
 export { codeFrame } from './errors/frame.js';
+export { loadConfig, type ConfigContext, type LoadConfigOptions, type LoadedConfig } from './config/load-config.js';
+export { SourceModule } from './link/allowed.js';
+export { stdConfig, type StdConfigOptions } from './std/config.js';
+export { stdPath } from './std/path.js';
+export { createSandboxPool, type SandboxPool, type SandboxPoolOptions, type SandboxPoolStats } from './worker/pool.js';
+export type { RecycleBudget } from './worker/lane.js';

@@ -60,6 +60,11 @@ export interface Sandbox extends AsyncDisposable {
   import<T extends ModuleNamespace = ModuleNamespace>(specifier: string): Promise<T>;
   /** Evaluate module source text as a file under `root` and return its namespace. */
   evaluate<T extends ModuleNamespace = ModuleNamespace>(source: string, options?: EvaluateOptions): Promise<T>;
+  /**
+   * Real paths of the files the sandbox has loaded so far (static and dynamic imports, JSON
+   * included; not `evaluate()` sources), in load order: what a watcher should watch.
+   */
+  files(): Promise<string[]>;
   /** Cancel timers, reject pending operations with `DisposedError`, drop the graph. */
   dispose(): Promise<void>;
 }

@@ -3,9 +3,11 @@
  * esm-sandbox CLI.
  *
  *   esm-sandbox run <file> [--allow spec=host-module.mjs ...] [--root dir] [--timeout ms] [--deadline ms] [--json] [--policy preset|off]
- *   esm-sandbox check <file> [--json] [--preset strict] [--rule id=severity ...]
+ *   esm-sandbox config <file> [--json] [--mode m] [--command c] [--env NAME ...] and the run flags
+ *   esm-sandbox check <file> [--json] [--preset strict] [--rule id=severity ...] [--root dir] [--allow spec ...]
  *
- * Exit codes: 0 success; 1 the module failed (load, policy, thrown, timeout, deadline); 2 bad usage.
+ * Exit codes: 0 success; 1 the module failed (load, policy, thrown, timeout, deadline), or for
+ * check: errors found (warnings alone exit 0); 2 bad usage.
  * Without --experimental-vm-modules the CLI runs itself in a worker thread that has it.
  */
 import path from 'node:path';
@@ -13,33 +15,41 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import { createSandbox, hasVmModules } from '../sandbox/create.js';
-import type { ModuleDefinition, PolicyOptions } from '../types.js';
+import { entrySpecifier, sandboxOptions, UsageError, type Io, type SandboxFlags } from './flags.js';
 import { describeError, show, toJson } from './output.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 const USAGE = `Usage:
   esm-sandbox run <file> [options]     run a module in a sandbox and print its default export
+  esm-sandbox config <file> [options]  load a config file (app.config.mjs) and print it
   esm-sandbox check <file> [options]   report policy findings for a module graph without running it
 
-Options for run:
+Options for run and config:
   --root <dir>            directory the sandbox may import from (default: the file's directory)
   --allow <spec=file>     allow-list a specifier, backed by a trusted host module (repeatable)
   --timeout <ms>          CPU per turn (default 1000)
   --deadline <ms>         wall clock per operation (default 10000)
   --policy <preset|off>   recommended (default), strict, or off
+  --isolation <mode>      auto (default), context or worker
+  --memory-limit <mb>     heap cap; runs the sandbox in a worker
   --json                  print the result as JSON
   -h, --help              show this help
 
-Exit codes: 0 success, 1 the module failed, 2 bad usage.`;
+Options for config only:
+  --mode <mode>           passed to a function config (default production)
+  --command <command>     passed to a function config (default build)
+  --env <NAME>            let the config read this environment variable (repeatable)
 
-class UsageError extends Error {}
+Options for check (nothing is run; every module of the import graph is analysed):
+  --root <dir>            directory imports may resolve in (default: the file's directory)
+  --allow <spec>          treat a specifier as allow-listed (repeatable; spec=file accepted, the file is not loaded)
+  --preset <name>         recommended (default) or strict
+  --rule <id=severity>    set one rule to off, warn or error (repeatable)
+  --json                  print every diagnostic as a JSON array
 
-interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  color: boolean;
-}
+Exit codes: 0 success (check: no errors, warnings allowed), 1 the module failed (check: errors found), 2 bad usage.`;
+
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let parsed;
@@ -57,6 +67,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         preset: { type: 'string' },
         rule: { type: 'string', multiple: true },
+        isolation: { type: 'string' },
+        'memory-limit': { type: 'string' },
+        mode: { type: 'string' },
+        command: { type: 'string' },
+        env: { type: 'string', multiple: true },
       },
     });
   } catch (error) {
@@ -79,6 +94,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const { check } = await import('./check.js');
       return await check(file, values, io);
     }
+    if (command === 'config') {
+      if (file === undefined || extra.length > 0) throw new UsageError('config takes exactly one <file>');
+      const { config } = await import('./config.js');
+      return await config(file, values, io);
+    }
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
     if (error instanceof UsageError || error instanceof TypeError) {
@@ -90,64 +110,23 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-interface RunFlags {
-  root?: string;
-  allow?: string[];
-  timeout?: string;
-  deadline?: string;
-  policy?: string;
-  json?: boolean;
-}
-
-async function run(file: string, flags: RunFlags, io: Io): Promise<number> {
-  const absolute = path.resolve(file);
-  const root = path.resolve(flags.root ?? path.dirname(absolute));
-  const relative = path.relative(root, absolute);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) throw new UsageError(`${file} is not inside --root ${root}`);
+async function run(file: string, flags: SandboxFlags & { json?: boolean }, io: Io): Promise<number> {
+  const root = path.resolve(flags.root ?? path.dirname(path.resolve(file)));
+  const entry = entrySpecifier(file, root);
   const sandbox = createSandbox({
+    ...await sandboxOptions(flags),
     root,
-    modules: await allowList(flags.allow ?? []),
-    timeout: milliseconds('--timeout', flags.timeout),
-    deadline: milliseconds('--deadline', flags.deadline),
-    policy: policyFlag(flags.policy),
     console: (level, args) => io.err(`[sandbox ${level}] ${args.map((a) => (typeof a === 'string' ? a : show(a, io.color))).join(' ')}`),
-    onWarning: (d) => io.err(`${d.file}:${d.line}:${d.column + 1}  warning  ${d.message}  (${d.ruleId})`),
+    onWarning: (d) => io.err(`${d.file}:${d.line}:${d.column}  warning  ${d.message}  (${d.ruleId})`),
   });
   try {
-    const ns = await sandbox.import(`./${relative.split(path.sep).join('/')}`);
+    const ns = await sandbox.import(entry);
     const result = 'default' in ns ? ns.default : ns;
     io.out(flags.json ? toJson(result) : show(result, io.color));
     return EXIT.ok;
   } finally {
     await sandbox.dispose();
   }
-}
-
-/** `--allow spec=./host-module.mjs`: the host module (trusted, loaded natively) provides the exports. */
-async function allowList(entries: string[]): Promise<Record<string, ModuleDefinition>> {
-  const modules: Record<string, ModuleDefinition> = {};
-  for (const entry of entries) {
-    const eq = entry.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--allow ${entry}: expected <specifier>=<host module file>`);
-    const specifier = entry.slice(0, eq);
-    const hostModule = path.resolve(entry.slice(eq + 1));
-    modules[specifier] = { ...(await import(pathToFileURL(hostModule).href) as ModuleDefinition) };
-  }
-  return modules;
-}
-
-function milliseconds(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!(n > 0)) throw new UsageError(`${flag} must be a positive number of milliseconds, got "${value}"`);
-  return n;
-}
-
-function policyFlag(value: string | undefined): PolicyOptions | false | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'off') return false;
-  if (value === 'recommended' || value === 'strict') return { preset: value };
-  throw new UsageError(`--policy must be recommended, strict or off, got "${value}"`);
 }
 
 const stdio: Io = {

@@ -2,16 +2,31 @@
  * Allow-listed modules: what a sandbox may import besides its own files. A plain object
  * becomes a `vm.SyntheticModule` whose named exports are the object's own enumerable
  * properties; each value crosses the membrane when the module is evaluated (data copied,
- * functions bridged).
+ * functions bridged). A `SourceModule` (the `std:` modules) is trusted source compiled in the
+ * sandbox's realm: its functions are the sandbox's own, so calls cost nothing and carry nothing.
  */
 import vm from 'node:vm';
 import type { Membrane } from '../membrane/membrane.js';
 import type { Realm } from '../run/realm.js';
 
-/** An allow-list entry: the module's named exports (`default` included, if present). */
-export type ModuleDefinition = Readonly<Record<string, unknown>>;
+/**
+ * Trusted module source, compiled inside each sandbox that allow-lists it. It may not import
+ * anything, and esm-sandbox's policy does not check it: only the host can create one.
+ */
+export class SourceModule {
+  constructor(readonly source: string) {
+    if (typeof source !== 'string') throw new TypeError('SourceModule: source must be a string');
+  }
+}
+
+/** An allow-list entry: the module's named exports (`default` included, if present), or trusted source. */
+export type ModuleDefinition = Readonly<Record<string, unknown>> | SourceModule;
 
 export function createAllowedModule(specifier: string, definition: ModuleDefinition, realm: Realm, membrane: Membrane): vm.Module {
+  if (definition instanceof SourceModule) {
+    // Not registered with the realm's stack formatter: its frames never show in user stacks.
+    return new vm.SourceTextModule(definition.source, { context: realm.context, identifier: specifier });
+  }
   const names = Object.keys(definition);
   return new vm.SyntheticModule(names, function (this: vm.SyntheticModule) {
     for (const name of names) this.setExport(name, membrane.toSandbox(definition[name], `${specifier}.${name}`));

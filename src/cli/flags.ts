@@ -1,0 +1,86 @@
+/**
+ * Flags shared by the commands that run code (`run`, `config`): parsed into sandbox options,
+ * with a `UsageError` (exit code 2) naming the flag when a value is wrong.
+ */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Isolation, ModuleDefinition, PolicyOptions, SandboxOptions } from '../types.js';
+
+/** Bad command-line usage: exit code 2, with the usage text. */
+export class UsageError extends Error {}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  color: boolean;
+}
+
+export interface SandboxFlags {
+  root?: string;
+  allow?: string[];
+  timeout?: string;
+  deadline?: string;
+  policy?: string;
+  isolation?: string;
+  'memory-limit'?: string;
+}
+
+/** The sandbox options the flags ask for (`root` is the caller's business). */
+export async function sandboxOptions(flags: SandboxFlags): Promise<Omit<SandboxOptions, 'root'>> {
+  const options: Omit<SandboxOptions, 'root'> = {
+    modules: await allowList(flags.allow ?? []),
+    timeout: milliseconds('--timeout', flags.timeout),
+    deadline: milliseconds('--deadline', flags.deadline),
+    policy: policyFlag(flags.policy),
+    isolation: isolationFlag(flags.isolation),
+  };
+  const memory = flags['memory-limit'];
+  if (memory !== undefined) {
+    const mb = Number(memory);
+    if (!(mb >= 8)) throw new UsageError(`--memory-limit must be a number of megabytes (8 or more), got "${memory}"`);
+    options.memoryLimitMb = mb;
+    // A heap cap needs a heap of its own.
+    if (options.isolation === undefined || options.isolation === 'auto') options.isolation = 'worker';
+    else if (options.isolation === 'context') throw new UsageError('--memory-limit needs --isolation worker (a context shares the host heap)');
+  }
+  return options;
+}
+
+/** `--allow spec=./host-module.mjs`: the host module (trusted, loaded natively) provides the exports. */
+async function allowList(entries: string[]): Promise<Record<string, ModuleDefinition>> {
+  const modules: Record<string, ModuleDefinition> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--allow ${entry}: expected <specifier>=<host module file>`);
+    const specifier = entry.slice(0, eq);
+    const hostModule = path.resolve(entry.slice(eq + 1));
+    modules[specifier] = { ...(await import(pathToFileURL(hostModule).href) as Record<string, unknown>) };
+  }
+  return modules;
+}
+
+function milliseconds(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0)) throw new UsageError(`${flag} must be a positive number of milliseconds, got "${value}"`);
+  return n;
+}
+
+function policyFlag(value: string | undefined): PolicyOptions | false | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'off') return false;
+  if (value === 'recommended' || value === 'strict') return { preset: value };
+  throw new UsageError(`--policy must be recommended, strict or off, got "${value}"`);
+}
+
+function isolationFlag(value: string | undefined): Isolation | 'auto' | undefined {
+  if (value === undefined || value === 'auto' || value === 'context' || value === 'worker') return value;
+  throw new UsageError(`--isolation must be auto, context or worker, got "${value}"`);
+}
+
+/** `file` relative to `root` as an entry specifier (`./a/b.mjs`), or a UsageError if it is outside. */
+export function entrySpecifier(file: string, root: string): string {
+  const relative = path.relative(root, path.resolve(file));
+  if (relative.startsWith('..') || path.isAbsolute(relative)) throw new UsageError(`${file} is not inside --root ${root}`);
+  return `./${relative.split(path.sep).join('/')}`;
+}
