@@ -1,0 +1,79 @@
+/**
+ * Issue 2, target 1: a new `context` sandbox plus `evaluate('export default 1 + 1')`, median under
+ * 0.8 ms, next to raw `vm.createContext()` + `vm.SourceTextModule` in the same run.
+ *
+ * Every context that ever held a `vm.SourceTextModule` stays in memory for good (DESIGN.md
+ * section 4), and each one left behind makes the next allocation-heavy iteration a little
+ * slower, and this machine's load changes from one second to the next. So the iteration counts
+ * are fixed (not time-based), the raw baseline runs first and again last (the sandbox runs with
+ * more leaked contexts behind it than the first baseline; the last row shows the drift), and one
+ * bench times raw vm and the sandbox back to back in every iteration (order alternating), which
+ * gives the steadiest ratio. The other targets live in their own files (graph.bench.ts,
+ * bridge.bench.ts), each in a fresh process.
+ *
+ * Run: npx vitest bench --run test/bench/core.bench.ts
+ */
+import os from 'node:os';
+import vm from 'node:vm';
+import { bench, describe } from 'vitest';
+import { createSandbox } from '../../src/index.js';
+import { MedianReport } from './support/report.js';
+import { rawModule } from './support/raw-vm.js';
+
+const ITERATIONS = 100;
+const WARMUP = 10;
+const SOURCE = 'export default 1 + 1';
+/** evaluate() reads and writes nothing there: any existing directory serves as the root. */
+const root = os.tmpdir();
+
+const names = {
+  context: 'vm.createContext() alone (floor)',
+  raw: 'raw vm: createContext + SourceTextModule link + evaluate',
+  sandbox: 'createSandbox + evaluate + dispose',
+  interleaved: 'interleaved: raw vm and sandbox back to back',
+  rawAgain: 'raw vm again (after the sandbox rows: drift)',
+} as const;
+
+const parts = { raw: 'interleaved part: raw vm', sandbox: 'interleaved part: createSandbox + evaluate + dispose' } as const;
+
+const report = new MedianReport('target 1: new sandbox + `export default 1 + 1`', [
+  { name: names.context },
+  { name: names.raw },
+  { name: names.sandbox, baseline: names.raw, maxMedian: 0.8 },
+  { name: parts.raw },
+  { name: parts.sandbox, baseline: parts.raw, maxMedian: 0.8 },
+  { name: names.rawAgain, baseline: names.raw },
+], Object.values(names));
+
+function expectTwo(value: unknown): void {
+  if (value !== 2) throw new Error(`expected the default export 2, got ${String(value)}`);
+}
+
+describe('new sandbox + trivial module', () => {
+  bench(names.context, ...report.bench(names.context, () => { vm.createContext(); }, ITERATIONS, WARMUP));
+
+  bench(names.raw, ...report.bench(names.raw, async () => {
+    expectTwo((await rawModule(SOURCE)).default);
+  }, ITERATIONS, WARMUP));
+
+  bench(names.sandbox, ...report.bench(names.sandbox, async () => {
+    const sandbox = createSandbox({ root, isolation: 'context' });
+    expectTwo((await sandbox.evaluate(SOURCE)).default);
+    await sandbox.dispose();
+  }, ITERATIONS, WARMUP));
+
+  let round = 0;
+  bench(names.interleaved, ...report.benchParts(names.interleaved, Object.values(parts), async (time) => {
+    const raw = () => time(parts.raw, async () => expectTwo((await rawModule(SOURCE)).default));
+    const sandboxed = () => time(parts.sandbox, async () => {
+      const sandbox = createSandbox({ root, isolation: 'context' });
+      expectTwo((await sandbox.evaluate(SOURCE)).default);
+      await sandbox.dispose();
+    });
+    if (round++ % 2 === 0) { await raw(); await sandboxed(); } else { await sandboxed(); await raw(); }
+  }, ITERATIONS, WARMUP));
+
+  bench(names.rawAgain, ...report.bench(names.rawAgain, async () => {
+    expectTwo((await rawModule(SOURCE)).default);
+  }, ITERATIONS, WARMUP));
+});
