@@ -166,20 +166,23 @@ function importsOf(program: Program, hasDynamic: boolean): ImportSite[] {
 
 const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
 
+/** What a visitor of `walkNodes` says about a node: go on, leave out its children, or stop the walk. */
+type Visit = 'skip' | 'stop' | void;
+
 /**
- * An `await` outside every function (a class's computed keys run at top level too; its field
- * initializers and static blocks cannot contain `await`). `await` is a keyword in modules and may
- * not be written with escapes, so a source without the text "await" has none: callers test that first.
+ * Every node of the tree, depth first, with no recursion (a deeply nested module must not
+ * overflow the host's stack). True when a visitor stopped the walk.
  */
-function hasTopLevelAwait(program: Program): boolean {
+function walkNodes(program: Program, visit: (node: Record<string, unknown>) => Visit): boolean {
   const stack: unknown[] = [program];
   while (stack.length > 0) {
     const node = stack.pop();
     if (node === null || typeof node !== 'object') continue;
     if (Array.isArray(node)) { for (const child of node) stack.push(child); continue; }
     const record = node as Record<string, unknown>;
-    if (record.type === 'AwaitExpression' || (record.type === 'ForOfStatement' && record.await === true)) return true;
-    if (FUNCTION_TYPES.has(record.type as string)) continue;
+    const said = visit(record);
+    if (said === 'stop') return true;
+    if (said === 'skip') continue;
     for (const key in record) {
       if (key === 'loc' || key === 'type' || key === 'start' || key === 'end') continue;
       const child = record[key];
@@ -189,21 +192,20 @@ function hasTopLevelAwait(program: Program): boolean {
   return false;
 }
 
+/**
+ * An `await` outside every function (a class's computed keys run at top level too; its field
+ * initializers and static blocks cannot contain `await`). `await` is a keyword in modules and may
+ * not be written with escapes, so a source without the text "await" has none: callers test that first.
+ */
+function hasTopLevelAwait(program: Program): boolean {
+  return walkNodes(program, (node) => {
+    if (node.type === 'AwaitExpression' || (node.type === 'ForOfStatement' && node.await === true)) return 'stop';
+    return FUNCTION_TYPES.has(node.type as string) ? 'skip' : undefined;
+  });
+}
+
 function collectDynamic(program: Program, found: (node: ImportExpression) => void): void {
-  const stack: unknown[] = [program];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object') continue;
-    if (Array.isArray(node)) { for (const child of node) stack.push(child); continue; }
-    const record = node as Record<string, unknown>;
-    if (record.type === 'ImportExpression') {
-      const source = record.source as Literal;
-      if (source.type === 'Literal') found(record as unknown as ImportExpression);
-    }
-    for (const key in record) {
-      if (key === 'loc' || key === 'type' || key === 'start' || key === 'end') continue;
-      const child = record[key];
-      if (child !== null && typeof child === 'object') stack.push(child);
-    }
-  }
+  walkNodes(program, (node) => {
+    if (node.type === 'ImportExpression' && (node.source as Literal).type === 'Literal') found(node as unknown as ImportExpression);
+  });
 }

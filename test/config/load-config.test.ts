@@ -4,22 +4,13 @@ import {
   ConfigError, DeadlineError, LinkError, MembraneError, PolicyError, ResolveError, SandboxError, SandboxSyntaxError,
   TimeoutError, DisposedError, loadConfig,
 } from '../../src/index.js';
-import { ISOLATIONS } from '../helpers/sandbox.js';
+import { ISOLATIONS, rejection } from '../helpers/sandbox.js';
 
 const dir = (folder: string) => fileURLToPath(new URL(`../../fixtures/config/${folder}/`, import.meta.url));
 const viteLike = `${dir('vite-like')}vite.config.mjs`;
 const broken = (name: string) => `${dir('broken')}${name}`;
 
 /** Reads the thrown error, so each test can assert on its class and fields. */
-async function failure(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error('expected the load to fail');
-}
-
 interface Plugin { name: string; [hook: string]: unknown }
 interface ViteLike {
   mode: string;
@@ -103,7 +94,7 @@ for (const isolation of ISOLATIONS) {
     });
 
     it('without a wider root, a fragment above the config folder is refused', async () => {
-      const error = await failure(loadConfig(`${dir('monorepo')}packages/web/app.config.mjs`, { isolation }));
+      const error = await rejection(loadConfig(`${dir('monorepo')}packages/web/app.config.mjs`, { isolation }));
       expect(error).toBeInstanceOf(ResolveError);
       expect(error.message).toContain('../../shared/base.config.mjs');
       expect(error.message).toContain('app.config.mjs:1:');
@@ -115,7 +106,7 @@ for (const isolation of ISOLATIONS) {
         name: 'inventory', port: 8080, logLevel: 'debug',
         routes: [{ path: '/items', methods: ['GET', 'POST'] }, { path: '/items/:id', methods: ['GET', 'DELETE'] }],
       });
-      const error = await failure(loadConfig(`${dir('typescript')}throws.config.ts`, { isolation }));
+      const error = await rejection(loadConfig(`${dir('typescript')}throws.config.ts`, { isolation }));
       expect(error).toBeInstanceOf(SandboxError);
       expect(error.message).toContain('refusing to build at level high');
       expect(error.line).toBe(6);
@@ -123,13 +114,13 @@ for (const isolation of ISOLATIONS) {
     });
 
     it('reports TypeScript that needs more than type stripping at its line', async () => {
-      const error = await failure(loadConfig(`${dir('typescript')}enum.config.ts`, { isolation }));
+      const error = await rejection(loadConfig(`${dir('typescript')}enum.config.ts`, { isolation }));
       expect(error).toBeInstanceOf(SandboxSyntaxError);
       expect(error.message).toMatch(/enum/i);
     });
 
     it('refuses a config that reads a file, naming the line, before anything runs', async () => {
-      const error = await failure(loadConfig(broken('reads-file.config.mjs'), { isolation }));
+      const error = await rejection(loadConfig(broken('reads-file.config.mjs'), { isolation }));
       expect(error).toBeInstanceOf(PolicyError);
       expect(error.code).toBe('ERR_SANDBOX_POLICY');
       expect(error.line).toBe(1);
@@ -140,7 +131,7 @@ for (const isolation of ISOLATIONS) {
     it('refuses a config that reads the environment through process, and no secret shows anywhere', async () => {
       process.env.ESM_SANDBOX_CANARY = 'canary-secret-123';
       try {
-        const error = await failure(loadConfig(broken('reads-env.config.mjs'), { isolation }));
+        const error = await rejection(loadConfig(broken('reads-env.config.mjs'), { isolation }));
         expect(error).toBeInstanceOf(PolicyError);
         expect(error.line).toBe(2);
         expect(JSON.stringify({ ...error, stack: error.stack })).not.toContain('canary-secret-123');
@@ -153,57 +144,57 @@ for (const isolation of ISOLATIONS) {
     });
 
     it('gives clear errors for each way a config can be broken', async () => {
-      const syntax = await failure(loadConfig(broken('syntax.config.mjs'), { isolation }));
+      const syntax = await rejection(loadConfig(broken('syntax.config.mjs'), { isolation }));
       expect(syntax).toBeInstanceOf(SandboxSyntaxError);
       expect([syntax.line, syntax.column]).toEqual([5, 5]);
       expect(syntax.frame).toContain("{ name: 'b' }");
 
-      const noDefault = await failure(loadConfig(broken('no-default.config.mjs'), { isolation }));
+      const noDefault = await rejection(loadConfig(broken('no-default.config.mjs'), { isolation }));
       expect(noDefault).toBeInstanceOf(ConfigError);
       expect(noDefault.message).toContain('has no default export');
 
-      const notObject = await failure(loadConfig(broken('not-object.config.mjs'), { isolation }));
+      const notObject = await rejection(loadConfig(broken('not-object.config.mjs'), { isolation }));
       expect(notObject).toBeInstanceOf(ConfigError);
       expect(notObject.message).toContain('got number');
 
-      const thrown = await failure(loadConfig(broken('throws.config.mjs'), { isolation }));
+      const thrown = await rejection(loadConfig(broken('throws.config.mjs'), { isolation }));
       expect(thrown).toBeInstanceOf(SandboxError);
       expect(thrown.sandboxName).toBe('TypeError');
       expect(thrown.url).toMatch(/throws-helper\.mjs$/);
       expect(thrown.line).toBe(3);
       expect(thrown.stack).toContain('throws.config.mjs:3:');
 
-      const missing = await failure(loadConfig(broken('missing-import.config.mjs'), { isolation }));
+      const missing = await rejection(loadConfig(broken('missing-import.config.mjs'), { isolation }));
       expect(missing).toBeInstanceOf(ResolveError);
       expect(missing.message).toContain('./does-not-exist.mjs');
 
-      const missingExport = await failure(loadConfig(broken('missing-export.config.mjs'), { isolation }));
+      const missingExport = await rejection(loadConfig(broken('missing-export.config.mjs'), { isolation }));
       expect(missingExport).toBeInstanceOf(LinkError);
       expect(missingExport.message).toContain('nope');
 
-      const getter = await failure(loadConfig(broken('getter.config.mjs'), { isolation }));
+      const getter = await rejection(loadConfig(broken('getter.config.mjs'), { isolation }));
       expect(getter).toBeInstanceOf(MembraneError);
       expect(getter.message).toContain('port');
     });
 
     it('stops a config that loops, and one that never resolves, within its limits', async () => {
       let start = performance.now();
-      const loops = await failure(loadConfig(broken('loops.config.mjs'), { isolation, timeout: 100 }));
+      const loops = await rejection(loadConfig(broken('loops.config.mjs'), { isolation, timeout: 100 }));
       expect(loops).toBeInstanceOf(TimeoutError);
       expect(performance.now() - start).toBeLessThan(3_000);
 
       start = performance.now();
-      const never = await failure(loadConfig(broken('never-resolves.config.mjs'), { isolation, deadline: 300 }));
+      const never = await rejection(loadConfig(broken('never-resolves.config.mjs'), { isolation, deadline: 300 }));
       expect(never).toBeInstanceOf(DeadlineError);
       expect(performance.now() - start).toBeLessThan(3_000);
 
       start = performance.now();
-      const pending = await failure(loadConfig(broken('promise-never.config.mjs'), { isolation, deadline: 300 }));
+      const pending = await rejection(loadConfig(broken('promise-never.config.mjs'), { isolation, deadline: 300 }));
       expect(pending).toBeInstanceOf(DeadlineError);
       expect(performance.now() - start).toBeLessThan(3_000);
 
       start = performance.now();
-      const asyncLoop = await failure(loadConfig(broken('function-loops.config.mjs'), { isolation, deadline: 300 }));
+      const asyncLoop = await rejection(loadConfig(broken('function-loops.config.mjs'), { isolation, deadline: 300 }));
       expect(asyncLoop).toBeInstanceOf(DeadlineError);
       expect(performance.now() - start).toBeLessThan(3_000);
     });
@@ -212,7 +203,7 @@ for (const isolation of ISOLATIONS) {
 
 describe('loadConfig [worker] memory', () => {
   it('stops a config that allocates without bound, and the host lives on', async () => {
-    const error = await failure(loadConfig(broken('allocates.config.mjs'), { isolation: 'worker', memoryLimitMb: 64, timeout: 20_000, deadline: 30_000 }));
+    const error = await rejection(loadConfig(broken('allocates.config.mjs'), { isolation: 'worker', memoryLimitMb: 64, timeout: 20_000, deadline: 30_000 }));
     expect(error.code).toBe('ERR_SANDBOX_MEMORY');
     await using again = await loadConfig(`${dir('monorepo')}packages/api/app.config.mjs`, { isolation: 'worker', root: dir('monorepo') });
     expect(again.config).toMatchObject({ name: 'api' });

@@ -8,20 +8,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
 import { LinkError, LoadError, ResolveError, SandboxSyntaxError } from '../../src/index.js';
 import type { Sandbox } from '../../src/index.js';
-import { describeEach, fixtures } from '../helpers/sandbox.js';
+import { describeEach, fixtures, rejection } from '../helpers/sandbox.js';
 
 const root = fixtures('bad');
 const rootPath = realpathSync(fileURLToPath(root));
 const urlOf = (file: string) => pathToFileURL(`${rootPath}/${file}`).href;
-
-async function rejection(work: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  try {
-    await work;
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** The sandbox that just refused bad input still loads and runs a good graph. */
 async function stillWorks(sandbox: Sandbox): Promise<void> {

@@ -9,22 +9,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
 import { DeadlineError, LoadError, PolicyError } from '../../src/index.js';
 import type { Diagnostic, SandboxOptions } from '../../src/index.js';
-import { describeEach, fixtures } from '../helpers/sandbox.js';
+import { describeEach, fixtures, rejection } from '../helpers/sandbox.js';
 
 const root = fixtures('graph');
 const rootPath = realpathSync(fileURLToPath(root));
 const urlOf = (file: string) => pathToFileURL(`${rootPath}/${file}`).href;
 
 type Fn<R = unknown> = (...args: unknown[]) => Promise<R>;
-
-async function rejection(work: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  try {
-    await work;
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error('expected a rejection');
-}
 
 describeEach('module graph', ({ make }) => {
   const hits: string[] = [];

@@ -7,20 +7,11 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { MembraneError } from '../../src/index.js';
 import type { ModuleNamespace } from '../../src/index.js';
-import { describeEach, fixtures } from '../helpers/sandbox.js';
+import { describeEach, fixtures, rejection } from '../helpers/sandbox.js';
 
 const root = fixtures('realm');
 type Fn = (...args: unknown[]) => Promise<unknown>;
 const fn = (ns: ModuleNamespace, name: string) => ns[name] as Fn;
-
-async function rejection(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error('expected a rejection');
-}
 
 function hostData() {
   const x: Record<string, unknown> = {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ModuleNotAllowedError, PolicyError, ResolveError } from '../../src/index.js';
-import { describeEach, fixtures } from '../helpers/sandbox.js';
+import { describeEach, fixtures, rejection } from '../helpers/sandbox.js';
 
 const base = fixtures('resolve');
 const root = new URL('root/', base);
@@ -27,15 +27,6 @@ function locate(file: string, specifier: string): { url: string; line: number; c
     if (at >= 0) return { url: pathToFileURL(full).href, line: i + 1, column: at + 1 };
   }
   throw new Error(`fixture ${file} does not contain '${specifier}'`);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error('expected a rejection, but the import succeeded');
 }
 
 /** The refusal is of the expected class and code, and names the specifier, the importing file and where. */

@@ -35,3 +35,13 @@ export function describeEach(name: string, body: (kit: IsolationKit) => void): v
     });
   }
 }
+
+/** What `work` rejected with (fields readable for assertions); fails the test if it resolved. */
+export async function rejection(work: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  try {
+    await work;
+  } catch (error) {
+    return error as Error & Record<string, unknown>;
+  }
+  throw new Error('expected a rejection');
+}
