@@ -49,7 +49,14 @@ export class EsmSandboxError extends Error {
   readonly frame: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: EsmSandboxErrorOptions = {}) {
-    super(withLocation(message, options), options.cause === undefined ? undefined : { cause: options.cause });
+    // The host stack is replaced below, so V8 need not capture it (a dispose() makes one of these).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(withLocation(message, options), options.cause === undefined ? undefined : { cause: options.cause });
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.name = new.target.name;
     this.code = code;
     this.url = options.url;
