@@ -1,9 +1,12 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError, DeadlineError, LinkError, MembraneError, PolicyError, ResolveError, SandboxError, SandboxSyntaxError,
   TimeoutError, DisposedError, loadConfig,
 } from '../../src/index.js';
+import { parseCount } from '../../src/analyze/parse.js';
 import { ISOLATIONS, rejection } from '../helpers/sandbox.js';
 
 const dir = (folder: string) => fileURLToPath(new URL(`../../fixtures/config/${folder}/`, import.meta.url));
@@ -207,5 +210,29 @@ describe('loadConfig [worker] memory', () => {
     expect(error.code).toBe('ERR_SANDBOX_MEMORY');
     await using again = await loadConfig(`${dir('monorepo')}packages/api/app.config.mjs`, { isolation: 'worker', root: dir('monorepo') });
     expect(again.config).toMatchObject({ name: 'api' });
+  });
+});
+
+describe('loadConfig caches', () => {
+  it('loads an unchanged config again without parsing any of its files, and a changed one parses only that file', async () => {
+    // A private copy, so no other test's loads count.
+    const copy = mkdtempSync(`${tmpdir()}/esm-sandbox-config-cache-`);
+    try {
+      cpSync(dir('vite-like'), copy, { recursive: true });
+      const file = `${copy}/vite.config.mjs`;
+      let start = parseCount();
+      await (await loadConfig(file, { isolation: 'context' })).dispose();
+      expect(parseCount() - start).toBe(11);
+      start = parseCount();
+      await (await loadConfig(file, { isolation: 'context' })).dispose();
+      expect(parseCount() - start).toBe(0);
+      writeFileSync(`${copy}/shared/ports.mjs`, readFileSync(`${copy}/shared/ports.mjs`, 'utf8').replace('4173', '4174'));
+      start = parseCount();
+      await using changed = await loadConfig<{ server: { port: number } }>(file, { isolation: 'context' });
+      expect(parseCount() - start).toBe(1);
+      expect(changed.config.server.port).toBe(4174);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
