@@ -12,7 +12,7 @@ import { analyzeModule, policyFindings, type Analysis, type ImportSite } from '.
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
 import type { Diagnostic, PolicyEnvironment } from '../analyze/policy/types.js';
 import { ReflectGetOwnPropertyDescriptor } from '../commons.js';
-import { EsmSandboxError, LinkError, LoadError, PolicyError, ResolveError, type SourceLocation } from '../errors/errors.js';
+import { EsmSandboxError, LinkError, LoadError, PolicyError, ResolveError, SandboxSyntaxError, type SourceLocation } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
 import { readModuleText, type LoadLimits } from '../load/source.js';
 import { isTypeScript, stripTypes } from '../transform/typescript.js';
@@ -278,7 +278,8 @@ export class ModuleGraph {
             this.dynamicImport(specifier, url, attributes ?? {})) as never,
         });
       } catch (error) {
-        throw new EsmSandboxError('ERR_SANDBOX_SYNTAX', `${messageOf(error)} in ${url}`, { url });
+        // What acorn accepted and V8 refuses (a `using` declaration on Node 20, say): V8 gives no position.
+        throw new SandboxSyntaxError(`${messageOf(error)} in ${url}`, { url });
       }
       // Made before linking or evaluation, as Node requires: it holds what V8 compiled eagerly.
       if (analysis !== undefined && cachedData === undefined && ++analysis.compiles >= 2) {

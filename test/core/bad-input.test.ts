@@ -40,6 +40,22 @@ describeEach('bad input on disk', ({ make }) => {
     await stillWorks(sandbox);
   });
 
+  it('syntax only the engine refuses (acorn accepts it) is a SandboxSyntaxError naming the file', async () => {
+    const sandbox = make({ root });
+    const major = Number(process.versions.node.split('.')[0]);
+    if (major >= 22) {
+      // V8 12.5+ has duplicate named groups.
+      expect((await sandbox.import('./engine-syntax.mjs')).default).toBe('compiled');
+      return;
+    }
+    const error = await rejection(sandbox.import('./engine-syntax.mjs'));
+    expect(error).toBeInstanceOf(SandboxSyntaxError);
+    expect(error.code).toBe('ERR_SANDBOX_SYNTAX');
+    expect(error.url).toBe(urlOf('engine-syntax.mjs'));
+    expect(error.message).toContain('Duplicate capture group name');
+    expect((await sandbox.import('./good.mjs')).status).toBe('still working: here');
+  });
+
   it('a syntax error in a dependency points at the dependency, not the importer', async () => {
     const sandbox = make({ root });
     const error = await rejection(sandbox.import('./imports-syntax.mjs'));
