@@ -17,7 +17,11 @@ export interface SandboxOptions {
   root?: string | URL;
   /** The allow-list: specifier → module (named exports). Nothing else but files under `root` is importable. */
   modules?: Readonly<Record<string, ModuleDefinition>>;
-  /** Milliseconds of CPU one turn may take (evaluation, a call, a timer callback), microtasks included. Default 1000. */
+  /**
+   * Milliseconds one turn may run (evaluation, a call, a timer callback), microtasks included.
+   * Measured by Node's watchdog as wall-clock time while sandbox code runs, so a busy machine
+   * counts against it: keep it well above the work's normal duration. Default 1000.
+   */
   timeout?: number;
   /** Milliseconds of wall clock one operation (`import`, `evaluate`, a call) may take, async waits included. Default 10000. */
   deadline?: number;

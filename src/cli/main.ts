@@ -28,7 +28,7 @@ const USAGE = `Usage:
 Options for run and config:
   --root <dir>            directory the sandbox may import from (default: the file's directory)
   --allow <spec=file>     allow-list a specifier, backed by a trusted host module (repeatable)
-  --timeout <ms>          CPU per turn (default 1000)
+  --timeout <ms>          time per turn, each entry into sandbox code (default 1000)
   --deadline <ms>         wall clock per operation (default 10000)
   --policy <preset|off>   recommended (default), strict, or off
   --isolation <mode>      auto (default), context or worker
@@ -134,6 +134,12 @@ const stdio: Io = {
   err: (text) => process.stderr.write(`${text}\n`),
   color: (workerData as { color?: boolean } | undefined)?.color ?? (process.stdout.isTTY === true && !process.env.NO_COLOR),
 };
+
+// \`esm-sandbox config x | head\`: a reader that goes away is not a failure of ours.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
 
 const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
 if (!isMainThread && (workerData as { esmSandboxCli?: boolean } | undefined)?.esmSandboxCli) {

@@ -153,7 +153,7 @@ export class SandboxError extends EsmSandboxError {
   }
 }
 
-/** One turn ran longer than `timeout` ms of CPU. The sandbox is disposed. */
+/** One turn ran longer than `timeout` ms. The sandbox is disposed. */
 export class TimeoutError extends EsmSandboxError {
   readonly timeout: number;
   constructor(timeout: number, what: string) {

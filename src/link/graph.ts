@@ -131,6 +131,8 @@ export class ModuleGraph {
     const diagnostics: Diagnostic[] = [];
     const failures: unknown[] = [];
     await this.visit(entry, undefined, pending, diagnostics, failures, virtualSource);
+    // Files finish loading in any order: report in a stable one (file, then position).
+    diagnostics.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
     if (diagnostics.some((d) => d.severity === 'error')) throw new PolicyError(diagnostics);
     for (const d of diagnostics) this.options.onWarning(d);
     if (failures.length > 0) throw failures[0];

@@ -137,9 +137,10 @@ export class Membrane {
   }
 
   private callSandbox(fn: AnyFunction, receiver: unknown, args: unknown[]): Promise<unknown> {
-    return this.owner.operation(`a call of ${functionName(fn)}()`, () => {
+    const what = `a call of ${functionName(fn)}()`;
+    return this.owner.operation(what, () => {
       const sandboxArgs = this.toSandbox(args, 'arguments');
-      const outcome = this.realm.turn(Job.Call, fn, receiver, sandboxArgs);
+      const outcome = this.realm.turn(Job.Call, fn, receiver, sandboxArgs, what);
       return this.settle(outcome, 'return value');
     });
   }

@@ -54,7 +54,7 @@ export interface RealmHost {
 
 export interface RealmOptions {
   name: string;
-  /** ms of CPU per turn. */
+  /** ms per turn (Node's watchdog: wall clock while sandbox code runs). */
   timeout: number;
   host: RealmHost;
   /** Called once when a turn runs past `timeout`; the realm is dead from then on. */
