@@ -23,9 +23,17 @@ export interface CopyOutHooks {
   wrapFunction(fn: (...args: unknown[]) => unknown, receiver: unknown): unknown;
   /** A sandbox promise as a host promise. */
   wrapPromise(promise: object): unknown;
+  /** Is this sandbox-realm function the face of a host function (so calling it runs host code only)? */
+  isHostFunction?(fn: object): boolean;
 }
 
 export type CopyOutMode = 'strict' | 'describe';
+
+/**
+ * Method names the host runtime calls without being asked (coercion, JSON). Symbol-keyed hooks
+ * (Symbol.toPrimitive, util.inspect.custom) never cross: copies carry string keys only.
+ */
+const IMPLICIT_HOOKS: ReadonlySet<string> = new Set(['toString', 'valueOf', 'toLocaleString', 'toJSON']);
 
 const hostTypedArrays: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView> = {
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
@@ -115,6 +123,11 @@ export class CopyOut {
         ReflectDefineProperty(out, key, { value: this.refuse(`"${key}" is a getter or setter`, childPath), enumerable: true, writable: true, configurable: true });
         continue;
       }
+      // A sandbox function under a name the host's own runtime calls implicitly (String(), `+`,
+      // JSON.stringify, template literals) would run sandbox code on the host's behalf whenever the
+      // host formats the copy; such a copy keeps its data and inherits the host's own conversions.
+      // (A host function that went in and comes back is itself again: it runs no sandbox code.)
+      if (typeof desc.value === 'function' && IMPLICIT_HOOKS.has(key) && this.hooks.isHostFunction?.(desc.value) !== true) continue;
       ReflectDefineProperty(out, key, { value: this.copy(desc.value, childPath, depth + 1, source), enumerable: true, writable: true, configurable: true });
     }
     return out;

@@ -20,6 +20,8 @@ export interface MembraneOwner {
   toHostError(value: unknown, info: ThrownInfo | undefined): Error;
   /** Runs host-initiated sandbox work as a bounded operation (deadline, timeout → typed errors). */
   operation<T>(what: string, work: () => Promise<T>): Promise<T>;
+  /** A turn that settled a bridged host promise ended (it began at `started`, performance.now()). */
+  settleTurnEnded?(started: number): void;
 }
 
 export const DEFAULT_LIMITS: CopyOutLimits = { maxDepth: 200, maxNodes: 1_000_000 };
@@ -166,6 +168,7 @@ export class Membrane {
       return wrapper;
     },
     wrapPromise: (promise: object): unknown => this.observe(promise),
+    isHostFunction: (fn: object): boolean => this.hostFunctionOf.has(fn),
   };
 
   private readonly copyInHooks = {
@@ -195,11 +198,13 @@ export class Membrane {
           outcome = false;
           inside = this.errorToSandbox(error);
         }
+        const started = performance.now();
         try {
           this.realm.turn(Job.Settle, deferred, outcome, inside);
         } catch {
           // The realm died in that turn (timeout): its owner has already been told.
         }
+        this.owner.settleTurnEnded?.(started);
       };
       promise.then((value) => settleInTurn(true, value), (reason) => settleInTurn(false, reason));
       return deferred.promise;

@@ -18,6 +18,11 @@ import { TimerTable } from '../run/timers.js';
 import type { ConsoleLevel, EvaluateOptions, ModuleNamespace, Sandbox } from '../types.js';
 import type { NormalizedOptions } from './options.js';
 
+
+/** Background turns may use this share of a window's wall clock (see chargeBackground). */
+const BACKGROUND_SHARE = 0.5;
+const BACKGROUND_WINDOW_MS = 1_000;
+
 export class ContextSandbox implements Sandbox {
   readonly isolation = 'context' as const;
   readonly root: string;
@@ -30,6 +35,9 @@ export class ContextSandbox implements Sandbox {
   private readonly inflight = new Set<(error: Error) => void>();
   private death: EsmSandboxError | undefined;
   private evaluated = 0;
+  /** Wall-clock ms of background turns in the current window (see chargeBackground). */
+  private backgroundStart = 0;
+  private backgroundSpent = 0;
 
   constructor(private readonly options: NormalizedOptions) {
     this.root = options.root;
@@ -51,6 +59,7 @@ export class ContextSandbox implements Sandbox {
     this.membrane = new Membrane(this.realm, {
       toHostError: (value, info) => this.toHostError(value, info),
       operation: (what, work) => this.operation(what, work),
+      settleTurnEnded: (started) => this.chargeBackground(started),
     });
     this.timers = new TimerTable((id) => this.fireTimer(id));
     this.graph = new ModuleGraph({
@@ -173,11 +182,36 @@ export class ContextSandbox implements Sandbox {
 
   private fireTimer(id: number): void {
     if (this.death !== undefined) return;
+    const started = performance.now();
     try {
       const outcome = this.realm.turn(Job.Timer, id, undefined, undefined, 'a timer callback');
       if (outcome.threw) this.reportUncaught(this.toHostError(outcome.value, outcome.info));
     } catch (error) {
       if (!(error instanceof TurnTimeout)) throw error;
+    } finally {
+      this.chargeBackground(started);
+    }
+  }
+
+  /**
+   * `timeout` bounds each turn and `deadline` each operation, but turns no operation waits for
+   * (timer callbacks, up to TimerTable's 10 000 of them, and settlements of bridged host
+   * promises) can each stay just under `timeout` and, together, keep the thread busy forever:
+   * the host's own work in `context` isolation, every other sandbox on the thread in `worker`
+   * isolation. So those turns share a budget: at most half of a window of max(1 s, 4 × timeout)
+   * wall-clock ms. While an operation is in flight, its deadline bounds them instead.
+   */
+  private chargeBackground(started: number): void {
+    if (this.death !== undefined || !Number.isFinite(this.options.timeout) || this.inflight.size > 0) return;
+    const now = performance.now();
+    const window = Math.max(BACKGROUND_WINDOW_MS, 4 * this.options.timeout);
+    if (now - this.backgroundStart > window) {
+      this.backgroundStart = started;
+      this.backgroundSpent = 0;
+    }
+    this.backgroundSpent += now - started;
+    if (this.backgroundSpent > window * BACKGROUND_SHARE) {
+      this.die(new TimeoutError(this.options.timeout, `background turns (timers, settled host promises), which together took ${Math.round(this.backgroundSpent)} ms of the last ${Math.round(now - this.backgroundStart)} ms`));
     }
   }
 

@@ -21,6 +21,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   if (isolation !== 'auto' && isolation !== 'context' && isolation !== 'worker') {
     throw new TypeError(`isolation must be "auto", "context" or "worker", got ${String(isolation)}`);
   }
+  if (isolation === 'context' && options.memoryLimitMb !== undefined) {
+    // A context shares the host's heap: silently ignoring the cap would promise what nothing enforces.
+    throw new TypeError('memoryLimitMb needs isolation "worker" (or "auto"): a "context" sandbox shares the host\'s heap');
+  }
   const normalized = normalizeOptions(options);
   const useContext = isolation === 'context' || (isolation === 'auto' && hasVmModules && options.memoryLimitMb === undefined);
   if (useContext) {

@@ -5,7 +5,7 @@
  * `settle` message), errors as their class name and fields.
  */
 import { types } from 'node:util';
-import { isPromise } from '../commons.js';
+import { isPromise, isMap, isSet } from '../commons.js';
 import * as errors from '../errors/errors.js';
 import { SourceModule } from '../link/allowed.js';
 
@@ -14,6 +14,15 @@ const PROMISE = '__esmSandboxPromise';
 /** A `SourceModule` (structured clone would drop its class) travels as its source under this key. */
 const SOURCE = '__esmSandboxSourceModule';
 const ERROR = '__esmSandboxError';
+/**
+ * Plain data that merely looks like a marker (a sandbox can return `{ __esmSandboxFn: -1 }` or
+ * `{ __esmSandboxPromise: 7 }`) travels wrapped under this key, so the other side never turns it
+ * into a function, a promise, an error or a SourceModule: it stays the data it was, as in
+ * `context` isolation. (Unescaped, such data gave the host its own functions back, forged
+ * esm-sandbox errors, and promises whose rejection at dispose crashed the host unhandled.)
+ */
+const ESCAPED = '__esmSandboxEscaped';
+const MARKER_KEYS: ReadonlySet<string> = new Set([FN, PROMISE, SOURCE, ERROR, ESCAPED]);
 
 /** Gives a function or promise about to cross an id; the sender keeps it (and settles the promise later). */
 export type FunctionRegistry = (value: ((...args: unknown[]) => unknown) | Promise<unknown>) => number;
@@ -36,16 +45,17 @@ export function encode(value: unknown, register: FunctionRegistry, seen = new Ma
     for (const item of value) out.push(encode(item, register, seen));
     return out;
   }
-  if (value instanceof Map) {
+  // Internal-slot checks, not instanceof: a Proxy of a Map passes instanceof, then fails to iterate.
+  if (isMap(value)) {
     const out = new Map<unknown, unknown>();
     seen.set(value, out);
-    for (const [k, v] of value) out.set(encode(k, register, seen), encode(v, register, seen));
+    for (const [k, v] of value as Map<unknown, unknown>) out.set(encode(k, register, seen), encode(v, register, seen));
     return out;
   }
-  if (value instanceof Set) {
+  if (isSet(value)) {
     const out = new Set<unknown>();
     seen.set(value, out);
-    for (const v of value) out.add(encode(v, register, seen));
+    for (const v of value as Set<unknown>) out.add(encode(v, register, seen));
     return out;
   }
   const proto = Object.getPrototypeOf(value);
@@ -54,21 +64,28 @@ export function encode(value: unknown, register: FunctionRegistry, seen = new Ma
     // A class instance: structured clone would drop its methods, while the context membrane hands
     // them over as functions. Cross the same way: own enumerable data, plus the prototype's methods.
     const out: Record<string, unknown> = {};
-    seen.set(value, out);
+    const wire = shell(value, out);
+    seen.set(value, wire);
     for (const key of Object.keys(value)) setOwn(out, key, encode((value as Record<string, unknown>)[key], register, seen));
     for (let p: object | null = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
       for (const key of Object.getOwnPropertyNames(p)) {
-        if (key === 'constructor' || Object.hasOwn(out, key)) continue;
+        if (key === 'constructor' || Object.hasOwn(out, key) || MARKER_KEYS.has(key)) continue;
         const desc = Object.getOwnPropertyDescriptor(p, key);
         if (desc !== undefined && typeof desc.value === 'function') setOwn(out, key, { [FN]: register((desc.value as (...args: unknown[]) => unknown).bind(value)) });
       }
     }
-    return out;
+    return wire;
   }
   const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
-  seen.set(value, out);
+  const wire = shell(value, out);
+  seen.set(value, wire);
   for (const key of Object.keys(value)) setOwn(out, key, encode((value as Record<string, unknown>)[key], register, seen));
-  return out;
+  return wire;
+}
+
+/** What crosses for an object whose copy is `out`: `out` itself, or `out` wrapped when a key looks like a marker. */
+function shell(value: object, out: Record<string, unknown>): unknown {
+  return Object.keys(value).some((key) => MARKER_KEYS.has(key)) ? { [ESCAPED]: out } : out;
 }
 
 /**
@@ -109,6 +126,13 @@ export function decode(value: unknown, make: FunctionFactory, seen = new Set<obj
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return value;
   const record = value as Record<string, unknown>;
+  if (typeof record[ESCAPED] === 'object' && record[ESCAPED] !== null && Object.keys(record).length === 1) {
+    // Data that looked like a marker: becomes that data again, in this very object (cycles point here).
+    const inner = record[ESCAPED] as Record<string, unknown>;
+    delete record[ESCAPED];
+    for (const key of Object.keys(inner)) setOwn(record, key, decode(inner[key], make, seen));
+    return record;
+  }
   if (typeof record[FN] === 'number' && Object.keys(record).length === 1) return make(record[FN], 'function');
   if (typeof record[PROMISE] === 'number' && Object.keys(record).length === 1) return make(record[PROMISE], 'promise');
   if (typeof record[SOURCE] === 'string' && Object.keys(record).length === 1) return new SourceModule(record[SOURCE]);
