@@ -28,6 +28,9 @@ export interface NormalizedOptions {
 
 let counter = 0;
 
+/** A sandbox's default name (pools reuse one normalisation for many sandboxes, each named anew). */
+export const nextSandboxName = (): string => `esm-sandbox ${++counter}`;
+
 export function normalizeOptions(options: SandboxOptions = {}): NormalizedOptions {
   const rootInput = options.root ?? process.cwd();
   const rootPath = rootInput instanceof URL || String(rootInput).startsWith('file:') ? fileURLToPath(rootInput) : String(rootInput);
@@ -51,7 +54,7 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
     onWarning: fn('onWarning', options.onWarning),
     policy: effective,
     policyFingerprint: JSON.stringify([effective.rules, [...modules.keys()].sort()]),
-    name: options.name ?? `esm-sandbox ${++counter}`,
+    name: options.name ?? nextSandboxName(),
     maxModuleBytes: positive('maxModuleBytes', options.maxModuleBytes, 16 * 1024 * 1024),
     memoryLimitMb: options.memoryLimitMb === undefined ? undefined : positive('memoryLimitMb', options.memoryLimitMb, 0),
   };

@@ -7,6 +7,24 @@
  *    median; baseline, the same call on a `context` sandbox.
  * 3. A pool of 2 runs 2,000 small modules at least 1.6x faster than a pool of 1 (2 cores here).
  *
+ * Where the time goes (CPU profiles, Node 20, 2 busy cores):
+ * 1. A bare worker thread with an empty entry starts in ~30 ms; the rest was loading ~55 ESM
+ *    modules one by one (~0.5 ms each), compiling them, and compiling acorn lazily at the first
+ *    parse. The build now bundles the worker side into one CommonJS file with a V8 code cache made
+ *    after a warm-up (src/worker/boot.cts): ~115 ms → ~50 ms.
+ * 2. Per call on a worker sandbox, ~105 µs is the turn itself in the worker: `runInContext` with
+ *    `timeout` starts a watchdog thread per turn, more costly in a worker than on the main thread
+ *    (~80 µs). The two message hops and both sides' code add ~100 µs more. So under 100 µs needs a
+ *    turn without a watchdog thread, which only a host that terminates the worker on overrun could
+ *    bound; that kills every sandbox sharing the thread, so it is not done (see the report of
+ *    issue 4's performance work).
+ * 3. A pool task is ~2.5 ms of worker CPU (a context ~0.6 ms, its hardening ~0.4 ms, the bounded
+ *    evaluation ~0.4 ms, GC). What a pool of 1 gets for free on the second core and a pool of 2
+ *    does not: starting and ending recycled threads (~55 ms of CPU each), reading heap statistics
+ *    on every reply (was 0.2 ms per task, now sampled), GC threads. Threads now take 128 contexts
+ *    (was 64), the next one starts at half the budget, and a spent thread keeps serving while its
+ *    successor loads instead of queueing sandboxes behind the start.
+ *
  * Run: npx vitest bench --run test/bench/worker.bench.ts
  */
 import { bench, describe } from 'vitest';

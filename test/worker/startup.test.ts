@@ -1,0 +1,78 @@
+/**
+ * What the worker-isolation performance work changed (issue 4 targets; numbers in
+ * test/bench/worker.bench.ts): the worker side loads as one bundle with V8's code cache
+ * (src/worker/boot.cts), the heap is sampled rather than read on every reply, and a pool reuses
+ * one normalisation of its options for tasks without overrides. Each must keep the behaviour.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSandboxPool, TimeoutError, type SandboxPool } from '../../src/index.js';
+import { fixtures } from '../helpers/sandbox.js';
+
+const root = fixtures('worker');
+const bundle = fileURLToPath(new URL('../../dist/worker/worker-bundle.cjs', import.meta.url));
+const pools: SandboxPool[] = [];
+const pool = (options: Parameters<typeof createSandboxPool>[0]) => {
+  const made = createSandboxPool({ root, ...options });
+  pools.push(made);
+  return made;
+};
+afterEach(async () => { await Promise.all(pools.splice(0).map((p) => p.close())); });
+
+describe('worker start', () => {
+  // Without rolldown the build makes no bundle and threads load worker-main.js unbundled.
+  it.skipIf(!existsSync(bundle))('the bundle has a code cache made from it, which V8 in a worker thread accepts', async () => {
+    const cache = readFileSync(`${bundle}.cache`);
+    // The same compile as boot.cts, in a thread started the way the library starts them.
+    const worker = new Worker(`
+      const { createHash } = require('node:crypto');
+      const { readFileSync } = require('node:fs');
+      const vm = require('node:vm');
+      const file = ${JSON.stringify(bundle)};
+      const source = readFileSync(file, 'utf8');
+      const digest = createHash('sha1').update(source).digest();
+      const stored = readFileSync(file + '.cache');
+      const script = new vm.Script('(function (exports, require, module, __filename, __dirname) { ' + source + '\\n})',
+        { filename: file, cachedData: stored.subarray(digest.length) });
+      require('node:worker_threads').parentPort.postMessage({ matches: stored.subarray(0, digest.length).equals(digest), rejected: script.cachedDataRejected });
+    `, { eval: true, execArgv: ['--experimental-vm-modules'], resourceLimits: { maxOldGenerationSizeMb: 64 } });
+    const result = await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    expect(cache.length).toBeGreaterThan(100_000);
+    // A stale cache (a rebuilt bundle) would not match; a rejected one would cost ~15 ms per thread start.
+    expect(result).toEqual({ matches: true, rejected: false });
+  });
+});
+
+describe('pool tasks share one normalisation of the options', () => {
+  // A turn that never ends: the TimeoutError names the timeout the sandbox was built with.
+  const timeoutOf = (p: SandboxPool, overrides?: { timeout: number }): Promise<unknown> => p.run(async (sandbox) => {
+    const error: unknown = await sandbox.evaluate('for (;;) {}').then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    return (error as TimeoutError).timeout;
+  }, overrides);
+
+  it('tasks without overrides get the pool options, tasks with overrides their own', async () => {
+    const p = pool({ size: 1, timeout: 40 });
+    expect(await timeoutOf(p)).toBe(40);
+    expect(await timeoutOf(p, { timeout: 60 })).toBe(60);
+    // The override did not leak into the shared normalisation.
+    expect(await timeoutOf(p)).toBe(40);
+  });
+});
+
+describe('heap budget', () => {
+  it('a thread past its heap budget is recycled (the heap is sampled, still reported)', async () => {
+    // Every thread's heap is above 1 MB: after the first reply reports it, the thread is spent.
+    const p = pool({ size: 1, recycle: { contexts: 1_000, heapMb: 1 } });
+    for (let i = 0; i < 3; i++) {
+      expect(await p.run(async (sandbox) => (await sandbox.import<{ default: number }>('./task.mjs')).default)).toBe(187);
+    }
+    expect(p.stats().started).toBeGreaterThanOrEqual(3);
+  });
+});
