@@ -15,8 +15,10 @@
  * transform or coverage tool can inject references to host helpers into it.
  */
 
+import { ALLOCATION_CAP_SOURCE, MEMORY_HOST_OP } from './bootstrap-memory.js';
+
 /** Operations the sandbox asks of the host through the single host entry. */
-export const HostOp = { Call: 1, TimerSet: 2, TimerClear: 3, Console: 4, Settled: 5, Result: 6 } as const;
+export const HostOp = { Call: 1, TimerSet: 2, TimerClear: 3, Console: 4, Settled: 5, Result: 6, Memory: MEMORY_HOST_OP } as const;
 
 /** Work the host asks the sandbox to do inside a turn. */
 export const Job = { None: 0, Call: 1, Timer: 2, Settle: 3, Observe: 4, Rethrow: 5 } as const;
@@ -33,7 +35,7 @@ export const RESERVED_PREFIX = '__esmSandbox';
 
 export const BOOTSTRAP_FILENAME = 'esm-sandbox:realm';
 
-export const BOOTSTRAP_SOURCE = String.raw`(function bootstrap(host, consoleLevels) {
+export const BOOTSTRAP_SOURCE = String.raw`(function bootstrap(host, consoleLevels, ALLOCATION_CAP) {
 'use strict';
 const g = globalThis;
 const R = Reflect;
@@ -238,6 +240,7 @@ for (const name in globals) hide(g, name, globals[name]);
     hide(g, 'FinalizationRegistry', FinalizationRegistry);
   }
 }
+${ALLOCATION_CAP_SOURCE}
 const consoleObject = {};
 const levels = apply(StringSplit, consoleLevels, [',']);
 for (let i = 0; i < levels.length; i++) {
@@ -304,7 +307,7 @@ return ObjectFreeze({
   turn,
   ObjectPrototype,
   fail(e) { stashed = e; return FAIL; },
-  setInTurn(v) { inTurn = v; },
+  setInTurn(v) { inTurn = v; if (v) allocated = 0; },
   // The user's frames of the current stack ("url\tline\tcol\tfn\n" rows, columns in the original
   // source), e.g. to say where an import() call is. Runs no user code: the holder has no prototype,
   // so header() reads no getter, and prepareStackTrace is the locked one above.

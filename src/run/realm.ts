@@ -50,6 +50,8 @@ export interface RealmHost {
   timerClear(id: number): void;
   console(level: string, args: unknown[]): void;
   settled(token: number, ok: boolean, value: unknown, info: ThrownInfo | undefined): void;
+  /** A turn tried to allocate more ArrayBuffer memory than `allocationCapBytes` (it was refused). */
+  memoryExceeded?(): void;
 }
 
 export interface RealmOptions {
@@ -59,6 +61,8 @@ export interface RealmOptions {
   host: RealmHost;
   /** Called once when a turn runs past `timeout`; the realm is dead from then on. */
   onTimeout(what: string): void;
+  /** ArrayBuffer bytes one turn may allocate (bootstrap-memory.ts); none: no count is kept. */
+  allocationCapBytes?: number;
 }
 
 /**
@@ -110,8 +114,8 @@ export class Realm {
       codeGeneration: { strings: false, wasm: false },
       microtaskMode: 'afterEvaluate',
     });
-    const setup = bootstrapScript.runInContext(this.context) as (host: unknown, levels: string) => Kit;
-    this.kit = setup(this.hostEntry, CONSOLE_LEVELS.join(','));
+    const setup = bootstrapScript.runInContext(this.context) as (host: unknown, levels: string, allocationCap: number) => Kit;
+    this.kit = setup(this.hostEntry, CONSOLE_LEVELS.join(','), options.allocationCapBytes ?? 0);
     this.objectPrototype = this.kit.ObjectPrototype;
     raiseStackTraceLimit(this.kit);
   }
@@ -245,6 +249,7 @@ export class Realm {
         case HostOp.TimerClear: host.timerClear(a as number); return undefined;
         case HostOp.Console: host.console(a as string, b as unknown[]); return undefined;
         case HostOp.Settled: host.settled(a as number, b as boolean, c, d as ThrownInfo | undefined); return undefined;
+        case HostOp.Memory: host.memoryExceeded?.(); return undefined;
         case HostOp.Result: this.outcome = { threw: a as boolean, value: b, info: c as ThrownInfo | undefined }; return undefined;
         default: return undefined;
       }

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type vm from 'node:vm';
-import { DeadlineError, DisposedError, EsmSandboxError, ResolveError, TimeoutError } from '../errors/errors.js';
+import { DeadlineError, DisposedError, EsmSandboxError, MemoryLimitError, ResolveError, TimeoutError } from '../errors/errors.js';
 import { ModuleGraph } from '../link/graph.js';
 import { Membrane } from '../membrane/membrane.js';
 import { isInside, resolveSpecifier, type ResolverOptions } from '../resolve/resolver.js';
@@ -53,8 +53,11 @@ export class ContextSandbox implements Sandbox {
         timerClear: (id) => this.timers.clear(id),
         console: (level, args) => this.onConsole(level as ConsoleLevel, args),
         settled: (token, ok, value, info) => this.membrane.settled(token, ok, value, info),
+        memoryExceeded: () => this.die(new MemoryLimitError(options.memoryLimitMb)),
       },
       onTimeout: (what) => this.die(new TimeoutError(options.timeout, what)),
+      // Set only inside a worker thread with a heap cap (create.ts refuses it for `context`).
+      allocationCapBytes: options.memoryLimitMb === undefined ? undefined : options.memoryLimitMb * 1_048_576,
     });
     this.membrane = new Membrane(this.realm, {
       toHostError: (value, info) => this.toHostError(value, info),

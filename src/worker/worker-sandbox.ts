@@ -239,7 +239,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
 /** After these the worker's sandbox is dead. */
 const isFatal = (error: Error): boolean => {
   const code = (error as { code?: string }).code;
-  return code === 'ERR_SANDBOX_TIMEOUT' || code === 'ERR_SANDBOX_DEADLINE';
+  return code === 'ERR_SANDBOX_TIMEOUT' || code === 'ERR_SANDBOX_DEADLINE' || code === 'ERR_SANDBOX_MEMORY';
 };
 
 function freezeTop(value: unknown): unknown {
