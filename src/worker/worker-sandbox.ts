@@ -149,7 +149,13 @@ export class WorkerSandbox implements Sandbox, Tenant {
   }
 
   lost(error: EsmSandboxError): void {
+    const waited = this.pending.size > 0 || this.promises.size > 0;
     this.die(error);
+    // Nobody was waiting to hear of it (a co-tenant ran the thread out of memory): tell the owner
+    // now, as context isolation does, not only at the next call.
+    if (waited || error instanceof DisposedError) return;
+    if (this.options.onError) this.options.onError(error);
+    else this.options.console?.('error', [`Uncaught ${error.stack ?? error.message}`]);
   }
 
   // ---- the wire ----------------------------------------------------------------------------

@@ -56,12 +56,16 @@ describe('createSandboxPool', () => {
 
   it('replaces a thread that ran out of memory; the sandboxes in it fail with MemoryLimitError', async () => {
     const p = pool({ size: 1, memoryLimitMb: 48, timeout: 20_000, deadline: 30_000 });
-    const bystander = p.create();
+    const reported: unknown[] = [];
+    const bystander = p.create({ onError: (error) => reported.push(error) });
     await bystander.import('./task.mjs');
     const error = await p.run((sandbox) => sandbox.import('./hog.mjs')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MemoryLimitError);
     // The other sandbox of that thread went down with it, and says so.
     expect(bystander.disposed).toBe(true);
+    // It was told when it happened, though no call of its own was under way.
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toBeInstanceOf(MemoryLimitError);
     await expect(bystander.import('./task.mjs')).rejects.toBeInstanceOf(DisposedError);
     // The next task gets a new thread.
     expect(await p.run(async (sandbox) => (await sandbox.import('./task.mjs')).default)).toBe(EXPECTED_SCORE);
