@@ -232,9 +232,10 @@ export function functionIdentity(register: FunctionRegistry, make: FunctionFacto
 export function decodeError(wire: WireError, make: FunctionFactory = unavailable): Error {
   const Class = classes[wire.className];
   const standard = [wire.name, wire.className].find((name) => name !== undefined && STANDARD_ERRORS.has(name)) ?? 'Error';
-  const error = Class !== undefined && Class.prototype instanceof errors.EsmSandboxError
-    ? Object.create(Class.prototype) as Error
-    : new (globalThis as unknown as Record<string, ErrorConstructor>)[standard]!();
+  const error = new (globalThis as unknown as Record<string, ErrorConstructor>)[standard]!();
+  // A real Error (not Object.create of the prototype): what is native-error-branded is carried
+  // into a sandbox as an error, with its name and message, exactly as in context isolation.
+  if (Class !== undefined && Class.prototype instanceof errors.EsmSandboxError) Object.setPrototypeOf(error, Class.prototype);
   Object.defineProperty(error, 'message', { value: wire.message, writable: true, configurable: true });
   Object.defineProperty(error, 'name', { value: wire.name ?? wire.className, writable: true, configurable: true });
   Object.defineProperty(error, 'stack', { value: wire.stack ?? `${wire.className}: ${wire.message}`, writable: true, configurable: true });

@@ -38,6 +38,14 @@ const hostShape = () => [globalThis, Object.prototype, Array.prototype, Function
   .map((target) => Reflect.ownKeys(target).map(String).sort().join());
 
 describeEach('membrane', ({ make }) => {
+  it('an error a sandbox callback threw, passed back through an awaiting host function, reaches the sandbox as an error', async () => {
+    const sandbox = make({ root, modules: { 'app:api': { each: async (fn: (n: number) => Promise<unknown>) => await fn(1) } } });
+    const ns = await sandbox.import('./membrane/rethrow.mjs');
+    const seen = await (ns.run as () => Promise<Record<string, unknown>>)();
+    expect(seen).toMatchObject({ isError: true, name: 'SandboxError' });
+    expect(seen.message).toMatch(/^TypeError: inner boom \(file:.*rethrow\.mjs:8:13\)$/);
+  });
+
   let before: string[];
   beforeEach(() => { before = hostShape(); });
   afterEach(() => { expect(hostShape()).toEqual(before); });
