@@ -1,5 +1,5 @@
 /**
- * Inside a worker thread: any number of `context` sandboxes (tenants), each driven by the host's
+ * Inside a worker thread: the `context` sandboxes (tenants) it hosts, each driven by the host's
  * requests for it. Bridged host functions are called synchronously: the call goes out on a port
  * of its own and this thread waits on a shared flag until the host has answered (a host promise
  * comes back as a promise here). Each tenant has its own function and promise tables, so nothing

@@ -4,7 +4,7 @@
  * on a crafted object forces that formatting on demand. Both were the way in for published
  * vm escapes; `Error.stackTraceLimit` writes let code grow or hide traces.
  *
- * Reported: any access to `prepareStackTrace` or `captureStackTrace` on any object (the names
+ * Reported: every access to `prepareStackTrace` or `captureStackTrace` on any object (the names
  * exist for nothing else, and `const E = Error; E.prepareStackTrace = f` must not slip by), any
  * write to `stackTraceLimit`, destructuring of the first two, and `Reflect`/`Object` calls naming
  * them (`Object.defineProperty(Error, 'prepareStackTrace', …)`).
