@@ -4,8 +4,8 @@
  * Sandboxes made with `make()` are disposed after each test, so a failing test leaks nothing.
  */
 import { afterEach, describe } from 'vitest';
-import { createSandbox } from '../../src/index.js';
-import type { Isolation, Sandbox, SandboxOptions } from '../../src/index.js';
+import { createSandbox, createSandboxPool } from '../../src/index.js';
+import type { Isolation, Sandbox, SandboxOptions, SandboxPool, SandboxPoolOptions } from '../../src/index.js';
 
 export const ISOLATIONS: readonly Isolation[] = ['context', 'worker'];
 
@@ -44,4 +44,17 @@ export async function rejection(work: Promise<unknown>): Promise<Error & Record<
     return error as Error & Record<string, unknown>;
   }
   throw new Error('expected a rejection');
+}
+
+/** Pools for one test file, rooted at `root`: each pool made is closed after every test. */
+export function poolsAt(root: URL): (options?: SandboxPoolOptions) => SandboxPool {
+  const pools: SandboxPool[] = [];
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((p) => p.close()));
+  });
+  return (options = {}) => {
+    const made = createSandboxPool({ root, ...options });
+    pools.push(made);
+    return made;
+  };
 }

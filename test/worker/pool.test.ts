@@ -2,19 +2,13 @@
  * `createSandboxPool`: fresh sandboxes spread over warm worker threads, recycled by budget, a
  * crashed thread replaced. Fixtures in fixtures/worker/.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSandboxPool, DisposedError, MemoryLimitError, type SandboxPool } from '../../src/index.js';
-import { fixtures } from '../helpers/sandbox.js';
+import { describe, expect, it } from 'vitest';
+import { createSandboxPool, DisposedError, MemoryLimitError } from '../../src/index.js';
+import { fixtures, poolsAt } from '../helpers/sandbox.js';
 
 const root = fixtures('worker');
 const EXPECTED_SCORE = 187;
-const pools: SandboxPool[] = [];
-const pool = (options: Parameters<typeof createSandboxPool>[0]) => {
-  const made = createSandboxPool({ root, ...options });
-  pools.push(made);
-  return made;
-};
-afterEach(async () => { await Promise.all(pools.splice(0).map((p) => p.close())); });
+const pool = poolsAt(root);
 
 describe('createSandboxPool', () => {
   it('runs tasks in fresh sandboxes on every thread and disposes of them', async () => {

@@ -7,19 +7,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSandboxPool, TimeoutError, type SandboxPool } from '../../src/index.js';
-import { fixtures } from '../helpers/sandbox.js';
+import { describe, expect, it } from 'vitest';
+import { TimeoutError, type SandboxPool } from '../../src/index.js';
+import { fixtures, poolsAt } from '../helpers/sandbox.js';
 
 const root = fixtures('worker');
 const bundle = fileURLToPath(new URL('../../dist/worker/worker-bundle.cjs', import.meta.url));
-const pools: SandboxPool[] = [];
-const pool = (options: Parameters<typeof createSandboxPool>[0]) => {
-  const made = createSandboxPool({ root, ...options });
-  pools.push(made);
-  return made;
-};
-afterEach(async () => { await Promise.all(pools.splice(0).map((p) => p.close())); });
+const pool = poolsAt(root);
 
 describe('worker start', () => {
   // Without rolldown the build makes no bundle and threads load worker-main.js unbundled.
