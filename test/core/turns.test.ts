@@ -297,7 +297,7 @@ it('bounds a FinalizationRegistry cleanup callback: it runs as a timer turn, not
     const errors = [];
     const sandbox = createSandbox({ root: ${JSON.stringify(root.href)}, isolation: 'context', timeout: ${TIMEOUT}, policy: false, onError: (e) => errors.push(e.code) });
     const ns = await sandbox.import('./finalization-loop.mjs');
-    console.log(ns.constructorIsWrapped, await ns.arm());
+    console.log(ns.wrapped, await ns.armNative(), await ns.arm());
     for (let i = 0; i < 50 && !sandbox.disposed; i++) { gc(); await new Promise((resolve) => setTimeout(resolve, 20)); }
     console.log(sandbox.disposed ? 'disposed' : 'alive', errors.join());
     const next = createSandbox({ root: ${JSON.stringify(root.href)}, isolation: 'context' });
@@ -307,5 +307,5 @@ it('bounds a FinalizationRegistry cleanup callback: it runs as a timer turn, not
   });
   expect(result.error).toBeUndefined(); // not killed by the 20 s timeout: the host never hung
   expect(result.stderr).toBe('');
-  expect(result.stdout.trim().split('\n')).toEqual(['true armed', 'disposed ERR_SANDBOX_TIMEOUT', '42']);
+  expect(result.stdout.trim().split('\n')).toEqual(['true refused armed', 'disposed ERR_SANDBOX_TIMEOUT', '42']);
 });
