@@ -25,6 +25,11 @@ export interface CopyOutHooks {
   wrapPromise(promise: object): unknown;
   /** Is this sandbox-realm function the face of a host function (so calling it runs host code only)? */
   isHostFunction?(fn: object): boolean;
+  /**
+   * The sandbox's own `Object.prototype`: where the walk for an instance's methods stops. Without
+   * it, only own properties are copied.
+   */
+  readonly objectPrototype?: object;
 }
 
 export type CopyOutMode = 'strict' | 'describe';
@@ -34,6 +39,9 @@ export type CopyOutMode = 'strict' | 'describe';
  * (Symbol.toPrimitive, util.inspect.custom) never cross: copies carry string keys only.
  */
 const IMPLICIT_HOOKS: ReadonlySet<string> = new Set(['toString', 'valueOf', 'toLocaleString', 'toJSON']);
+
+/** Class hierarchies deeper than this are not walked further for methods. */
+const MAX_PROTOTYPE_LEVELS = 32;
 
 const hostTypedArrays: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView> = {
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
@@ -68,7 +76,9 @@ export class CopyOut {
     if (isNativeError(value)) return this.copyError(value, path, depth);
     if (isBoxedPrimitive(value)) return this.refuse('boxed primitives are not supported', path);
     if (isModuleNamespaceObject(value)) return this.copyObject(value, path, depth, ObjectCreate(null));
-    return this.copyObject(value, path, depth, {});
+    const out = this.copyObject(value, path, depth, {});
+    if (this.mode === 'strict') this.copyMethods(value, path, depth, out);
+    return out;
   }
 
   private keep<T>(from: object, to: T): T {
@@ -131,6 +141,34 @@ export class CopyOut {
       ReflectDefineProperty(out, key, { value: this.copy(desc.value, childPath, depth + 1, source), enumerable: true, writable: true, configurable: true });
     }
     return out;
+  }
+
+  /**
+   * Methods an instance inherits from its classes (a plugin written as a class): each becomes a
+   * host callable with the instance as `this`, as own methods do. Only prototypes of the user's
+   * own are walked, up to the sandbox's `Object.prototype`; a proxy on the chain ends the walk
+   * (its traps are sandbox code), accessors and data that is not a function are left out, and a
+   * name the instance or a nearer prototype already has is not taken again.
+   */
+  private copyMethods(source: object, path: string, depth: number, out: Record<PropertyKey, unknown>): void {
+    const stop = this.hooks.objectPrototype;
+    if (stop === undefined) return;
+    const taken = new Set<string>();
+    for (const key of ReflectOwnKeys(source)) if (typeof key === 'string') taken.add(key);
+    let proto = ReflectGetPrototypeOf(source);
+    for (let level = 0; proto !== null && proto !== stop && level < MAX_PROTOTYPE_LEVELS; level++) {
+      if (isProxy(proto)) return;
+      for (const key of ReflectOwnKeys(proto)) {
+        if (typeof key !== 'string' || key === 'constructor' || taken.has(key)) continue;
+        taken.add(key);
+        const desc = ReflectGetOwnPropertyDescriptor(proto, key);
+        if (desc === undefined || typeof desc.value !== 'function') continue;
+        if (IMPLICIT_HOOKS.has(key) && this.hooks.isHostFunction?.(desc.value) !== true) continue;
+        const childPath = path ? `${path}.${key}` : key;
+        ReflectDefineProperty(out, key, { value: this.copy(desc.value, childPath, depth + 1, source), enumerable: true, writable: true, configurable: true });
+      }
+      proto = ReflectGetPrototypeOf(proto);
+    }
   }
 
   private copyMap(source: Map<unknown, unknown>, path: string, depth: number): Map<unknown, unknown> {

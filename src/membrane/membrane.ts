@@ -10,7 +10,7 @@
 import { PromiseWithResolvers, ReflectApply, ReflectGetOwnPropertyDescriptor, isNativeError } from '../commons.js';
 import { Job } from '../run/bootstrap.js';
 import type { Kit, Realm, ThrownInfo, TurnOutcome } from '../run/realm.js';
-import { CopyOut, type CopyOutLimits, type CopyOutMode } from './from-sandbox.js';
+import { CopyOut, type CopyOutHooks, type CopyOutLimits, type CopyOutMode } from './from-sandbox.js';
 import { CopyIn } from './to-sandbox.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -44,6 +44,7 @@ export class Membrane {
 
   constructor(private readonly realm: Realm, private readonly owner: MembraneOwner, private readonly limits: CopyOutLimits = DEFAULT_LIMITS) {
     this.kit = realm.kit;
+    this.copyOutHooks = { ...this.copyOutFaces, objectPrototype: realm.objectPrototype };
   }
 
   /** Host value → sandbox value. */
@@ -155,7 +156,8 @@ export class Membrane {
     return hostPromise;
   }
 
-  private readonly copyOutHooks = {
+  private readonly copyOutHooks: CopyOutHooks;
+  private readonly copyOutFaces = {
     wrapFunction: (fn: AnyFunction, receiver: unknown): unknown => {
       const host = this.hostFunctionOf.get(fn);
       if (host !== undefined) return host;

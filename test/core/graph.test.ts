@@ -278,14 +278,33 @@ describeEach('namespace view', ({ make }) => {
     expect(await api.later(1)).toBe(2);
   });
 
-  it('copies class instances as their own fields: arrow-function fields are callable, prototype methods are not carried', async () => {
+  it('copies class instances with their methods: own arrow fields and prototype methods are host-callable on the instance', async () => {
     const ns = await load();
-    const counter = ns.counter as { n: number; inc: Fn; dec?: unknown };
+    const counter = ns.counter as { n: number; inc: Fn; dec: Fn };
     expect(counter.n).toBe(0);
     expect(await counter.inc()).toBe(1);
     expect(await counter.inc()).toBe(2);
-    expect(await (ns.counterValue as Fn)()).toBe(2);
+    expect(await counter.dec()).toBe(1);
+    expect(await (ns.counterValue as Fn)()).toBe(1);
     expect(counter.n).toBe(0);
-    expect(counter.dec).toBeUndefined();
+  });
+
+  it('carries inherited methods of a class hierarchy (the nearest wins), not accessors, implicit hooks or Object.prototype', async () => {
+    const ns = await load();
+    const plugin = ns.plugin as Record<string, unknown>;
+    expect(Object.keys(plugin).sort()).toEqual(['calls', 'hello', 'name', 'transform']);
+    expect(await (plugin.transform as Fn)('code')).toBe('code // plugin');
+    expect(await (plugin.hello as Fn)()).toBe('hello from plugin!');
+    expect(await (ns.pluginCalls as Fn)()).toBe(1);
+    // The getter would run sandbox code on a read; toString would run it whenever the host formats.
+    expect(plugin.label).toBeUndefined();
+    expect(String(plugin)).toBe('[object Object]');
+    expect(Object.keys(ns.data as object).sort()).toEqual(['list', 'nested', 'tags', 'when']);
+  });
+
+  it('stops the walk for methods at a proxy on the prototype chain without running its traps', async () => {
+    const ns = await load();
+    expect(ns.behindProxy).toEqual({ own: 1 });
+    expect(await (ns.proxyTrapsRun as Fn)()).toBe(0);
   });
 });
