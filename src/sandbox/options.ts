@@ -36,7 +36,8 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
   const rootPath = rootInput instanceof URL || String(rootInput).startsWith('file:') ? fileURLToPath(rootInput) : String(rootInput);
   let root: string;
   try {
-    root = realpathSync(rootPath);
+    // The native call: one syscall, where the JS version lstat()s every component (~15 µs a sandbox).
+    root = realpathSync.native(rootPath);
   } catch {
     throw new TypeError(`root: ${rootPath} does not exist`);
   }
@@ -53,7 +54,7 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
     onError: fn('onError', options.onError),
     onWarning: fn('onWarning', options.onWarning),
     policy: effective,
-    policyFingerprint: JSON.stringify([effective.rules, [...modules.keys()].sort()]),
+    policyFingerprint: fingerprint(effective, modules),
     name: options.name ?? nextSandboxName(),
     maxModuleBytes: positive('maxModuleBytes', options.maxModuleBytes, 16 * 1024 * 1024),
     memoryLimitMb: options.memoryLimitMb === undefined ? undefined : positive('memoryLimitMb', options.memoryLimitMb, 0),
@@ -72,6 +73,18 @@ function policyFor(option: SandboxOptions['policy']): ResolvedPolicy {
     if (policies.size < 100) policies.set(key, policy);
   }
   return policy;
+}
+
+/** Rules serialised once per resolved policy; the allow-list's names are added per sandbox. */
+const ruleTexts = new WeakMap<ResolvedPolicy, string>();
+
+function fingerprint(policy: ResolvedPolicy, modules: Map<string, ModuleDefinition>): string {
+  let rules = ruleTexts.get(policy);
+  if (rules === undefined) {
+    rules = JSON.stringify(policy.rules);
+    ruleTexts.set(policy, rules);
+  }
+  return modules.size === 0 ? rules : `${rules}\n${JSON.stringify([...modules.keys()].sort())}`;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {

@@ -23,6 +23,12 @@ import { rawModule } from './support/raw-vm.js';
 const ITERATIONS = 100;
 const WARMUP = 10;
 const SOURCE = 'export default 1 + 1';
+/**
+ * Sandboxes created (untimed) before the last row. Node 20's V8 walks every live context on each
+ * write to a prototype's `constructor`, and contexts that held a module are never freed: a
+ * bootstrap that wrote one paid 0.5 ms more per sandbox after 3,000. The row shows it stays flat.
+ */
+const LATER = 2_000;
 /** evaluate() reads and writes nothing there: any existing directory serves as the root. */
 const root = os.tmpdir();
 
@@ -32,9 +38,11 @@ const names = {
   sandbox: 'createSandbox + evaluate + dispose',
   interleaved: 'interleaved: raw vm and sandbox back to back',
   rawAgain: 'raw vm again (after the sandbox rows: drift)',
+  later: `interleaved again, ${LATER} sandboxes later`,
 } as const;
 
 const parts = { raw: 'interleaved part: raw vm', sandbox: 'interleaved part: createSandbox + evaluate + dispose' } as const;
+const laterParts = { raw: `${LATER} later: raw vm`, sandbox: `${LATER} later: createSandbox + evaluate + dispose` } as const;
 
 const report = new MedianReport('target 1: new sandbox + `export default 1 + 1`', [
   { name: names.context },
@@ -43,7 +51,15 @@ const report = new MedianReport('target 1: new sandbox + `export default 1 + 1`'
   { name: parts.raw },
   { name: parts.sandbox, baseline: parts.raw, maxMedian: 0.8 },
   { name: names.rawAgain, baseline: names.raw },
+  { name: laterParts.raw, baseline: parts.raw },
+  { name: laterParts.sandbox, baseline: laterParts.raw },
 ], Object.values(names));
+
+async function sandboxRound(): Promise<void> {
+  const sandbox = createSandbox({ root, isolation: 'context' });
+  expectTwo((await sandbox.evaluate(SOURCE)).default);
+  await sandbox.dispose();
+}
 
 function expectTwo(value: unknown): void {
   if (value !== 2) throw new Error(`expected the default export 2, got ${String(value)}`);
@@ -75,5 +91,15 @@ describe('new sandbox + trivial module', () => {
 
   bench(names.rawAgain, ...report.bench(names.rawAgain, async () => {
     expectTwo((await rawModule(SOURCE)).default);
+  }, ITERATIONS, WARMUP));
+
+  let leaked = false;
+  let laterRound = 0;
+  bench(names.later, ...report.benchParts(names.later, Object.values(laterParts), async (time) => {
+    // The first warm-up iteration leaves the contexts behind; the timed ones run after them.
+    if (!leaked) { leaked = true; for (let i = 0; i < LATER; i++) await sandboxRound(); }
+    const raw = () => time(laterParts.raw, async () => expectTwo((await rawModule(SOURCE)).default));
+    const sandboxed = () => time(laterParts.sandbox, sandboxRound);
+    if (laterRound++ % 2 === 0) { await raw(); await sandboxed(); } else { await sandboxed(); await raw(); }
   }, ITERATIONS, WARMUP));
 });
