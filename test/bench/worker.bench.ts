@@ -12,21 +12,22 @@
  *    modules one by one (~0.5 ms each), compiling them, and compiling acorn lazily at the first
  *    parse. The build now bundles the worker side into one CommonJS file with a V8 code cache made
  *    after a warm-up (src/worker/boot.cts): ~115 ms → ~50 ms.
- * 2. Per call on a worker sandbox, ~105 µs is the turn itself in the worker: `runInContext` with
- *    `timeout` starts a watchdog thread per turn, more costly in a worker than on the main thread
- *    (~80 µs). The two message hops and both sides' code add ~100 µs more. So under 100 µs needs a
- *    turn without a watchdog thread, which only a host that terminates the worker on overrun could
- *    bound; that kills every sandbox sharing the thread, so it is not done (see the report of
- *    issue 4's performance work).
- * 3. A pool task is ~2.5 ms of worker CPU (a context ~0.6 ms, its hardening ~0.4 ms, the bounded
- *    evaluation ~0.4 ms, GC). What a pool of 1 gets for free on the second core and a pool of 2
- *    does not: starting and ending recycled threads (~55 ms of CPU each), reading heap statistics
- *    on every reply (was 0.2 ms per task, now sampled), GC threads. Threads now take 128 contexts
- *    (was 64), the next one starts at half the budget, and a spent thread keeps serving while its
- *    successor loads instead of queueing sandboxes behind the start.
+ * 2. The floor is printed next to it: a bare worker answering a message (~55 µs round trip), and
+ *    the same answering after one `runInContext` with `timeout` (~135 µs): Node starts a watchdog
+ *    thread for every such call, and every turn of a sandbox needs one. Under 100 µs needs a turn
+ *    without a watchdog thread, which only a host that terminates the worker on overrun could
+ *    bound; that kills every sandbox sharing the thread, so it is not done.
+ * 3. Per task (perf, Node 20, one thread, no recycling): the worker thread ~1.55 ms; V8's platform
+ *    threads ~0.4 ms (TurboFan jobs and concurrent marking for the worker's heap); the host thread
+ *    ~0.1 ms; the watchdog thread ~0.1 ms; starting recycled threads and warming their JIT again
+ *    the rest. A pool of 1 gets all but the first for free on the second core, a pool of 2 does
+ *    not, so (1.55 + 0.6) / 2 / 1.55 ≈ 0.7 is about where a pool of 2 lands on 2 cores. Threads
+ *    take 128 contexts (was 64), the next one starts at half the budget, and a spent thread keeps
+ *    serving while its successor loads instead of queueing sandboxes behind the start.
  *
  * Run: npx vitest bench --run test/bench/worker.bench.ts
  */
+import { Worker } from 'node:worker_threads';
 import { bench, describe } from 'vitest';
 import { createSandbox, createSandboxPool, type Sandbox } from '../../src/index.js';
 import { MedianReport } from './support/report.js';
@@ -40,6 +41,8 @@ const names = {
   warm: 'new worker sandbox + first import, warm shared thread',
   contextCall: 'call of an exported function, context sandbox',
   workerCall: 'call of an exported function, warm worker sandbox',
+  echo: 'floor: postMessage round trip to an echo worker',
+  echoWatchdog: 'floor: the same, the echo running a turn under timeout',
   pool1: `pool of 1: ${TASKS} small modules`,
   pool2: `pool of 2: ${TASKS} small modules`,
 } as const;
@@ -49,6 +52,8 @@ const report = new MedianReport('issue 4: worker isolation', [
   { name: names.warm },
   { name: names.contextCall, unit: 'ns' },
   { name: names.workerCall, baseline: names.contextCall, unit: 'ns', maxMedian: 100_000 },
+  { name: names.echo, unit: 'ns' },
+  { name: names.echoWatchdog, baseline: names.echo, unit: 'ns' },
   { name: names.pool1 },
   { name: names.pool2, baseline: names.pool1, maxRatio: 1 / 1.6 },
 ], Object.values(names));
@@ -73,6 +78,20 @@ async function runTasks(size: number): Promise<void> {
   await pool.close();
 }
 
+/**
+ * What a worker call cannot go below: a bare worker that answers each message, optionally after
+ * one `runInContext` with `timeout` (the watchdog thread every turn of a sandbox pays).
+ */
+function echoWorker(watchdog: boolean): { roundTrip(): Promise<void>; close(): Promise<number> } {
+  const worker = new Worker(`const { parentPort } = require('node:worker_threads');
+    const vm = require('node:vm'); const context = vm.createContext(); const script = new vm.Script('1 + 1');
+    parentPort.on('message', (message) => { ${watchdog ? 'script.runInContext(context, { timeout: 1000 });' : ''} parentPort.postMessage(message); });`, { eval: true });
+  return {
+    roundTrip: () => new Promise<void>((resolve) => { worker.once('message', () => resolve()); worker.postMessage({ fn: 1, args: [1, 2] }); }),
+    close: () => worker.terminate(),
+  };
+}
+
 describe('worker isolation', async () => {
   const contextSandbox = createSandbox({ root, isolation: 'context' });
   const workerSandbox = createSandbox({ root, isolation: 'worker' });
@@ -84,6 +103,10 @@ describe('worker isolation', async () => {
   bench(names.warm, ...report.bench(names.warm, () => firstImport(createSandbox({ root, isolation: 'worker' })), 200, 20));
   bench(names.contextCall, ...report.bench(names.contextCall, async () => { await contextAdd(1, 2); }, 2_000, 200));
   bench(names.workerCall, ...report.bench(names.workerCall, async () => { await workerAdd(1, 2); }, 2_000, 200));
-  bench(names.pool1, ...report.bench(names.pool1, () => runTasks(1), 3, 1));
+  const echo = echoWorker(false);
+  const echoWatchdog = echoWorker(true);
+  bench(names.echo, ...report.bench(names.echo, () => echo.roundTrip(), 2_000, 200));
+  bench(names.echoWatchdog, ...report.bench(names.echoWatchdog, () => echoWatchdog.roundTrip(), 2_000, 200));
+  bench(names.pool1, ...report.bench(names.pool1, async () => { await echo.close(); await echoWatchdog.close(); await runTasks(1); }, 3, 1));
   bench(names.pool2, ...report.bench(names.pool2, () => runTasks(2), 3, 1));
 });
