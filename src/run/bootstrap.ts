@@ -135,7 +135,7 @@ lock(PromiseCtor.prototype, 'then', then);
 // ---- stack traces ------------------------------------------------------------------------
 let inTurn = false;
 const modules = new MapCtor();          // url -> Map(line -> [origColumn0, length, ...])
-const framesOf = new WeakMapCtor();      // error -> "url\tline\tcol\tfn\n..."
+const framesOf = new WeakMapCtor();      // error -> "url\tline\tcol\tfn\tprefix\n..."
 let CallSite;
 {
   const saved = ErrorCtor.prepareStackTrace;
@@ -183,7 +183,7 @@ function prepareStackTrace(error, sites) {
       const prefix = apply(siteAsync, site, []) ? 'async ' : apply(siteConstructor, site, []) ? 'new ' : '';
       const where = url + ':' + line + ':' + column;
       text += '\n    at ' + (fn ? prefix + fn + ' (' + where + ')' : prefix + where);
-      frames += url + '\t' + line + '\t' + column + '\t' + (fn || '') + '\n';
+      frames += url + '\t' + line + '\t' + column + '\t' + (fn || '') + '\t' + prefix + '\n';
     } catch {}
   }
   try { if (error !== null && typeof error === 'object') apply(WeakMapSet, framesOf, [error, frames]); } catch {}

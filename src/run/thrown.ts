@@ -14,14 +14,16 @@ export interface StackFrame {
   line: number;
   column: number;
   functionName: string;
+  /** 'async ' for a frame awaiting, 'new ' for a constructor call, else ''. */
+  prefix: string;
 }
 
 export function parseFrames(frames: string): StackFrame[] {
   const out: StackFrame[] = [];
   for (const row of frames.split('\n')) {
     if (row === '') continue;
-    const [url = '', line = '0', column = '0', functionName = ''] = row.split('\t');
-    out.push({ url, line: Number(line), column: Number(column), functionName });
+    const [url = '', line = '0', column = '0', functionName = '', prefix = ''] = row.split('\t');
+    out.push({ url, line: Number(line), column: Number(column), functionName, prefix: prefix === 'async ' || prefix === 'new ' ? prefix : '' });
   }
   return out;
 }
@@ -29,7 +31,7 @@ export function parseFrames(frames: string): StackFrame[] {
 export function formatFrames(frames: readonly StackFrame[]): string {
   return frames.map((f) => {
     const where = `${f.url}:${f.line}:${f.column}`;
-    return `    at ${f.functionName ? `${f.functionName} (${where})` : where}`;
+    return `    at ${f.prefix}${f.functionName ? `${f.functionName} (${where})` : where}`;
   }).join('\n');
 }
 
