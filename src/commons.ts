@@ -30,6 +30,7 @@ export const SymbolToStringTag: typeof Symbol.toStringTag = Symbol.toStringTag;
 export const ArrayPrototypePush = uncurry(Array.prototype.push) as (self: unknown[], ...items: unknown[]) => number;
 export const MapPrototypeEntries = uncurry(Map.prototype.entries) as (self: Map<unknown, unknown>) => IterableIterator<[unknown, unknown]>;
 export const SetPrototypeValues = uncurry(Set.prototype.values) as (self: Set<unknown>) => IterableIterator<unknown>;
+export const FunctionPrototypeToString = uncurry(Function.prototype.toString) as (self: (...args: never[]) => unknown) => string;
 export const DatePrototypeGetTime = uncurry(Date.prototype.getTime) as (self: Date) => number;
 const regExpGetter = (name: 'source' | 'flags') =>
   ReflectGetOwnPropertyDescriptor(RegExp.prototype, name)!.get as (this: RegExp) => string;

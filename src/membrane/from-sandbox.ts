@@ -4,7 +4,7 @@
  * console output uses). Functions become host callables supplied by the membrane.
  */
 import {
-  ArrayIsArray, DatePrototypeGetTime, MapPrototypeEntries, ObjectCreate, ReflectDefineProperty,
+  ArrayIsArray, DatePrototypeGetTime, FunctionPrototypeToString, MapPrototypeEntries, ObjectCreate, ReflectDefineProperty,
   ReflectGetOwnPropertyDescriptor, ReflectGetPrototypeOf, ReflectOwnKeys, RegExpFlags, RegExpSource,
   SetPrototypeValues, isArrayBuffer, isBoxedPrimitive, isDate, isMap, isModuleNamespaceObject, isNativeError,
   isPromise, isProxy, isRegExp, isSet, isTypedArray, typedArrayInfo,
@@ -147,8 +147,10 @@ export class CopyOut {
    * Methods an instance inherits from its classes (a plugin written as a class): each becomes a
    * host callable with the instance as `this`, as own methods do. Only prototypes of the user's
    * own are walked, up to the sandbox's `Object.prototype`; a proxy on the chain ends the walk
-   * (its traps are sandbox code), accessors and data that is not a function are left out, and a
-   * name the instance or a nearer prototype already has is not taken again.
+   * (its traps are sandbox code), and so does one of the realm's built-in prototypes (an object
+   * made with `Object.create(Array.prototype)` is not an array to call `push` on). Accessors and
+   * data that is not a function are left out, and a name the instance or a nearer prototype
+   * already has is not taken again.
    */
   private copyMethods(source: object, path: string, depth: number, out: Record<PropertyKey, unknown>): void {
     const stop = this.hooks.objectPrototype;
@@ -157,7 +159,7 @@ export class CopyOut {
     for (const key of ReflectOwnKeys(source)) if (typeof key === 'string') taken.add(key);
     let proto = ReflectGetPrototypeOf(source);
     for (let level = 0; proto !== null && proto !== stop && level < MAX_PROTOTYPE_LEVELS; level++) {
-      if (isProxy(proto)) return;
+      if (isProxy(proto) || isBuiltinPrototype(proto)) return;
       for (const key of ReflectOwnKeys(proto)) {
         if (typeof key !== 'string' || key === 'constructor' || taken.has(key)) continue;
         taken.add(key);
@@ -221,6 +223,13 @@ export function errorName(error: object): string {
     current = ReflectGetPrototypeOf(current);
   }
   return 'Error';
+}
+
+/** One of the realm's own prototypes (Array.prototype, Function.prototype...): its constructor is native code. */
+function isBuiltinPrototype(proto: object): boolean {
+  const desc = ReflectGetOwnPropertyDescriptor(proto, 'constructor');
+  if (desc === undefined || typeof desc.value !== 'function' || isProxy(desc.value)) return false;
+  return FunctionPrototypeToString(desc.value as (...args: never[]) => unknown).endsWith('{ [native code] }');
 }
 
 function describeName(fn: object): string {

@@ -300,6 +300,7 @@ describeEach('namespace view', ({ make }) => {
     expect(plugin.label).toBeUndefined();
     expect(String(plugin)).toBe('[object Object]');
     expect(Object.keys(ns.data as object).sort()).toEqual(['list', 'nested', 'tags', 'when']);
+    expect(ns.arrayLike).toEqual({ own: 1 });
   });
 
   it('stops the walk for methods at a proxy on the prototype chain without running its traps', async () => {
