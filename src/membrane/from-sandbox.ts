@@ -154,10 +154,11 @@ export class CopyOut {
    */
   private copyMethods(source: object, path: string, depth: number, out: Record<PropertyKey, unknown>): void {
     const stop = this.hooks.objectPrototype;
-    if (stop === undefined) return;
+    let proto = ReflectGetPrototypeOf(source);
+    // Plain objects and null-prototype ones, nearly every copy: nothing to walk, nothing to collect.
+    if (stop === undefined || proto === stop || proto === null) return;
     const taken = new Set<string>();
     for (const key of ReflectOwnKeys(source)) if (typeof key === 'string') taken.add(key);
-    let proto = ReflectGetPrototypeOf(source);
     for (let level = 0; proto !== null && proto !== stop && level < MAX_PROTOTYPE_LEVELS; level++) {
       if (isProxy(proto) || isBuiltinPrototype(proto)) return;
       for (const key of ReflectOwnKeys(proto)) {
