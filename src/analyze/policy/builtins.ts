@@ -13,7 +13,7 @@ export const BUILTINS: ReadonlySet<string> = new Set([
   'ArrayBuffer', 'SharedArrayBuffer', 'DataView',
   'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array',
   'Uint32Array', 'Float16Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
-  'DisposableStack', 'AsyncDisposableStack',
+  'DisposableStack', 'AsyncDisposableStack', 'Temporal',
   'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'AbortController', 'AbortSignal',
   'Event', 'EventTarget', 'Headers', 'Request', 'Response', 'Blob',
   'parseInt', 'parseFloat', 'isNaN', 'isFinite', 'encodeURIComponent', 'decodeURIComponent',
