@@ -162,12 +162,19 @@ export class TimeoutError extends EsmSandboxError {
   }
 }
 
-/** An operation (import, call) did not finish within `deadline` ms. The sandbox is disposed. */
+/**
+ * An operation (import, call) did not finish within `deadline` ms: the sandbox is disposed. Also
+ * the rejection of a host-awaited sandbox promise that did not settle within `deadline` ms of the
+ * first `await`; that one leaves the sandbox alive (`disposed` false).
+ */
 export class DeadlineError extends EsmSandboxError {
   readonly deadline: number;
-  constructor(deadline: number, what: string) {
-    super('ERR_SANDBOX_DEADLINE', `${what} did not finish within the ${deadline} ms deadline; the sandbox was disposed`);
+  /** Whether the sandbox was disposed for it. */
+  readonly disposed: boolean;
+  constructor(deadline: number, what: string, disposed = true) {
+    super('ERR_SANDBOX_DEADLINE', `${what} did not finish within the ${deadline} ms deadline${disposed ? '; the sandbox was disposed' : ''}`);
     this.deadline = deadline;
+    this.disposed = disposed;
   }
 }
 

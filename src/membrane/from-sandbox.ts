@@ -23,6 +23,11 @@ export interface CopyOutHooks {
   wrapFunction(fn: (...args: unknown[]) => unknown, receiver: unknown): unknown;
   /** A sandbox promise as a host promise. */
   wrapPromise(promise: object): unknown;
+  /**
+   * A sandbox `then` method: any host `await` of the copy calls it, so it must settle within
+   * the deadline whatever the sandbox's `then` does (loop, throw, call back twice, never).
+   */
+  wrapThen(fn: (...args: unknown[]) => unknown, receiver: unknown): unknown;
   /** Is this sandbox-realm function the face of a host function (so calling it runs host code only)? */
   isHostFunction?(fn: object): boolean;
   /**
@@ -36,7 +41,8 @@ export type CopyOutMode = 'strict' | 'describe';
 
 /**
  * Method names the host runtime calls without being asked (coercion, JSON). Symbol-keyed hooks
- * (Symbol.toPrimitive, util.inspect.custom) never cross: copies carry string keys only.
+ * (Symbol.toPrimitive, util.inspect.custom) never cross: copies carry string keys only. (`then`,
+ * which every host `await` calls, crosses as an adopter instead: see CopyOutHooks.wrapThen.)
  */
 const IMPLICIT_HOOKS: ReadonlySet<string> = new Set(['toString', 'valueOf', 'toLocaleString', 'toJSON']);
 
@@ -138,9 +144,17 @@ export class CopyOut {
       // host formats the copy; such a copy keeps its data and inherits the host's own conversions.
       // (A host function that went in and comes back is itself again: it runs no sandbox code.)
       if (typeof desc.value === 'function' && IMPLICIT_HOOKS.has(key) && this.hooks.isHostFunction?.(desc.value) !== true) continue;
-      ReflectDefineProperty(out, key, { value: this.copy(desc.value, childPath, depth + 1, source), enumerable: true, writable: true, configurable: true });
+      ReflectDefineProperty(out, key, { value: this.member(key, desc.value, childPath, depth, source), enumerable: true, writable: true, configurable: true });
     }
     return out;
+  }
+
+  /** A property's value read from `source`: a sandbox `then` becomes an adopter, the rest a copy. */
+  private member(key: string, value: unknown, path: string, depth: number, source: object): unknown {
+    if (key === 'then' && typeof value === 'function' && this.mode === 'strict' && !isProxy(value) && this.hooks.isHostFunction?.(value) !== true) {
+      return this.hooks.wrapThen(value as (...args: unknown[]) => unknown, source);
+    }
+    return this.copy(value, path, depth + 1, source);
   }
 
   /**
@@ -168,7 +182,7 @@ export class CopyOut {
         if (desc === undefined || typeof desc.value !== 'function') continue;
         if (IMPLICIT_HOOKS.has(key) && this.hooks.isHostFunction?.(desc.value) !== true) continue;
         const childPath = path ? `${path}.${key}` : key;
-        ReflectDefineProperty(out, key, { value: this.copy(desc.value, childPath, depth + 1, source), enumerable: true, writable: true, configurable: true });
+        ReflectDefineProperty(out, key, { value: this.member(key, desc.value, childPath, depth, source), enumerable: true, writable: true, configurable: true });
       }
       proto = ReflectGetPrototypeOf(proto);
     }

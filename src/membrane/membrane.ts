@@ -7,9 +7,11 @@
  * whose every call is a turn; sandbox promises are observed inside a turn. Values that went
  * out and come back are unwrapped to the original, so identity survives a round trip.
  */
-import { PromiseWithResolvers, ReflectApply, ReflectGetOwnPropertyDescriptor, isNativeError } from '../commons.js';
+import { ReflectApply, ReflectGetOwnPropertyDescriptor, isNativeError } from '../commons.js';
 import { Job } from '../run/bootstrap.js';
 import type { Kit, Realm, ThrownInfo, TurnOutcome } from '../run/realm.js';
+import { supervise } from '../run/rejections.js';
+import { boundedPromise, observeQuietly } from './bounded-promise.js';
 import { CopyOut, type CopyOutHooks, type CopyOutLimits, type CopyOutMode } from './from-sandbox.js';
 import { CopyIn } from './to-sandbox.js';
 
@@ -22,6 +24,10 @@ export interface MembraneOwner {
   operation<T>(what: string, work: () => Promise<T>): Promise<T>;
   /** A turn that settled a bridged host promise ended (it began at `started`, performance.now()). */
   settleTurnEnded?(started: number): void;
+  /** Wall-clock ms a host `await` of a sandbox promise may wait (the sandbox's `deadline`). */
+  readonly deadline: number;
+  /** A promise handed to the host rejected and the host's code never handled it (see run/rejections.ts). */
+  unwatched(reason: unknown): void;
 }
 
 export const DEFAULT_LIMITS: CopyOutLimits = { maxDepth: 200, maxNodes: 1_000_000 };
@@ -150,10 +156,38 @@ export class Membrane {
 
   private observe(promise: object): Promise<unknown> {
     const token = this.nextToken++;
-    const { promise: hostPromise, resolve, reject } = PromiseWithResolvers<unknown>();
-    this.pending.set(token, { resolve, reject });
+    const copy = boundedPromise<unknown>(this.owner.deadline, 'a promise of the sandbox', () => this.pending.delete(token));
+    this.pending.set(token, copy);
     this.realm.turn(Job.Observe, promise, token);
-    return hostPromise;
+    return supervise(copy.promise, this.owner.unwatched);
+  }
+
+  /**
+   * The host face of a sandbox thenable's `then`. A host `await` of the copy (or of an import's
+   * namespace with a `then` export, or a call's thenable result) calls it with the host's own
+   * resolvers. Those never reach the sandbox: the sandbox's `then` runs as a bounded call with
+   * resolvers of the membrane's, and the first settlement wins. A `then` that throws rejects;
+   * one that loops ends in `TimeoutError`; one that never calls back rejects with
+   * `DeadlineError` after `deadline` ms; `dispose()` rejects it with `DisposedError`.
+   */
+  private adopter(fn: AnyFunction, receiver: unknown): AnyFunction {
+    const then = (onFulfilled?: unknown, onRejected?: unknown): Promise<unknown> => {
+      const token = this.nextToken++;
+      const adopted = boundedPromise<unknown>(this.owner.deadline, 'a thenable of the sandbox', () => this.pending.delete(token));
+      const settle = (ok: boolean) => (value: unknown): void => {
+        this.pending.delete(token);
+        if (ok) adopted.resolve(value);
+        else adopted.reject(value);
+      };
+      this.pending.set(token, adopted);
+      // Handled here: a failure of the call is the adopted promise's rejection, not an orphan.
+      observeQuietly(this.callSandbox(fn, receiver, [settle(true), settle(false)]), () => undefined, settle(false));
+      return supervise(adopted.promise.then(
+        typeof onFulfilled === 'function' ? onFulfilled as AnyFunction : undefined,
+        typeof onRejected === 'function' ? onRejected as AnyFunction : undefined,
+      ), this.owner.unwatched);
+    };
+    return then;
   }
 
   private readonly copyOutHooks: CopyOutHooks;
@@ -170,6 +204,7 @@ export class Membrane {
       return wrapper;
     },
     wrapPromise: (promise: object): unknown => this.observe(promise),
+    wrapThen: (fn: AnyFunction, receiver: unknown): unknown => this.adopter(fn, receiver),
     isHostFunction: (fn: object): boolean => this.hostFunctionOf.has(fn),
   };
 

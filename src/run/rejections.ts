@@ -1,9 +1,10 @@
 /**
- * Unhandled rejections of sandbox promises. Node reports every context's rejections to the
- * host process, whose default is to crash. The one place Node asks is
- * `process.emit('unhandledRejection')`: a sandbox's rejection is answered there (routed to
- * its sandbox, reported handled); everything else goes through untouched, so the host's own
- * rejections behave exactly as before, listeners and `--unhandled-rejections` included.
+ * Unhandled rejections of sandbox promises, and of the host promises esm-sandbox hands out for a
+ * sandbox. Node reports every context's rejections to the host process, whose default is to
+ * crash. The one place Node asks is `process.emit('unhandledRejection')`: such a rejection is
+ * answered there (routed to its sandbox, reported handled); everything else goes through
+ * untouched, so the host's own rejections behave exactly as before, listeners included.
+ * (`--unhandled-rejections=strict` raises before Node asks: with it, nothing can be routed.)
  */
 import { ObjectPrototype, ReflectApply, ReflectGetPrototypeOf, isProxy } from '../commons.js';
 
@@ -11,16 +12,36 @@ type Handler = (reason: unknown) => void;
 
 /** Sandbox `Object.prototype` → that sandbox's handler. */
 const owners = new WeakMap<object, Handler>();
+/** Host promises esm-sandbox handed to the host's code → the handler of the sandbox they speak for. */
+const supervised = new WeakMap<object, Handler>();
 let installed = false;
 
 export function routeRejections(objectPrototype: object, handler: Handler): void {
   owners.set(objectPrototype, handler);
+  install();
+}
+
+/**
+ * A host promise esm-sandbox made (the result of a call into a sandbox, a sandbox promise's host
+ * copy, an import) rejects like any promise, and the host's code may never look at it: a
+ * callback a host function fired and forgot, a promise cut off by `dispose()`. Node would then
+ * end the host process. If nobody has handled its rejection by the time Node asks, it goes to
+ * the sandbox's `handler` instead (its `onError`), exactly when Node would have reported it.
+ */
+export function supervise<T>(promise: Promise<T>, handler: Handler): Promise<T> {
+  supervised.set(promise, handler);
+  install();
+  return promise;
+}
+
+function install(): void {
   if (installed) return;
   installed = true;
   const emit = process.emit;
   const patched = function (this: NodeJS.Process, event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'unhandledRejection') {
-      const handler = ownerOf(args[1]);
+      const promise = args[1];
+      const handler = (promise !== null && typeof promise === 'object' ? supervised.get(promise) : undefined) ?? ownerOf(promise);
       if (handler !== undefined) {
         handler(args[0]);
         return true;

@@ -12,7 +12,7 @@ import { Membrane } from '../membrane/membrane.js';
 import { isInside, resolveSpecifier, type ResolverOptions } from '../resolve/resolver.js';
 import { Job } from '../run/bootstrap.js';
 import { Realm, TurnTimeout, type ThrownInfo } from '../run/realm.js';
-import { routeRejections } from '../run/rejections.js';
+import { routeRejections, supervise } from '../run/rejections.js';
 import { thrownToHost } from '../run/thrown.js';
 import { TimerTable } from '../run/timers.js';
 import type { ConsoleLevel, EvaluateOptions, ModuleNamespace, Sandbox } from '../types.js';
@@ -63,6 +63,8 @@ export class ContextSandbox implements Sandbox {
       toHostError: (value, info) => this.toHostError(value, info),
       operation: (what, work) => this.operation(what, work),
       settleTurnEnded: (started) => this.chargeBackground(started),
+      deadline: options.deadline,
+      unwatched: this.unwatched,
     });
     this.timers = new TimerTable((id) => this.fireTimer(id));
     this.graph = new ModuleGraph({
@@ -113,8 +115,16 @@ export class ContextSandbox implements Sandbox {
 
   [Symbol.asyncDispose](): Promise<void> { return this.dispose(); }
 
-  /** Bound host-initiated work by the deadline; a nested call (from inside a turn) is already bounded. */
+  /**
+   * Bound host-initiated work by the deadline; a nested call (from inside a turn) is already
+   * bounded. The promise is supervised: if the host's code never handles its rejection, the
+   * rejection goes to `onError`, not to the host process (run/rejections.ts).
+   */
   private operation<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return supervise(this.bounded(what, work), this.unwatched);
+  }
+
+  private bounded<T>(what: string, work: () => Promise<T>): Promise<T> {
     if (this.death !== undefined) return Promise.reject(this.disposedError());
     if (this.realm.inTurn) return work();
     return new Promise<T>((resolve, reject) => {
@@ -217,6 +227,15 @@ export class ContextSandbox implements Sandbox {
       this.die(new TimeoutError(this.options.timeout, `background turns (timers, settled host promises), which together took ${Math.round(this.backgroundSpent)} ms of the last ${Math.round(now - this.backgroundStart)} ms`));
     }
   }
+
+  /**
+   * A promise this sandbox handed to the host rejected, and the host's code never handled it. A
+   * `DisposedError` tells nothing new (the owner disposed it, or its death was reported already).
+   */
+  private readonly unwatched = (reason: unknown): void => {
+    if (reason instanceof DisposedError || reason === this.death) return;
+    this.reportUncaught(reason instanceof Error ? reason : new EsmSandboxError('ERR_SANDBOX_THROWN', String(reason)));
+  };
 
   private onUnhandledRejection(reason: unknown): void {
     if (this.death !== undefined) return;

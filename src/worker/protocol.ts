@@ -26,8 +26,13 @@ const MARKER_KEYS: ReadonlySet<string> = new Set([FN, PROMISE, SOURCE, ERROR, ES
 
 /** Gives a function or promise about to cross an id; the sender keeps it (and settles the promise later). */
 export type FunctionRegistry = (value: ((...args: unknown[]) => unknown) | Promise<unknown>) => number;
-/** The receiving side's stand-in for a marker: a callable, or a promise waiting for its `settle` message. */
-export type FunctionFactory = (id: number, kind: 'function' | 'promise') => unknown;
+/**
+ * The receiving side's stand-in for a marker: a callable, or a promise waiting for its `settle`
+ * message. `then`: a function found under the key `then`, which only promise machinery calls
+ * (membrane.ts, adopter): the host keeps the resolvers it is given and asks the other side for
+ * the settlement alone, so settling never depends on a call back across the wire.
+ */
+export type FunctionFactory = (id: number, kind: 'function' | 'promise' | 'then') => unknown;
 
 /** Replace functions by markers, keeping the shape (and cycles) of everything else. */
 export function encode(value: unknown, register: FunctionRegistry, seen = new Map<object, unknown>()): unknown {
@@ -139,7 +144,11 @@ export function decode(value: unknown, make: FunctionFactory, seen = new Set<obj
   if (typeof record[ERROR] === 'object' && record[ERROR] !== null && Object.keys(record).length === 1) {
     return decodeError(record[ERROR] as WireError, make);
   }
-  for (const key of Object.keys(record)) setOwn(record, key, decode(record[key], make, seen));
+  for (const key of Object.keys(record)) {
+    const item = record[key] as Record<string, unknown> | null;
+    const then = key === 'then' && typeof item === 'object' && item !== null && typeof item[FN] === 'number' && Object.keys(item).length === 1;
+    setOwn(record, key, then ? make(item[FN] as number, 'then') : decode(item, make, seen));
+  }
   return value;
 }
 
@@ -154,7 +163,7 @@ export interface WireError {
   value?: unknown;
 }
 
-const FIELDS = ['code', 'url', 'line', 'column', 'frame', 'specifier', 'referrer', 'diagnostics', 'sandboxName', 'thrown', 'timeout', 'deadline', 'path', 'sandboxCode'];
+const FIELDS = ['code', 'url', 'line', 'column', 'frame', 'specifier', 'referrer', 'diagnostics', 'sandboxName', 'thrown', 'timeout', 'deadline', 'disposed', 'path', 'sandboxCode'];
 
 /**
  * @param register given where the other side can call back (a bridged call's throw, a host promise's
@@ -215,6 +224,7 @@ export function functionIdentity(register: FunctionRegistry, make: FunctionFacto
       return id;
     },
     make: (id, kind) => {
+      if (kind === 'then') return id < 0 ? own.get(-id) ?? make(id, 'function') : make(id, 'then');
       if (kind !== 'function') return make(id, kind);
       if (id < 0) return own.get(-id) ?? make(id, kind);
       let standIn = standIns.get(id);

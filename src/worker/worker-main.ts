@@ -11,6 +11,7 @@ import { resourceLimits } from 'node:worker_threads';
 // The context sandbox directly, not createSandbox: the worker never hosts worker sandboxes, so
 // the host side (worker-sandbox, lane, thread) stays out of the worker's start.
 import { ContextSandbox } from '../sandbox/context-sandbox.js';
+import { observeQuietly } from '../membrane/bounded-promise.js';
 import { normalizeOptions } from '../sandbox/options.js';
 import type { ModuleDefinition, Sandbox, SandboxOptions } from '../types.js';
 import {
@@ -81,7 +82,10 @@ class Tenant {
       if (typeof value === 'function') {
         this.exported.set(own, value);
       } else {
-        value.then(
+        // Quietly: forwarding is not an await, so a bounded copy's deadline starts only when the
+        // host's code awaits the stand-in on its side (membrane/bounded-promise.ts).
+        observeQuietly(
+          value,
           (result) => this.post({ kind: 'settle', promise: own, ok: true, value: encode(result, this.register) }),
           (error: unknown) => this.post({ kind: 'settle', promise: own, ok: false, value: undefined, error: encodeError(error) }),
         );

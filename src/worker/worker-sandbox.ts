@@ -7,7 +7,9 @@
  * with a typed error and the sandbox reports itself disposed; the host process never goes down.
  */
 import { isPromise } from '../commons.js';
-import { DeadlineError, DisposedError, type EsmSandboxError } from '../errors/errors.js';
+import { DeadlineError, DisposedError, EsmSandboxError } from '../errors/errors.js';
+import { boundedPromise } from '../membrane/bounded-promise.js';
+import { supervise } from '../run/rejections.js';
 import type { NormalizedOptions } from '../sandbox/options.js';
 import type { ModuleNamespace, Sandbox, SandboxOptions } from '../types.js';
 import {
@@ -126,8 +128,14 @@ export class WorkerSandbox implements Sandbox, Tenant {
         if (waiter === undefined) return;
         this.promises.delete(message.promise);
         this.thread.release();
-        if (message.ok) waiter.resolve(decode(message.value, this.sandboxFunction));
-        else waiter.reject(message.error ? decodeError(message.error) : new Error('rejected'));
+        if (message.ok) {
+          waiter.resolve(decode(message.value, this.sandboxFunction));
+          return;
+        }
+        const error = message.error ? decodeError(message.error) : new Error('rejected');
+        waiter.reject(error);
+        // A promise that settled with the sandbox's death (a thenable's `then` ran past the timeout).
+        if (isFatal(error)) this.die(error as EsmSandboxError);
         return;
       }
       case 'ready': return;
@@ -177,11 +185,21 @@ export class WorkerSandbox implements Sandbox, Tenant {
 
   private readonly sandboxStandIn: FunctionFactory = (id, kind) => {
     if (kind === 'promise') {
-      // A sandbox promise: it settles when the worker says so; the thread stays alive until then.
-      return new Promise((resolve, reject) => {
-        this.promises.set(id, { resolve, reject });
-        this.thread.hold();
+      // A sandbox promise: it settles when the worker says so, or rejects `deadline` ms after the
+      // host first awaits it (as in context isolation); the thread stays alive until then.
+      const copy = boundedPromise<unknown>(this.normalized.deadline, 'a promise of the sandbox', () => {
+        if (this.promises.delete(id)) this.thread.release();
       });
+      this.promises.set(id, copy);
+      this.thread.hold();
+      return supervise(copy.promise, this.unwatched);
+    }
+    if (kind === 'then') {
+      // The sandbox's `then` adopter, called with no resolvers, answers with the settlement.
+      return (onFulfilled?: unknown, onRejected?: unknown) => supervise(this.send({ op: 'call', fn: id, args: [] }, 'a thenable of the sandbox').then(
+        typeof onFulfilled === 'function' ? onFulfilled as (value: unknown) => unknown : undefined,
+        typeof onRejected === 'function' ? onRejected as (reason: unknown) => unknown : undefined,
+      ), this.unwatched);
     }
     return (...args: unknown[]) => this.request({ op: 'call', fn: id, args: encode(args, this.register) }, 'a call');
   };
@@ -195,7 +213,20 @@ export class WorkerSandbox implements Sandbox, Tenant {
     if (this.death === undefined) this.thread.post(this.id, message);
   }
 
+  /** See ContextSandbox.unwatched: the same rule for the promises this side hands out. */
+  private readonly unwatched = (reason: unknown): void => {
+    if (reason instanceof DisposedError || reason === this.death) return;
+    const error = reason instanceof Error ? reason : new EsmSandboxError('ERR_SANDBOX_THROWN', String(reason));
+    if (this.options.onError) this.options.onError(error);
+    else this.options.console?.('error', [`Uncaught ${error.stack ?? error.message}`]);
+  };
+
+  /** Every request's promise is supervised: a rejection nobody handles goes to `onError` (run/rejections.ts). */
   private request(body: RequestBody, what: string): Promise<unknown> {
+    return supervise(this.send(body, what), this.unwatched);
+  }
+
+  private send(body: RequestBody, what: string): Promise<unknown> {
     if (this.death !== undefined) {
       return Promise.reject(this.death instanceof DisposedError ? this.death : new DisposedError(`it was stopped earlier: ${this.death.message}`));
     }
@@ -244,8 +275,10 @@ export class WorkerSandbox implements Sandbox, Tenant {
 
 /** After these the worker's sandbox is dead. */
 const isFatal = (error: Error): boolean => {
-  const code = (error as { code?: string }).code;
-  return code === 'ERR_SANDBOX_TIMEOUT' || code === 'ERR_SANDBOX_DEADLINE' || code === 'ERR_SANDBOX_MEMORY';
+  const { code, disposed } = error as { code?: string; disposed?: boolean };
+  // A sandbox promise awaited past the deadline fails alone (DeadlineError with `disposed` false).
+  if (code === 'ERR_SANDBOX_DEADLINE') return disposed !== false;
+  return code === 'ERR_SANDBOX_TIMEOUT' || code === 'ERR_SANDBOX_MEMORY';
 };
 
 function freezeTop(value: unknown): unknown {

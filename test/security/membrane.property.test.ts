@@ -73,7 +73,7 @@ function hostOnly(value: unknown): boolean {
 }
 
 /** Names whose sandbox functions a copy leaves behind (the host's runtime would call them implicitly). */
-const IMPLICIT_HOOKS = new Set(['toString', 'valueOf', 'toLocaleString', 'toJSON']);
+const IMPLICIT_HOOKS = new Set(['toString', 'valueOf', 'toLocaleString', 'toJSON', 'then']);
 
 /**
  * Functions replaced by a marker, so structures with functions compare as data; with `dropHooks`,
