@@ -173,6 +173,18 @@ describeEach('conformance: import() refused by the host is a realm TypeError', (
   });
 });
 
+describeEach('conformance: import() rejections that sandbox code lets through reach the host typed', ({ make }) => {
+  it('a realm SyntaxError or TypeError made from a LinkError or ResolveError comes out as that error again', async () => {
+    const sandbox = make({ root });
+    const link = await rejection(sandbox.import('./tla/awaits-refused.mjs'));
+    expect(link).toBeInstanceOf(LinkError);
+    expect(link.url).toBe(urlOf('link/imports-ambiguous.mjs'));
+    const missing = await rejection(sandbox.import('./tla/awaits-missing.mjs'));
+    expect(missing).toBeInstanceOf(ResolveError);
+    expect(missing.message).toContain('"../refuse/does-not-exist.mjs"');
+  });
+});
+
 describeEach('conformance: top-level await and rejections', ({ make }) => {
   it('a dependency that rejects after an await: its sibling has run, the parent never does, import() rejects with the value', async () => {
     const sandbox = make({ root });

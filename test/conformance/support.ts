@@ -11,6 +11,8 @@ import { fixtures } from '../helpers/sandbox.js';
 export const root = fixtures('conformance');
 /** The URL a fixture has inside the sandbox (the root's real path). */
 export const urlOf = (file: string): string => pathToFileURL(realpathSync(fileURLToPath(new URL(file, root)))).href;
+/** The root's URL inside the sandbox, with its trailing slash. */
+export const rootUrl = `${pathToFileURL(realpathSync(fileURLToPath(root))).href}/`;
 
 /** What `lib/outcome.mjs` says an `import()` settled with. */
 export interface Outcome {
