@@ -6,10 +6,14 @@
  */
 import { expect, it } from 'vitest';
 import { LinkError, LoadError, ModuleNotAllowedError, PolicyError, ResolveError, SandboxError, SandboxSyntaxError } from '../../src/index.js';
+import { guardHost } from '../helpers/host.js';
 import { describeEach, rejection } from '../helpers/sandbox.js';
 import { importInside, inside, ranInside, realmError, root, urlOf } from './support.js';
 
-describeEach('conformance: import() of a module whose evaluation throws', ({ make }) => {
+describeEach('conformance: import() of a module whose evaluation throws', (kit) => {
+  const { make } = kit;
+  // No host unhandled rejection, no host change, and the isolation still serves a fresh sandbox.
+  guardHost(kit);
   it('evaluate: rejects with the very error object thrown (Error, TypeError, the engine\'s URIError, a subclass)', async () => {
     const sandbox = make({ root });
     expect(await importInside(sandbox, './evaluate/throw-error.mjs', 'error')).toMatchObject({ ...realmError('Error'), same: true, message: 'plain error' });
@@ -74,13 +78,16 @@ describeEach('conformance: import() of a module whose evaluation throws', ({ mak
       expect(error, specifier).toBeInstanceOf(SandboxError);
       expect(error.sandboxName, specifier).toBe(sandboxName);
       if (thrown !== undefined) expect(error.thrown, specifier).toEqual(thrown);
+      if (sandboxName === 'object') expect(Object.getPrototypeOf(error.thrown), specifier).toBe(Object.prototype);
       // A host copy: nothing of the sandbox's realm.
       expect(Object.getPrototypeOf(error)).toBe(SandboxError.prototype);
     }
   });
 });
 
-describeEach('conformance: import() of a module that does not parse or link', ({ make }) => {
+describeEach('conformance: import() of a module that does not parse or link', (kit) => {
+  const { make } = kit;
+  guardHost(kit);
   it('parse: a syntax error (or an early error) rejects with the realm\'s SyntaxError naming the file; nothing runs', async () => {
     const sandbox = make({ root });
     for (const file of ['parse/syntax.mjs', 'parse/early-error.mjs', 'parse/imports-syntax.mjs']) {
@@ -118,7 +125,9 @@ describeEach('conformance: import() of a module that does not parse or link', ({
   });
 });
 
-describeEach('conformance: import() refused by the host is a realm TypeError', ({ make }) => {
+describeEach('conformance: import() refused by the host is a realm TypeError', (kit) => {
+  const { make } = kit;
+  guardHost(kit);
   it('the policy refuses the target: TypeError with the rule in the message; nothing ran; the host gets PolicyError', async () => {
     const sandbox = make({ root });
     for (const file of ['refuse/policy.mjs', 'refuse/imports-policy.mjs']) {
@@ -173,7 +182,9 @@ describeEach('conformance: import() refused by the host is a realm TypeError', (
   });
 });
 
-describeEach('conformance: import() rejections that sandbox code lets through reach the host typed', ({ make }) => {
+describeEach('conformance: import() rejections that sandbox code lets through reach the host typed', (kit) => {
+  const { make } = kit;
+  guardHost(kit);
   it('a realm SyntaxError or TypeError made from a LinkError or ResolveError comes out as that error again', async () => {
     const sandbox = make({ root });
     const link = await rejection(sandbox.import('./tla/awaits-refused.mjs'));
@@ -185,7 +196,9 @@ describeEach('conformance: import() rejections that sandbox code lets through re
   });
 });
 
-describeEach('conformance: top-level await and rejections', ({ make }) => {
+describeEach('conformance: top-level await and rejections', (kit) => {
+  const { make } = kit;
+  guardHost(kit);
   it('a dependency that rejects after an await: its sibling has run, the parent never does, import() rejects with the value', async () => {
     const sandbox = make({ root });
     expect(await importInside(sandbox, './tla/parent.mjs', 'tla')).toMatchObject({ ...realmError('RangeError'), same: true });
