@@ -61,6 +61,11 @@ describeEach('conformance: import() of a module whose evaluation throws', (kit) 
     // Failed as a dependency of a host import, then imported on its own from inside.
     await rejection(sandbox.import('./evaluate/via-dependency.mjs'));
     expect(await importInside(sandbox, './evaluate/throw-type-error.mjs', 'type-error')).toMatchObject({ ...realmError('TypeError'), same: true });
+    // A module not loaded yet, importing one that failed earlier (Node 20's link() refuses that pairing).
+    const other = make({ root });
+    await rejection(other.import('./evaluate/throw-type-error.mjs'));
+    expect(await importInside(other, './evaluate/via-dependency.mjs', 'type-error')).toMatchObject({ ...realmError('TypeError'), same: true });
+    expect(await ranInside(other)).toEqual(['throw-type-error']);
   });
 
   it('evaluate: the host still gets a SandboxError carrying a copy of what was thrown', async () => {
