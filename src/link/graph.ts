@@ -37,6 +37,16 @@ export interface GraphOptions {
   dynamicImport(specifier: string, referrer: string, attributes: Record<string, string>): Promise<vm.Module>;
 }
 
+/**
+ * Linking stopped at a module whose evaluation already threw (Node 20 only, see link()). Evaluating
+ * that module again rejects with what it threw, which is what importing anything above it must do.
+ */
+export class ErroredDependency extends Error {
+  constructor(readonly module: vm.Module) {
+    super(`${module.identifier} failed its evaluation earlier`);
+  }
+}
+
 interface Pending {
   resolution: Resolution;
   source?: string;
@@ -313,10 +323,16 @@ export class ModuleGraph {
         const root = entry.module as vm.Module & { instantiate?(): void };
         if (root.status === 'unlinked' || root.status === 'linking') root.instantiate?.();
       } else if (entry.module.status === 'unlinked') {
-        await entry.module.link((specifier, referencing) => target(this.byModule.get(referencing), specifier));
+        await entry.module.link((specifier, referencing) => {
+          const module = target(this.byModule.get(referencing), specifier);
+          // Node 20's link() refuses a module whose evaluation threw ("resolved to an errored module"),
+          // where the spec links it and the importer's evaluation rejects with that module's error.
+          if (module.status === 'errored') throw new ErroredDependency(module);
+          return module;
+        });
       }
     } catch (error) {
-      if (error instanceof EsmSandboxError) throw error;
+      if (error instanceof EsmSandboxError || error instanceof ErroredDependency) throw error;
       throw this.linkError(messageOf(error), created);
     }
   }
@@ -362,8 +378,9 @@ export class ModuleGraph {
       const entry = created[0]?.key;
       return new LinkError(`The import graph${entry ? ` of ${entry}` : ''} is nested too deeply to link (${created.length} new modules; the stack overflowed while linking). Flatten the chain of imports, or use isolation 'worker', whose thread has a larger stack`, { url: entry });
     }
-    const specifier = /module '([^']+)'/.exec(message)?.[1];
-    const name = /(?:export named|for name) '([^']+)'/.exec(message)?.[1];
+    // "Detected cycle while resolving name 'x' in './b.mjs'" names the specifier after "in".
+    const specifier = /module '([^']+)'/.exec(message)?.[1] ?? /while resolving name '[^']+' in '([^']+)'/.exec(message)?.[1];
+    const name = /(?:export named|for name|resolving name) '([^']+)'/.exec(message)?.[1];
     let fallback: { record: ModuleRecord; site: ImportSite } | undefined;
     for (const record of created) {
       for (const site of record.imports) {

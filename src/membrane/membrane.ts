@@ -13,7 +13,7 @@ import type { Kit, Realm, ThrownInfo, TurnOutcome } from '../run/realm.js';
 import { supervise } from '../run/rejections.js';
 import { boundedPromise, observeQuietly } from './bounded-promise.js';
 import { CopyOut, type CopyOutHooks, type CopyOutLimits, type CopyOutMode } from './from-sandbox.js';
-import { CopyIn } from './to-sandbox.js';
+import { CopyIn, type RealmErrorShape } from './to-sandbox.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -65,10 +65,13 @@ export class Membrane {
     return new CopyOut(this.copyOutHooks, this.limits, mode).copy(value, path);
   }
 
-  /** A host error (or thrown value) as something the sandbox may catch. */
-  errorToSandbox(error: unknown): unknown {
+  /**
+   * A host error (or thrown value) as something the sandbox may catch.
+   * @param as the realm constructor to build an error with and its name there, when not the error's own
+   */
+  errorToSandbox(error: unknown, as?: RealmErrorShape): unknown {
     if (isNativeError(error)) {
-      const made = new CopyIn(this.kit, this.copyInHooks, this.limits).error(error as Error);
+      const made = new CopyIn(this.kit, this.copyInHooks, this.limits).error(error as Error, as);
       this.hostErrors.set(made, error as Error);
       return made;
     }

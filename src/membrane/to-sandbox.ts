@@ -12,6 +12,12 @@ import { MembraneError } from '../errors/errors.js';
 import type { Kit } from '../run/realm.js';
 import type { CopyOutLimits } from './from-sandbox.js';
 
+/** Which of the realm's error constructors a host error is rebuilt with (`base`), and its `name` there. */
+export interface RealmErrorShape {
+  base: 'SyntaxError' | 'TypeError';
+  name: string;
+}
+
 export interface CopyInHooks {
   /** A host function (with the host object it was read from) as a sandbox bridge. */
   bridgeFunction(fn: (...args: unknown[]) => unknown, receiver: unknown): unknown;
@@ -90,9 +96,13 @@ export class CopyIn {
     return out;
   }
 
-  /** A host error as a sandbox error: name, message and code only; host stack frames stay behind. */
-  error(error: Error): object {
-    const out = this.kit.error(typeof error.name === 'string' ? error.name : 'Error', typeof error.message === 'string' ? error.message : '');
+  /**
+   * A host error as a sandbox error: name, message and code only; host stack frames stay behind.
+   * @param as the realm constructor to build it with, and the name it gets, when not the host error's own
+   */
+  error(error: Error, as?: RealmErrorShape): object {
+    const name = as?.name ?? (typeof error.name === 'string' ? error.name : 'Error');
+    const out = this.kit.error(name, typeof error.message === 'string' ? error.message : '', as?.base);
     const code = (error as NodeJS.ErrnoException).code;
     if (typeof code === 'string') define(out, 'code', code);
     return out;

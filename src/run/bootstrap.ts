@@ -353,7 +353,8 @@ return ObjectFreeze({
   setAdd(s, v) { apply(SetAdd, s, [v]); },
   arrayBuffer(length) { return new ArrayBufferCtor(length); },
   typed(tag, buffer, byteOffset, length) { const C = typedCtors[tag]; return C ? new C(buffer, byteOffset, length) : undefined; },
-  error(name, message) { const C = errorCtors[name] || ErrorCtor; const e = new C(message); if (!errorCtors[name]) hide(e, 'name', name); return e; },
+  // base: the constructor to use when it is not the one \`name\` names (a TypeError named ResolveError).
+  error(name, message, base) { const C = errorCtors[base || name] || ErrorCtor; const e = new C(message); if (errorCtors[name] !== C) hide(e, 'name', name); return e; },
   bridge(id, name, length) {
     const fn = { [name](...args) {
       const r = callHost(1, id, args);

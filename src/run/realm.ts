@@ -28,7 +28,8 @@ export interface Kit {
   setAdd(set: object, value: unknown): void;
   arrayBuffer(length: number): ArrayBuffer;
   typed(tag: string, buffer: ArrayBuffer, byteOffset: number, length: number): object | undefined;
-  error(name: string, message: string): object;
+  /** A fresh error of this realm: of the constructor `base` (default: the one `name` names, else Error), named `name`. */
+  error(name: string, message: string, base?: string): object;
   bridge(id: number, name: string, length: number): (...args: unknown[]) => unknown;
   deferred(): { promise: object; resolve(value: unknown): void; reject(reason: unknown): void };
   freeze(value: object): void;

@@ -7,15 +7,16 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type vm from 'node:vm';
 import { DeadlineError, DisposedError, EsmSandboxError, MemoryLimitError, ResolveError, TimeoutError } from '../errors/errors.js';
-import { ModuleGraph } from '../link/graph.js';
+import { ErroredDependency, ModuleGraph } from '../link/graph.js';
 import { Membrane } from '../membrane/membrane.js';
-import { isInside, resolveSpecifier, type ResolverOptions } from '../resolve/resolver.js';
+import { isInside, resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
 import { Job } from '../run/bootstrap.js';
 import { Realm, TurnTimeout, type ThrownInfo } from '../run/realm.js';
 import { routeRejections, supervise } from '../run/rejections.js';
 import { thrownToHost } from '../run/thrown.js';
 import { TimerTable } from '../run/timers.js';
 import type { ConsoleLevel, EvaluateOptions, ModuleNamespace, Sandbox } from '../types.js';
+import { importRejectionShape } from './import-rejection.js';
 import type { NormalizedOptions } from './options.js';
 
 
@@ -32,6 +33,11 @@ export class ContextSandbox implements Sandbox {
   private readonly timers: TimerTable;
   private readonly resolver: ResolverOptions;
   private readonly evaluations = new WeakMap<vm.Module, Promise<void>>();
+  /**
+   * The host error a failed evaluation rejected with → the value the sandbox threw. The host gets
+   * the first; an import() inside the sandbox rejects with the second, as the spec says.
+   */
+  private readonly thrownInside = new WeakMap<Error, unknown>();
   private readonly inflight = new Set<(error: Error) => void>();
   private death: EsmSandboxError | undefined;
   private evaluated = 0;
@@ -86,9 +92,7 @@ export class ContextSandbox implements Sandbox {
   import<T extends ModuleNamespace = ModuleNamespace>(specifier: string): Promise<T> {
     return this.operation(`import("${specifier}")`, async () => {
       const resolution = await resolveSpecifier(specifier, this.options.rootUrl, this.resolver);
-      const module = await this.graph.prepare(resolution);
-      await this.evaluate_(module, `evaluation of ${specifier}`);
-      return this.namespaceOf(module) as T;
+      return this.namespaceOf(await this.run(resolution, `evaluation of ${specifier}`)) as T;
     });
   }
 
@@ -99,8 +103,7 @@ export class ContextSandbox implements Sandbox {
       const file = path.resolve(this.root, filename);
       if (!isInside(this.root, file)) throw new ResolveError(filename, undefined, `it is outside the sandbox root ${this.root}`);
       const url = pathToFileURL(file).href;
-      const module = await this.graph.prepare({ kind: 'file', key: url, url, path: file }, source);
-      await this.evaluate_(module, `evaluation of ${filename}`);
+      const module = await this.run({ kind: 'file', key: url, url, path: file }, `evaluation of ${filename}`, source);
       return this.namespaceOf(module) as T;
     });
   }
@@ -145,12 +148,27 @@ export class ContextSandbox implements Sandbox {
     });
   }
 
+  /** Load, link and evaluate: the module's namespace is complete once this resolves. */
+  private async run(resolution: Resolution, what: string, virtualSource?: string): Promise<vm.Module> {
+    let module: vm.Module;
+    try {
+      module = await this.graph.prepare(resolution, virtualSource);
+    } catch (error) {
+      if (error instanceof ErroredDependency) await this.evaluate_(error.module, what);
+      throw error;
+    }
+    await this.evaluate_(module, what);
+    return module;
+  }
+
   private evaluate_(module: vm.Module, what: string): Promise<void> {
     let done = this.evaluations.get(module);
     if (done === undefined) {
       done = this.realm.evaluate(module, what, this.graph.mayAwait(module), this.graph.isStraightLine(module)).catch((error: unknown) => {
         if (error instanceof TurnTimeout) throw error;
-        throw this.toHostError(error, undefined);
+        const hostError = this.toHostError(error, undefined);
+        if (this.death === undefined) this.thrownInside.set(hostError, error);
+        throw hostError;
       });
       this.evaluations.set(module, done);
     }
@@ -164,12 +182,12 @@ export class ContextSandbox implements Sandbox {
       const where = this.graph.dynamicSite(referrer, specifier);
       const resolution = await resolveSpecifier(specifier, referrer, this.resolver, where);
       this.graph.checkDynamicAttributes(resolution, specifier, referrer, attributes);
-      const module = await this.graph.prepare(resolution);
-      await this.evaluate_(module, `evaluation of ${specifier}`);
-      return module;
+      return await this.run(resolution, `evaluation of ${specifier}`);
     } catch (error) {
-      // import() must reject with a value of the sandbox's realm, never a host error.
-      throw this.membrane.errorToSandbox(error);
+      // import() must reject with a value of the sandbox's realm, never a host error: what the
+      // evaluation threw, itself (the spec's [[EvaluationError]]), else a realm error made from ours.
+      if (error instanceof Error && this.thrownInside.has(error)) throw this.thrownInside.get(error);
+      throw this.membrane.errorToSandbox(error, importRejectionShape(error));
     }
   }
 
