@@ -3,11 +3,13 @@
  * loader and analysis a sandbox uses, so `check` reports exactly what a load would refuse.
  * Problems that stop a load (a syntax error, an import that cannot resolve) become findings too.
  */
+import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EsmSandboxError } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
 import { readModuleText } from '../load/source.js';
 import { isTypeScript, stripTypes } from '../transform/typescript.js';
+import { specifierUnder } from '../resolve/paths.js';
 import { resolveSpecifier, type ResolverOptions } from '../resolve/resolver.js';
 import { analyzeModule, policyFindings } from './analyze.js';
 import type { ResolvedPolicy } from './policy/engine.js';
@@ -57,7 +59,9 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
       found.push(asDiagnostic(error, url, {}));
     }
   };
-  await visit(pathToFileURL(entry).href.startsWith('file:') ? toRelative(entry, options.resolver.root) : entry, pathToFileURL(`${options.resolver.root}/`).href, {});
+  // An entry outside the root goes to the resolver as it is, and its refusal is the finding.
+  const specifier = (isAbsolute(entry) ? specifierUnder(options.resolver.root, entry) : undefined) ?? entry;
+  await visit(specifier, pathToFileURL(`${options.resolver.root}/`).href, {});
   return found.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
 }
 
@@ -72,10 +76,6 @@ function allowListToken(isAllowed: ResolverOptions['isAllowed']): number {
   let token = allowListTokens.get(isAllowed);
   if (token === undefined) allowListTokens.set(isAllowed, (token = nextToken++));
   return token;
-}
-
-function toRelative(entry: string, root: string): string {
-  return entry.startsWith(root) ? `./${entry.slice(root.length).replace(/^[/\\]+/, '').split('\\').join('/')}` : entry;
 }
 
 /** An error's message without the ` (url:line:col)` suffix errors carry: a diagnostic prints its location itself. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Diagnostic } from '../analyze/policy/types.js';
 import { ConfigError, DeadlineError } from '../errors/errors.js';
+import { specifierUnder } from '../resolve/paths.js';
 import { createSandbox } from '../sandbox/create.js';
 import { stdConfig, pickEnv } from '../std/config.js';
 import { stdPath } from '../std/path.js';
@@ -78,8 +79,8 @@ export async function loadConfig<T = Record<string, unknown>>(file: string | URL
     },
   });
   try {
-    const relative = path.relative(sandbox.root, absolute).split(path.sep).join('/');
-    const namespace = await sandbox.import(relative.startsWith('../') ? absolute : `./${relative}`);
+    // A file outside the root goes to the resolver as it is, which refuses it with a ResolveError.
+    const namespace = await sandbox.import(specifierUnder(sandbox.root, absolute) ?? absolute);
     const config = await configOf(namespace, { mode, command, env: Object.freeze({ ...env }) }, absolute, rest.deadline ?? DEFAULT_DEADLINE);
     const functions = deepFreeze(config);
     const dependencies = Object.freeze(await sandbox.files());
