@@ -5,6 +5,7 @@
  */
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DEFAULT_MAX_MODULE_BYTES } from '../constants.js';
 import { EsmSandboxError } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
 import { readModuleText } from '../load/source.js';
@@ -26,7 +27,7 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
   const fingerprint = JSON.stringify([options.policy.rules, allowListToken(options.resolver.isAllowed)]);
   const seen = new Set<string>();
   const found: Diagnostic[] = [];
-  const limits = { maxModuleBytes: options.maxModuleBytes ?? 16 * 1024 * 1024 };
+  const limits = { maxModuleBytes: options.maxModuleBytes ?? DEFAULT_MAX_MODULE_BYTES };
 
   const visit = async (specifier: string, referrer: string, where: { line?: number; column?: number; frame?: string }) => {
     let url: string;

@@ -9,8 +9,6 @@ export interface LoadLimits {
   maxModuleBytes: number;
 }
 
-export const DEFAULT_LOAD_LIMITS: LoadLimits = { maxModuleBytes: 16 * 1024 * 1024 };
-
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Opening never blocks (a FIFO swapped in after the resolver's check), and is not a regular file anyway. */

@@ -4,7 +4,8 @@
  * microtask queue drains under the same bound (`microtaskMode: 'afterEvaluate'`).
  */
 import vm from 'node:vm';
-import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE, CONSOLE_LEVELS, HostOp, Job, TURN_NAME, type JobKind } from './bootstrap.js';
+import { TURN_NAME } from '../constants.js';
+import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE, CONSOLE_LEVELS, HostOp, Job, type JobKind } from './bootstrap.js';
 import { ReflectDefineProperty, ReflectGetOwnPropertyDescriptor, ReflectGetPrototypeOf, isHostObject, isNativeError } from '../commons.js';
 
 /** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
