@@ -48,7 +48,7 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
     if (seen.has(url)) return;
     seen.add(url);
     try {
-      const source = await readModuleText(path, url, limits);
+      const source = readModuleText(path, url, limits);
       if (url.endsWith('.json')) return;
       const code = isTypeScript(url) ? stripTypes(source, url) : source;
       const analysis = analyzeModule(code, url);

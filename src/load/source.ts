@@ -20,7 +20,7 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
  * 50 modules waited on 200 of them in a row (~10-20 ms on a busy machine, against ~1 ms of
  * syscalls). The size is checked on the open descriptor before anything is read.
  */
-export async function readModuleText(file: string, url: string, limits: LoadLimits): Promise<string> {
+export function readModuleText(file: string, url: string, limits: LoadLimits): string {
   let bytes: Buffer;
   let fd: number | undefined;
   try {

@@ -18,7 +18,6 @@
 import { GUARD_NAME, TURN_NAME, TYPED_ARRAY_NAMES } from '../constants.js';
 import { ALLOCATION_CAP_SOURCE, MEMORY_HOST_OP } from './bootstrap-memory.js';
 
-
 /** Operations the sandbox asks of the host through the single host entry. */
 export const HostOp = { Call: 1, TimerSet: 2, TimerClear: 3, Console: 4, Settled: 5, Result: 6, Memory: MEMORY_HOST_OP } as const;
 
@@ -364,6 +363,5 @@ return ObjectFreeze({
     d.promise = new PromiseCtor((resolve, reject) => { d.resolve = resolve; d.reject = reject; });
     return d;
   },
-  freeze(o) { ObjectFreeze(o); },
 });
 })`;
