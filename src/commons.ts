@@ -10,24 +10,16 @@ const uncurry = <T, A extends unknown[], R>(fn: (this: T, ...args: A) => R) =>
 
 export const {
   apply: ReflectApply,
-  construct: ReflectConstruct,
   defineProperty: ReflectDefineProperty,
   getOwnPropertyDescriptor: ReflectGetOwnPropertyDescriptor,
   getPrototypeOf: ReflectGetPrototypeOf,
   ownKeys: ReflectOwnKeys,
 } = Reflect;
 
-export const { freeze: ObjectFreeze, create: ObjectCreate, hasOwn: ObjectHasOwn, is: ObjectIs } = Object;
+export const ObjectCreate = Object.create;
 export const ObjectPrototype = Object.prototype;
-export const FunctionPrototype = Function.prototype;
 export const ArrayIsArray = Array.isArray;
-export const NumberIsFinite = Number.isFinite;
-export const JSONStringify = JSON.stringify;
-export const JSONParse = JSON.parse;
-export const StringCtor = String;
-export const SymbolToStringTag: typeof Symbol.toStringTag = Symbol.toStringTag;
 
-export const ArrayPrototypePush = uncurry(Array.prototype.push) as (self: unknown[], ...items: unknown[]) => number;
 export const MapPrototypeEntries = uncurry(Map.prototype.entries) as (self: Map<unknown, unknown>) => IterableIterator<[unknown, unknown]>;
 export const SetPrototypeValues = uncurry(Set.prototype.values) as (self: Set<unknown>) => IterableIterator<unknown>;
 export const FunctionPrototypeToString = uncurry(Function.prototype.toString) as (self: (...args: never[]) => unknown) => string;
@@ -47,7 +39,7 @@ export const RegExpFlags = (re: RegExp): string => {
 };
 const TypedArrayPrototype = ReflectGetPrototypeOf(Uint8Array.prototype) as object;
 const typedArrayGetter = (name: string) => ReflectGetOwnPropertyDescriptor(TypedArrayPrototype, name)!.get as (this: unknown) => unknown;
-const TypedArrayTag = typedArrayGetter(SymbolToStringTag as unknown as string);
+const TypedArrayTag = typedArrayGetter(Symbol.toStringTag as unknown as string);
 const TypedArrayBuffer = typedArrayGetter('buffer');
 const TypedArrayByteOffset = typedArrayGetter('byteOffset');
 const TypedArrayByteLength = typedArrayGetter('byteLength');
@@ -58,9 +50,6 @@ export const typedArrayInfo = (view: unknown) => ({
   byteOffset: ReflectApply(TypedArrayByteOffset, view, []) as number,
   byteLength: ReflectApply(TypedArrayByteLength, view, []) as number,
 });
-const ArrayBufferByteLength = ReflectGetOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength')!.get as (this: ArrayBuffer) => number;
-export const arrayBufferByteLength = (buf: ArrayBuffer): number => ReflectApply(ArrayBufferByteLength, buf, []);
-export const ArrayBufferSlice = uncurry(ArrayBuffer.prototype.slice) as (self: ArrayBuffer, start?: number, end?: number) => ArrayBuffer;
 
 export const {
   isProxy,
@@ -74,12 +63,8 @@ export const {
   isArrayBuffer,
   isBoxedPrimitive,
   isModuleNamespaceObject,
-  isWeakMap,
-  isWeakSet,
-  isGeneratorObject,
 } = types;
 
-export const PromiseCtor = Promise;
 export const PromiseWithResolvers = <T>() => {
   let resolve!: (value: T | PromiseLike<T>) => void;
   let reject!: (reason: unknown) => void;

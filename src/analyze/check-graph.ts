@@ -3,11 +3,14 @@
  * loader and analysis a sandbox uses, so `check` reports exactly what a load would refuse.
  * Problems that stop a load (a syntax error, an import that cannot resolve) become findings too.
  */
+import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { DEFAULT_MAX_MODULE_BYTES } from '../constants.js';
 import { EsmSandboxError } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
 import { readModuleText } from '../load/source.js';
 import { isTypeScript, stripTypes } from '../transform/typescript.js';
+import { specifierUnder } from '../resolve/paths.js';
 import { resolveSpecifier, type ResolverOptions } from '../resolve/resolver.js';
 import { analyzeModule, policyFindings } from './analyze.js';
 import type { ResolvedPolicy } from './policy/engine.js';
@@ -24,7 +27,7 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
   const fingerprint = JSON.stringify([options.policy.rules, allowListToken(options.resolver.isAllowed)]);
   const seen = new Set<string>();
   const found: Diagnostic[] = [];
-  const limits = { maxModuleBytes: options.maxModuleBytes ?? 16 * 1024 * 1024 };
+  const limits = { maxModuleBytes: options.maxModuleBytes ?? DEFAULT_MAX_MODULE_BYTES };
 
   const visit = async (specifier: string, referrer: string, where: { line?: number; column?: number; frame?: string }) => {
     let url: string;
@@ -45,7 +48,7 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
     if (seen.has(url)) return;
     seen.add(url);
     try {
-      const source = await readModuleText(path, url, limits);
+      const source = readModuleText(path, url, limits);
       if (url.endsWith('.json')) return;
       const code = isTypeScript(url) ? stripTypes(source, url) : source;
       const analysis = analyzeModule(code, url);
@@ -57,7 +60,9 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
       found.push(asDiagnostic(error, url, {}));
     }
   };
-  await visit(pathToFileURL(entry).href.startsWith('file:') ? toRelative(entry, options.resolver.root) : entry, pathToFileURL(`${options.resolver.root}/`).href, {});
+  // An entry outside the root goes to the resolver as it is, and its refusal is the finding.
+  const specifier = (isAbsolute(entry) ? specifierUnder(options.resolver.root, entry) : undefined) ?? entry;
+  await visit(specifier, pathToFileURL(`${options.resolver.root}/`).href, {});
   return found.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
 }
 
@@ -72,10 +77,6 @@ function allowListToken(isAllowed: ResolverOptions['isAllowed']): number {
   let token = allowListTokens.get(isAllowed);
   if (token === undefined) allowListTokens.set(isAllowed, (token = nextToken++));
   return token;
-}
-
-function toRelative(entry: string, root: string): string {
-  return entry.startsWith(root) ? `./${entry.slice(root.length).replace(/^[/\\]+/, '').split('\\').join('/')}` : entry;
 }
 
 /** An error's message without the ` (url:line:col)` suffix errors carry: a diagnostic prints its location itself. */

@@ -5,6 +5,7 @@ import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { checkGraph } from '../analyze/check-graph.js';
 import { formatDiagnostic, resolvePolicy } from '../analyze/policy/engine.js';
+import { isInside } from '../resolve/paths.js';
 import type { Severity } from '../analyze/policy/types.js';
 import { toJson } from './output.js';
 
@@ -28,8 +29,7 @@ export async function check(file: string, flags: CheckFlags, io: Io): Promise<nu
   const absolute = path.resolve(file);
   const entry = existing(absolute, 'file', file);
   const root = existing(path.resolve(flags.root ?? path.dirname(absolute)), 'directory', `--root ${flags.root}`);
-  const inside = path.relative(root, entry);
-  if (inside === '..' || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) throw new TypeError(`${file} is not inside --root ${root}`);
+  if (!isInside(root, entry)) throw new TypeError(`${file} is not inside --root ${root}`);
   // For check, --allow names specifiers only (no host module is loaded): spec or spec=anything.
   const allowed = new Set((flags.allow ?? []).map((spec) => spec.split('=')[0]!));
   const diagnostics = await checkGraph(entry, { resolver: { root, isAllowed: (s) => allowed.has(s) }, policy });

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { specifierUnder } from '../resolve/paths.js';
 import type { Isolation, ModuleDefinition, PolicyOptions, SandboxOptions } from '../types.js';
 
 /** Bad command-line usage: exit code 2, with the usage text. */
@@ -80,7 +81,7 @@ function isolationFlag(value: string | undefined): Isolation | 'auto' | undefine
 
 /** `file` relative to `root` as an entry specifier (`./a/b.mjs`), or a UsageError if it is outside. */
 export function entrySpecifier(file: string, root: string): string {
-  const relative = path.relative(root, path.resolve(file));
-  if (relative.startsWith('..') || path.isAbsolute(relative)) throw new UsageError(`${file} is not inside --root ${root}`);
-  return `./${relative.split(path.sep).join('/')}`;
+  const specifier = specifierUnder(root, path.resolve(file));
+  if (specifier === undefined) throw new UsageError(`${file} is not inside --root ${root}`);
+  return specifier;
 }

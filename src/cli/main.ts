@@ -14,6 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import { DEFAULT_DEADLINE_MS, DEFAULT_TIMEOUT_MS } from '../constants.js';
 import { createSandbox, hasVmModules } from '../sandbox/create.js';
 import { entrySpecifier, sandboxOptions, UsageError, type Io, type SandboxFlags } from './flags.js';
 import { describeError, show, toJson } from './output.js';
@@ -28,8 +29,8 @@ const USAGE = `Usage:
 Options for run and config:
   --root <dir>            directory the sandbox may import from (default: the file's directory)
   --allow <spec=file>     allow-list a specifier, backed by a trusted host module (repeatable)
-  --timeout <ms>          time per turn, each entry into sandbox code (default 1000)
-  --deadline <ms>         wall clock per operation (default 10000)
+  --timeout <ms>          time per turn, each entry into sandbox code (default ${DEFAULT_TIMEOUT_MS})
+  --deadline <ms>         wall clock per operation (default ${DEFAULT_DEADLINE_MS})
   --policy <preset|off>   recommended (default), strict, or off
   --isolation <mode>      auto (default), context or worker
   --memory-limit <mb>     heap cap; runs the sandbox in a worker

@@ -9,7 +9,9 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Diagnostic } from '../analyze/policy/types.js';
+import { DEFAULT_DEADLINE_MS, DEFAULT_TIMEOUT_MS } from '../constants.js';
 import { ConfigError, DeadlineError } from '../errors/errors.js';
+import { specifierUnder } from '../resolve/paths.js';
 import { createSandbox } from '../sandbox/create.js';
 import { stdConfig, pickEnv } from '../std/config.js';
 import { stdPath } from '../std/path.js';
@@ -25,8 +27,6 @@ export interface ConfigContext {
   /** The allow-listed environment variables (the same `std:config` exports as `env`). */
   readonly env: Readonly<Record<string, string>>;
 }
-
-const DEFAULT_DEADLINE = 10_000;
 
 export interface LoadConfigOptions extends Omit<SandboxOptions, 'root'> {
   /** Folder the config may import from. Default: the config file's folder. */
@@ -67,8 +67,8 @@ export async function loadConfig<T = Record<string, unknown>>(file: string | URL
   const env = Array.isArray(envOption) ? pickEnv(envOption) : { ...(envOption as Record<string, string> | undefined) };
   const diagnostics: Diagnostic[] = [];
   const sandbox = createSandbox({
-    timeout: 1_000,
-    deadline: DEFAULT_DEADLINE,
+    timeout: DEFAULT_TIMEOUT_MS,
+    deadline: DEFAULT_DEADLINE_MS,
     ...rest,
     root: options.root ?? path.dirname(absolute),
     modules: { 'std:config': stdConfig({ env }), 'std:path': stdPath, ...modules },
@@ -78,9 +78,9 @@ export async function loadConfig<T = Record<string, unknown>>(file: string | URL
     },
   });
   try {
-    const relative = path.relative(sandbox.root, absolute).split(path.sep).join('/');
-    const namespace = await sandbox.import(relative.startsWith('../') ? absolute : `./${relative}`);
-    const config = await configOf(namespace, { mode, command, env: Object.freeze({ ...env }) }, absolute, rest.deadline ?? DEFAULT_DEADLINE);
+    // A file outside the root goes to the resolver as it is, which refuses it with a ResolveError.
+    const namespace = await sandbox.import(specifierUnder(sandbox.root, absolute) ?? absolute);
+    const config = await configOf(namespace, { mode, command, env: Object.freeze({ ...env }) }, absolute, rest.deadline ?? DEFAULT_DEADLINE_MS);
     const functions = deepFreeze(config);
     const dependencies = Object.freeze(await sandbox.files());
     if (functions.length === 0) await sandbox.dispose();

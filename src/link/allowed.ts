@@ -7,6 +7,7 @@
  */
 import vm from 'node:vm';
 import type { Membrane } from '../membrane/membrane.js';
+import { isPathLike } from '../resolve/paths.js';
 import type { Realm } from '../run/realm.js';
 
 /**
@@ -37,7 +38,7 @@ export function createAllowedModule(specifier: string, definition: ModuleDefinit
 export function allowList(modules: Readonly<Record<string, ModuleDefinition>> | undefined): Map<string, ModuleDefinition> {
   const out = new Map<string, ModuleDefinition>();
   for (const [specifier, definition] of Object.entries(modules ?? {})) {
-    if (specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/')) {
+    if (isPathLike(specifier)) {
       throw new TypeError(`modules: "${specifier}" looks like a path; allow-list entries are bare specifiers such as "app:api"`);
     }
     if (definition === null || typeof definition !== 'object') {

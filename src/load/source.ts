@@ -9,8 +9,6 @@ export interface LoadLimits {
   maxModuleBytes: number;
 }
 
-export const DEFAULT_LOAD_LIMITS: LoadLimits = { maxModuleBytes: 16 * 1024 * 1024 };
-
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** Opening never blocks (a FIFO swapped in after the resolver's check), and is not a regular file anyway. */
@@ -22,7 +20,7 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
  * 50 modules waited on 200 of them in a row (~10-20 ms on a busy machine, against ~1 ms of
  * syscalls). The size is checked on the open descriptor before anything is read.
  */
-export async function readModuleText(file: string, url: string, limits: LoadLimits): Promise<string> {
+export function readModuleText(file: string, url: string, limits: LoadLimits): string {
   let bytes: Buffer;
   let fd: number | undefined;
   try {

@@ -4,9 +4,11 @@
  * allow-list names them exactly; paths are checked lexically and again after symlinks.
  */
 import { realpathSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ModuleNotAllowedError, ResolveError, type SourceLocation } from '../errors/errors.js';
+import { isInside, isPathLike } from './paths.js';
+
+export { isInside, isPathLike } from './paths.js';
 
 export type Resolution =
   | { kind: 'allowed'; key: string; specifier: string }
@@ -18,9 +20,6 @@ export interface ResolverOptions {
   /** True when `modules` (the allow-list) has this exact specifier. */
   isAllowed(specifier: string): boolean;
 }
-
-const isPathLike = (specifier: string) =>
-  specifier.startsWith('./') || specifier.startsWith('../') || specifier.startsWith('/') || specifier === '.' || specifier === '..';
 
 /** The key an allow-listed specifier has in a module graph. */
 export const allowedKey = (specifier: string) => `allowed:${specifier}`;
@@ -68,14 +67,4 @@ export async function resolveSpecifier(specifier: string, referrer: string, opti
   if (!info.isFile()) throw fail('it is not a regular file');
   const realUrl = pathToFileURL(real).href;
   return { kind: 'file', key: realUrl, url: realUrl, path: real };
-}
-
-/**
- * Lexical containment: `file` is `root` or below it. Only a `..` segment leaves the root: a file
- * whose own name starts with two dots (`..config.mjs`) is inside.
- */
-export function isInside(root: string, file: string): boolean {
-  const relative = path.relative(root, file);
-  if (relative === '') return true;
-  return relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
 }

@@ -15,6 +15,8 @@
  * In scope of the bootstrap: g, R, apply, defineProperty, getPrototypeOf, getOwnPropertyDescriptor,
  * RangeErrorCtor, callHost, hide, ALLOCATION_CAP (bytes per turn; 0: no limit).
  */
+import { TYPED_ARRAY_NAMES } from '../constants.js';
+
 export const MEMORY_HOST_OP = 7;
 
 export const ALLOCATION_CAP_SOURCE = String.raw`
@@ -62,8 +64,7 @@ if (ALLOCATION_CAP > 0) {
     if (args.length > 0 && (args[0] === null || (typeof args[0] !== 'object' && typeof args[0] !== 'function'))) args[0] = +args[0];
   };
   wrap(NativeArrayBuffer, { before: (args) => { if (args.length > 0) args[0] = +args[0]; return args[0]; } });
-  const typedNames = ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array',
-    'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'Float16Array'];
+  const typedNames = ${JSON.stringify(TYPED_ARRAY_NAMES)};
   for (let i = 0; i < typedNames.length; i++) {
     const Native = g[typedNames[i]];
     if (typeof Native !== 'function') continue;

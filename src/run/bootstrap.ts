@@ -15,6 +15,7 @@
  * transform or coverage tool can inject references to host helpers into it.
  */
 
+import { GUARD_NAME, TURN_NAME, TYPED_ARRAY_NAMES } from '../constants.js';
 import { ALLOCATION_CAP_SOURCE, MEMORY_HOST_OP } from './bootstrap-memory.js';
 
 /** Operations the sandbox asks of the host through the single host entry. */
@@ -27,11 +28,6 @@ export type JobKind = (typeof Job)[keyof typeof Job];
 /** Levels of the sandbox's `console`, passed to the bootstrap as one string. */
 export const CONSOLE_LEVELS = ['log', 'info', 'warn', 'error', 'debug', 'trace', 'dir', 'table'] as const;
 export type ConsoleLevel = (typeof CONSOLE_LEVELS)[number];
-
-/** Names the transform and the turn script use; user code may not declare them. */
-export const GUARD_NAME = '__esmSandboxGuard';
-export const TURN_NAME = '__esmSandboxTurn';
-export const RESERVED_PREFIX = '__esmSandbox';
 
 export const BOOTSTRAP_FILENAME = 'esm-sandbox:realm';
 
@@ -57,8 +53,7 @@ errorCtors.SyntaxError = SyntaxError; errorCtors.ReferenceError = ReferenceError
 errorCtors.EvalError = EvalError; errorCtors.URIError = URIError;
 const ErrorCtor = Error, TypeErrorCtor = TypeError, RangeErrorCtor = RangeError;
 const typedCtors = ObjectCreate(null);
-for (const name of ['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array',
-  'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'Float16Array']) {
+for (const name of ${JSON.stringify(TYPED_ARRAY_NAMES)}) {
   if (typeof g[name] === 'function') typedCtors[name] = g[name];
 }
 const lock = (o, key, value) => defineProperty(o, key, { value, writable: false, enumerable: false, configurable: false });
@@ -369,6 +364,5 @@ return ObjectFreeze({
     d.promise = new PromiseCtor((resolve, reject) => { d.resolve = resolve; d.reject = reject; });
     return d;
   },
-  freeze(o) { ObjectFreeze(o); },
 });
 })`;

@@ -4,7 +4,8 @@
  * microtask queue drains under the same bound (`microtaskMode: 'afterEvaluate'`).
  */
 import vm from 'node:vm';
-import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE, CONSOLE_LEVELS, HostOp, Job, TURN_NAME, type JobKind } from './bootstrap.js';
+import { TURN_NAME } from '../constants.js';
+import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE, CONSOLE_LEVELS, HostOp, Job, type JobKind } from './bootstrap.js';
 import { ReflectDefineProperty, ReflectGetOwnPropertyDescriptor, ReflectGetPrototypeOf, isHostObject, isNativeError } from '../commons.js';
 
 /** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
@@ -32,7 +33,6 @@ export interface Kit {
   error(name: string, message: string, base?: string): object;
   bridge(id: number, name: string, length: number): (...args: unknown[]) => unknown;
   deferred(): { promise: object; resolve(value: unknown): void; reject(reason: unknown): void };
-  freeze(value: object): void;
 }
 
 /** The strings `describe()` extracted from a thrown value inside the turn. */
@@ -96,7 +96,7 @@ const isTimeout = (error: unknown, hostOnly = false): boolean => {
 export class Realm {
   readonly context: vm.Context;
   readonly kit: Kit;
-  /** The sandbox's own `Object.prototype`: the mark of its values (see `owns`). */
+  /** The sandbox's own `Object.prototype`: the mark of its values (see run/rejections.ts). */
   readonly objectPrototype: object;
   readonly timeout: number;
   /** What `vm` gets as `timeout`: a whole number of ms, or nothing for an unbounded realm. */
@@ -228,16 +228,6 @@ export class Realm {
       this.options.onTimeout(what);
     }
     return new TurnTimeout(`${what} exceeded ${this.timeout} ms`);
-  }
-
-  /** True when `value` is an object of this realm (its chain ends at our Object.prototype). */
-  owns(value: object): boolean {
-    let current: object | null = value;
-    for (let i = 0; current !== null && i < 10_000; i++) {
-      if (current === this.objectPrototype) return true;
-      current = ReflectGetPrototypeOf(current);
-    }
-    return false;
   }
 
   /** The single host entry handed to the bootstrap. It must never throw into the sandbox. */

@@ -7,8 +7,6 @@ export class TimerTable {
 
   constructor(private readonly fire: (id: number, repeat: boolean) => void, private readonly max = 10_000) {}
 
-  get size(): number { return this.timers.size; }
-
   set(id: number, ms: number, repeat: boolean): void {
     if (this.timers.size >= this.max) return;
     const handle = repeat

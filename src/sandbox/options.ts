@@ -8,6 +8,7 @@ import { resolvePolicy, type ResolvedPolicy } from '../analyze/policy/engine.js'
 import { allowList, type ModuleDefinition } from '../link/allowed.js';
 import type { ConsoleHandler, SandboxOptions } from '../types.js';
 import type { Diagnostic } from '../analyze/policy/types.js';
+import { DEFAULT_DEADLINE_MS, DEFAULT_MAX_MODULE_BYTES, DEFAULT_TIMEOUT_MS } from '../constants.js';
 
 export interface NormalizedOptions {
   root: string;
@@ -48,15 +49,15 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
     root,
     rootUrl: pathToFileURL(root).href.replace(/\/?$/, '/'),
     modules,
-    timeout: positive('timeout', options.timeout, 1000),
-    deadline: positive('deadline', options.deadline, 10_000),
+    timeout: positive('timeout', options.timeout, DEFAULT_TIMEOUT_MS),
+    deadline: positive('deadline', options.deadline, DEFAULT_DEADLINE_MS),
     console: fn('console', options.console),
     onError: fn('onError', options.onError),
     onWarning: fn('onWarning', options.onWarning),
     policy: effective,
     policyFingerprint: fingerprint(effective, modules),
     name: options.name ?? nextSandboxName(),
-    maxModuleBytes: positive('maxModuleBytes', options.maxModuleBytes, 16 * 1024 * 1024),
+    maxModuleBytes: positive('maxModuleBytes', options.maxModuleBytes, DEFAULT_MAX_MODULE_BYTES),
     memoryLimitMb: options.memoryLimitMb === undefined ? undefined : positive('memoryLimitMb', options.memoryLimitMb, 0),
   };
 }

@@ -10,7 +10,7 @@
 import type { CatchClause, Identifier, Node, Program } from 'acorn';
 import { simple } from 'acorn-walk';
 import MagicString from 'magic-string';
-import { GUARD_NAME, RESERVED_PREFIX } from '../run/bootstrap.js';
+import { GUARD_NAME, RESERVED_PREFIX } from '../constants.js';
 
 const CAUGHT = `${RESERVED_PREFIX}Caught`;
 

@@ -2,7 +2,7 @@
  * A lane hands out worker threads for new sandboxes and recycles them. A thread serves a budget
  * of contexts (or of heap); past it, new sandboxes go to a fresh thread, started ahead of need so
  * nobody waits for one, and the old thread ends once its last sandbox is disposed, which frees
- * its whole heap — the only way to free contexts Node never collects (DESIGN.md section 4).
+ * its whole heap — the only way to free contexts Node never collects (docs/ARCHITECTURE.md section 9).
  */
 import { WorkerThread } from './thread.js';
 

@@ -4,7 +4,7 @@
  * thread routes them to its tenants. Bridged host calls arrive on a call port of their own while
  * the worker waits on a shared flag, so they are answered here, synchronously, and the flag set.
  *
- * Contexts that ever held a `vm.SourceTextModule` are never collected (DESIGN.md section 4), so
+ * Contexts that ever held a `vm.SourceTextModule` are never collected (docs/ARCHITECTURE.md section 9), so
  * a thread counts the contexts it made and its heap; past its budget its lane retires it: no
  * new tenants, and once the last one leaves, `terminate()` frees its whole heap.
  */

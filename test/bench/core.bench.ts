@@ -2,8 +2,8 @@
  * Issue 2, target 1: a new `context` sandbox plus `evaluate('export default 1 + 1')`, median under
  * 0.8 ms, next to raw `vm.createContext()` + `vm.SourceTextModule` in the same run.
  *
- * Every context that ever held a `vm.SourceTextModule` stays in memory for good (DESIGN.md
- * section 4), and each one left behind makes the next allocation-heavy iteration a little
+ * Every context that ever held a `vm.SourceTextModule` stays in memory for good (docs/ARCHITECTURE.md
+ * section 9), and each one left behind makes the next allocation-heavy iteration a little
  * slower, and this machine's load changes from one second to the next. So the iteration counts
  * are fixed (not time-based), the raw baseline runs first and again last (the sandbox runs with
  * more leaked contexts behind it than the first baseline; the last row shows the drift), and one

@@ -12,7 +12,7 @@ import {
   PolicyError, ResolveError, SandboxError, SandboxSyntaxError, TimeoutError,
 } from '../../src/index.js';
 import type { ErrorCode } from '../../src/index.js';
-import { describeEach, fixtures } from '../helpers/sandbox.js';
+import { describeEach, fixtures, rejection } from '../helpers/sandbox.js';
 
 const root = fixtures('errors');
 const url = (file: string) => new URL(file, root).href;
@@ -23,15 +23,6 @@ const columnOf = (file: string, line: number, needle: string) => {
   if (index < 0) throw new Error(`${needle} not on ${file}:${line}`);
   return index + 1;
 };
-
-async function rejection(work: Promise<unknown>): Promise<Error> {
-  try {
-    await work;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Nothing of the vm machinery or of esm-sandbox's own files in a stack meant for the user. */
 function expectCleanStack(stack: string | undefined): void {
@@ -90,11 +81,11 @@ describeEach('errors', ({ make }) => {
   });
 
   it('PolicyError: the rule, the location and every finding', async () => {
-    const error = await rejection(make({ root }).import('./policy.mjs'));
+    const error = await rejection<PolicyError>(make({ root }).import('./policy.mjs'));
     expectKind(error, PolicyError, 'ERR_SANDBOX_POLICY');
     const line = "export const escape = x.constructor.constructor('return process');";
     expectLocation(error, 'policy.mjs', 3, columnOf('policy.mjs', 3, 'constructor(') , line);
-    expect((error as PolicyError).diagnostics.map((d) => d.ruleId)).toContain('no-constructor-chain');
+    expect(error.diagnostics.map((d) => d.ruleId)).toContain('no-constructor-chain');
     const notAllowed = await rejection(make({ root }).import('./not-allowed.mjs'));
     expectKind(notAllowed, PolicyError, 'ERR_SANDBOX_POLICY');
     expect(notAllowed.message).toContain('node:fs');

@@ -8,53 +8,13 @@
  * every test.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/index.js';
+import { hostChanges, snapshotHost, type HostSnapshot } from '../helpers/host.js';
 import { describeEach, fixtures } from '../helpers/sandbox.js';
+import { expectBlocked, run } from '../helpers/verdicts.js';
 
 const root = fixtures('realm');
 
 interface Attempt { escaped: boolean; name?: string; ownRealm?: boolean; type?: string }
-
-/**
- * The attempt failed with an error made by the sandbox's own constructors: an EvalError (it reached
- * the sandbox's Function, which may not compile strings) unless `name` says otherwise (a TypeError
- * where the chain has no constructor at all).
- */
-function expectBlocked(outcome: unknown, label = '', name: 'EvalError' | 'TypeError' = 'EvalError'): void {
-  const { escaped, ownRealm, name: got } = outcome as Attempt;
-  expect({ escaped, ownRealm, name: got }, label).toEqual({ escaped: false, ownRealm: true, name });
-}
-
-/** Import a fixture and call one of its exported functions (each call crosses as a promise). */
-async function run<T>(sandbox: Sandbox, file: string, name: string): Promise<T> {
-  const ns = await sandbox.import(file);
-  return (await (ns[name] as () => Promise<unknown>)()) as T;
-}
-
-/** Each own property's value (or accessor pair), to compare by identity. */
-function snapshot(target: object): Map<string, unknown> {
-  const out = new Map<string, unknown>();
-  for (const key of Reflect.ownKeys(target)) {
-    const desc = Reflect.getOwnPropertyDescriptor(target, key)!;
-    out.set(String(key), 'value' in desc ? desc.value : [desc.get, desc.set]);
-  }
-  return out;
-}
-/** Host objects whose properties must keep their names and values. */
-const watched = { 'Object.prototype': Object.prototype, 'Array.prototype': Array.prototype, 'Function.prototype': Function.prototype, JSON, Error, 'Promise.prototype': Promise.prototype };
-const snapshotHost = () => ({
-  props: Object.fromEntries(Object.entries(watched).map(([name, target]) => [name, snapshot(target)])),
-  // The global's names only: Node turns some lazy accessors (crypto, navigator...) into values on first use.
-  globals: Object.getOwnPropertyNames(globalThis).sort(),
-});
-/** Names whose value differs, or that appeared or vanished: an empty list when the host is untouched. */
-function changes(before: Map<string, unknown>, after: Map<string, unknown>): string[] {
-  const keys = new Set([...before.keys(), ...after.keys()]);
-  return [...keys].filter((key) => {
-    const [a, b] = [before.get(key), after.get(key)];
-    return Array.isArray(a) && Array.isArray(b) ? a[0] !== b[0] || a[1] !== b[1] : a !== b || before.has(key) !== after.has(key);
-  });
-}
 
 class HostGreeter {
   constructor(readonly name: string) {}
@@ -120,12 +80,10 @@ const NODE20 = [
 ];
 
 describeEach('realm', ({ make }) => {
-  let before: ReturnType<typeof snapshotHost>;
+  let before: HostSnapshot;
   beforeEach(() => { before = snapshotHost(); });
   afterEach(() => {
-    const after = snapshotHost();
-    for (const name of Object.keys(watched)) expect(changes(before.props[name]!, after.props[name]!), `host ${name} changed`).toEqual([]);
-    expect(after.globals).toEqual(before.globals);
+    expect(hostChanges(before, snapshotHost()), 'host prototypes or globals changed').toEqual([]);
   });
 
   it('gives each sandbox a fresh context: globals and builtins changed in one are not seen in another, nor on the host', async () => {
@@ -298,6 +256,6 @@ describeEach('realm', ({ make }) => {
     const sandbox = make({ root, policy: false, modules: { 'app:api': hostApi() } });
     const { meta } = await sandbox.import('./stack.mjs');
     expect(meta).toMatchObject({ protoIsNull: true, keys: ['url'], urlType: 'string', resolve: 'undefined' });
-    expectBlocked((meta as Record<string, unknown>).ctor, 'import.meta', 'TypeError');
+    expectBlocked((meta as Record<string, unknown>).ctor, 'import.meta', ['TypeError']);
   });
 });

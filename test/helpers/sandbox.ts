@@ -36,12 +36,15 @@ export function describeEach(name: string, body: (kit: IsolationKit) => void): v
   }
 }
 
-/** What `work` rejected with (fields readable for assertions); fails the test if it resolved. */
-export async function rejection(work: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+/**
+ * What `work` rejected with (fields readable for assertions, or typed as `E`, e.g. a `SandboxError`);
+ * fails the test if it resolved.
+ */
+export async function rejection<E extends Error = Error & Record<string, unknown>>(work: Promise<unknown>): Promise<E> {
   try {
     await work;
   } catch (error) {
-    return error as Error & Record<string, unknown>;
+    return error as E;
   }
   throw new Error('expected a rejection');
 }

@@ -11,29 +11,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCount } from '../../src/analyze/parse.js';
 import { createSandbox, PolicyError, SandboxError } from '../../src/index.js';
 import type { Diagnostic } from '../../src/index.js';
-import { describeEach, fixtures } from '../helpers/sandbox.js';
+import { describeEach, fixtures, rejection } from '../helpers/sandbox.js';
 
 const graph = fixtures('policy/check/graph');
 
 const summary = (diagnostics: readonly Diagnostic[]) =>
   diagnostics.map((d) => [path.relative(fileURLToPath(graph), fileURLToPath(d.file)).split(path.sep).join('/'), d.line, d.column, d.ruleId, d.severity]);
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
-
 describeEach('policy in the loader', ({ make }) => {
   it('refuses the graph with a PolicyError that carries all diagnostics of all modules', async () => {
     const warnings: Diagnostic[] = [];
     const sandbox = make({ root: graph, onWarning: (d) => warnings.push(d) });
-    const error = await rejection(sandbox.import('./main.mjs'));
-    expect(error).toBeInstanceOf(PolicyError);
-    const policyError = error as PolicyError;
+    const policyError = await rejection<PolicyError>(sandbox.import('./main.mjs'));
+    expect(policyError).toBeInstanceOf(PolicyError);
     expect(policyError.code).toBe('ERR_SANDBOX_POLICY');
     // Both errors (in two different files) and the warning, in one error.
     expect(summary(policyError.diagnostics).sort()).toEqual([
@@ -60,12 +50,12 @@ describeEach('policy in the loader', ({ make }) => {
       policy: { rules: { 'no-host-globals': 'off', 'no-builtin-prototype-write': 'off' } },
       onWarning: (d) => warnings.push(d),
     });
-    const error = await rejection(sandbox.import('./main.mjs'));
+    const error = await rejection<SandboxError>(sandbox.import('./main.mjs'));
     expect(summary(warnings)).toEqual([['lib/format.mjs', 3, 3, 'no-debugger', 'warn']]);
     // The policy let `process` through; the realm has no such global, so the module throws.
     expect(error).toBeInstanceOf(SandboxError);
-    expect((error as SandboxError).sandboxName).toBe('ReferenceError');
-    expect((error as SandboxError).message).toContain('process is not defined');
+    expect(error.sandboxName).toBe('ReferenceError');
+    expect(error.message).toContain('process is not defined');
     expect(Object.hasOwn(Array.prototype, 'last')).toBe(false);
   });
 });

@@ -1,71 +1,14 @@
 /**
  * Shared by the security suite: the host API every attack fixture imports as `host:api` (each
- * function opens one path across the boundary), and the verdict checks.
+ * function opens one path across the boundary); the verdict checks come from test/helpers.
  */
-import { expect } from 'vitest';
-import type { ModuleNamespace, Sandbox } from '../../src/index.js';
 import { fixtures } from '../helpers/sandbox.js';
 
 export const root = fixtures('security');
 
-export interface Verdict { escaped: boolean; name?: string; ownRealm?: boolean; value?: string }
-
-/**
- * The attempt failed with a value of the sandbox's own realm: `EvalError` where it reached the
- * sandbox's Function (which may not compile strings), or the given error names otherwise.
- */
-export function expectBlocked(verdict: unknown, label: string, names: readonly string[] = ['EvalError']): void {
-  const v = verdict as Verdict;
-  expect(v, `${label}: no verdict`).toBeTypeOf('object');
-  expect(v.escaped, `${label}: escaped with ${String(v.value)}`).toBe(false);
-  expect(v.ownRealm, `${label}: the error came from another realm`).toBe(true);
-  expect(names, `${label}: unexpected ${String(v.name)}`).toContain(v.name);
-}
-
-/** Every verdict (an object with `escaped`) anywhere inside a fixture's result. */
-export function verdicts(value: unknown, path = 'result', out: Array<[string, Verdict]> = []): Array<[string, Verdict]> {
-  if (value === null || typeof value !== 'object') return out;
-  if ('escaped' in value) {
-    out.push([path, value as Verdict]);
-    return out;
-  }
-  for (const [key, inner] of Object.entries(value)) verdicts(inner, `${path}.${key}`, out);
-  return out;
-}
-
-/** Every verdict inside `value` failed in the sandbox's realm; at least `min` of them exist. */
-export function expectAllBlocked(value: unknown, min = 1, names: readonly string[] = ['EvalError', 'TypeError']): void {
-  const found = verdicts(value);
-  expect(found.length, 'verdicts found').toBeGreaterThanOrEqual(min);
-  for (const [path, verdict] of found) expectBlocked(verdict, path, names);
-}
-
-/** Every `own`/`ownRealm`/`*IsOwn` flag inside `value` is true. */
-export function expectAllOwn(value: unknown, path = 'result'): void {
-  if (value === null || typeof value !== 'object') return;
-  for (const [key, inner] of Object.entries(value)) {
-    if (/^own$|^ownRealm$|IsOwn$/.test(key)) expect(inner, `${path}.${key}`).toBe(true);
-    else expectAllOwn(inner, `${path}.${key}`);
-  }
-}
-
-export type Fn = (...args: unknown[]) => Promise<unknown>;
-export const call = (ns: ModuleNamespace, name: string, ...args: unknown[]) => (ns[name] as Fn)(...args);
-
-/** Import a fixture and call one export. */
-export async function run(sandbox: Sandbox, file: string, name: string, ...args: unknown[]): Promise<unknown> {
-  return call(await sandbox.import(file), name, ...args);
-}
-
-/** The rejection of a promise that must reject. */
-export async function rejection(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error('expected a rejection');
-}
+// The verdict checks live with the other shared helpers; security tests import them from here.
+export { call, expectAllBlocked, expectAllOwn, expectBlocked, run, type Verdict } from '../helpers/verdicts.js';
+export { rejection } from '../helpers/sandbox.js';
 
 class HostGreeter {
   constructor(readonly name: string) {}

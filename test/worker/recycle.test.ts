@@ -1,5 +1,5 @@
 /**
- * Contexts that ever held a `vm.SourceTextModule` are never collected (DESIGN.md section 4,
+ * Contexts that ever held a `vm.SourceTextModule` are never collected (docs/ARCHITECTURE.md section 9,
  * nodejs/node#41101). These tests measure that fact, so the recycling budget can grow the day
  * Node fixes it, and show what each isolation does about it: 1,000 sandboxes created and disposed
  * in one host, each keeping ~200 KB alive in its context.

@@ -2,6 +2,7 @@
  * Names the rules look for. Every module in a sandbox shares these built-ins, so changing them
  * is changing every other module's world; the host globals do not exist in the sandbox at all.
  */
+import { RESERVED_PREFIX, TYPED_ARRAY_NAMES } from '../../constants.js';
 
 /** ECMAScript built-ins, plus the web-platform classes a sandbox commonly provides. */
 export const BUILTINS: ReadonlySet<string> = new Set([
@@ -10,9 +11,7 @@ export const BUILTINS: ReadonlySet<string> = new Set([
   'Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError',
   'TypeError', 'URIError', 'SuppressedError',
   'Map', 'Set', 'WeakMap', 'WeakSet', 'WeakRef', 'FinalizationRegistry', 'Iterator',
-  'ArrayBuffer', 'SharedArrayBuffer', 'DataView',
-  'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array',
-  'Uint32Array', 'Float16Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array',
+  'ArrayBuffer', 'SharedArrayBuffer', 'DataView', ...TYPED_ARRAY_NAMES,
   'DisposableStack', 'AsyncDisposableStack', 'Temporal',
   'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'AbortController', 'AbortSignal',
   'Event', 'EventTarget', 'Headers', 'Request', 'Response', 'Blob',
@@ -39,9 +38,6 @@ export const HOST_GLOBALS: ReadonlyMap<string, HostGlobalKind> = new Map<string,
   ['SharedArrayBuffer', 'shared-memory'],
   ['Atomics', 'shared-memory'],
 ]);
-
-/** Prefix of the names the loader's own bootstrap code uses inside the context. */
-export const INTERNAL_PREFIX = '__esmSandbox';
 
 /** The legacy accessors that reach or replace an object's prototype. */
 export const PROTO_KEYS: ReadonlySet<string> = new Set([

@@ -1,6 +1,6 @@
 /**
  * The raw `node:vm` baselines: what the same work costs with no policy, no guard transform, no
- * resolver confinement, no membrane and no turns. Not a sandbox (DESIGN.md section 5): a floor.
+ * resolver confinement, no membrane and no turns. Not a sandbox (docs/ARCHITECTURE.md section 10): a floor.
  */
 import { readFile } from 'node:fs/promises';
 import vm from 'node:vm';

@@ -18,14 +18,15 @@
  */
 import type { Identifier, MemberExpression, VariableDeclarator } from 'acorn';
 import { isGlobalThis, isTypeofOperand, memberKey, propertyKey } from '../ast.js';
-import { HOST_GLOBALS, type HostGlobalKind, INTERNAL_PREFIX } from '../builtins.js';
+import { RESERVED_PREFIX } from '../../../constants.js';
+import { HOST_GLOBALS, type HostGlobalKind } from '../builtins.js';
 import { defineRule, type RuleContext } from '../rule.js';
 
 type Message = HostGlobalKind | 'internal';
 
 /** The message for a refused name, or undefined for any other name. */
 function kindOf(name: string): Message | undefined {
-  return HOST_GLOBALS.get(name) ?? (name.startsWith(INTERNAL_PREFIX) ? 'internal' : undefined);
+  return HOST_GLOBALS.get(name) ?? (name.startsWith(RESERVED_PREFIX) ? 'internal' : undefined);
 }
 
 function identifier(node: Identifier, context: RuleContext<Message>): void {

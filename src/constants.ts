@@ -1,0 +1,27 @@
+/**
+ * Defaults and names more than one layer needs, written once. It imports nothing, so the lowest
+ * layer (the realm's source text, the resolver, the policy) can use it; names that reach the realm
+ * are interpolated into its source, never retyped there.
+ */
+
+/** Milliseconds one turn may run (`SandboxOptions.timeout`). */
+export const DEFAULT_TIMEOUT_MS = 1_000;
+
+/** Milliseconds of wall clock one operation may take (`SandboxOptions.deadline`). */
+export const DEFAULT_DEADLINE_MS = 10_000;
+
+/** Largest module file, in bytes (`SandboxOptions.maxModuleBytes`). */
+export const DEFAULT_MAX_MODULE_BYTES = 16 * 1024 * 1024;
+
+/** The typed array constructors a realm may have (Float16Array only on engines that ship it). */
+export const TYPED_ARRAY_NAMES = [
+  'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array',
+  'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'Float16Array',
+] as const;
+
+/** Prefix of esm-sandbox's own names inside a realm: user code may neither declare nor reference one. */
+export const RESERVED_PREFIX = '__esmSandbox';
+/** The realm global every guarded `catch` binding passes through (transform/guard.ts). */
+export const GUARD_NAME = `${RESERVED_PREFIX}Guard`;
+/** The realm global the host's turn script calls (run/realm.ts). */
+export const TURN_NAME = `${RESERVED_PREFIX}Turn`;

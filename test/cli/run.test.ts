@@ -1,0 +1,38 @@
+/**
+ * `esm-sandbox run` as users run it: the compiled CLI (dist/cli/main.js, so `npm run build`
+ * first) in a plain `node` child process. The entry must be inside `--root` by the resolver's
+ * own rule: only a `..` segment leaves the root, so a file named `..dots.mjs` is inside.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const root = fileURLToPath(new URL('../../fixtures/resolve/root/', import.meta.url));
+
+function run(args: readonly string[]) {
+  const result = spawnSync(process.execPath, [cli, 'run', ...args], {
+    cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' }, timeout: 30_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+beforeAll(() => {
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` before the CLI tests`);
+});
+
+describe('esm-sandbox run: the entry and --root', () => {
+  it('runs a file whose name starts with two dots, as the resolver accepts it', () => {
+    const result = run(['..dots.mjs', '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toBe('dots');
+  });
+
+  it('refuses an entry outside --root as bad usage', () => {
+    const result = run(['../basic-outside.mjs', '--root', root]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('is not inside --root');
+  });
+});
