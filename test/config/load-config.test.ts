@@ -99,7 +99,7 @@ for (const isolation of ISOLATIONS) {
     it('without a wider root, a fragment above the config folder is refused', async () => {
       const error = await rejection(loadConfig(`${dir('monorepo')}packages/web/app.config.mjs`, { isolation }));
       expect(error).toBeInstanceOf(ResolveError);
-      expect(error.message).toContain('../../shared/base.config.mjs');
+      expect(error.message).toContain('../../common/base.config.mjs');
       expect(error.message).toContain('app.config.mjs:1:');
     });
 
