@@ -3,7 +3,7 @@
  */
 import type { PolicyOptions, Diagnostic } from './analyze/policy/types.js';
 import type { ModuleDefinition } from './link/allowed.js';
-import type { ConsoleLevel } from './run/bootstrap.js';
+import type { ConsoleLevel } from './realm-protocol.js';
 
 export type { ConsoleLevel, Diagnostic, ModuleDefinition, PolicyOptions };
 

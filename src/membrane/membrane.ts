@@ -8,7 +8,7 @@
  * out and come back are unwrapped to the original, so identity survives a round trip.
  */
 import { ReflectApply, ReflectGetOwnPropertyDescriptor, isNativeError } from '../commons.js';
-import { Job } from '../run/bootstrap.js';
+import { Job } from '../realm-protocol.js';
 import type { Kit, Realm, ThrownInfo, TurnOutcome } from '../run/realm.js';
 import { supervise } from '../run/rejections.js';
 import { boundedPromise, observeQuietly } from './bounded-promise.js';
@@ -151,8 +151,8 @@ export class Membrane {
   private callSandbox(fn: AnyFunction, receiver: unknown, args: unknown[]): Promise<unknown> {
     const what = `a call of ${functionName(fn)}()`;
     return this.owner.operation(what, () => {
-      const sandboxArgs = this.toSandbox(args, 'arguments');
-      const outcome = this.realm.turn(Job.Call, fn, receiver, sandboxArgs, what);
+      const sandboxArgs = this.toSandbox(args, 'arguments') as unknown[];
+      const outcome = this.realm.turn(what, Job.Call, fn, receiver, sandboxArgs);
       return this.settle(outcome, 'return value');
     });
   }
@@ -161,7 +161,7 @@ export class Membrane {
     const token = this.nextToken++;
     const copy = boundedPromise<unknown>(this.owner.deadline, 'a promise of the sandbox', () => this.pending.delete(token));
     this.pending.set(token, copy);
-    this.realm.turn(Job.Observe, promise, token);
+    this.realm.turn('a turn', Job.Observe, promise, token);
     return supervise(copy.promise, this.owner.unwatched);
   }
 
@@ -240,7 +240,7 @@ export class Membrane {
         }
         const started = performance.now();
         try {
-          this.realm.turn(Job.Settle, deferred, outcome, inside);
+          this.realm.turn('a turn', Job.Settle, deferred, outcome, inside);
         } catch {
           // The realm died in that turn (timeout): its owner has already been told.
         }

@@ -5,7 +5,8 @@
  */
 import vm from 'node:vm';
 import { TURN_NAME } from '../constants.js';
-import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE, CONSOLE_LEVELS, HostOp, Job, type JobKind } from './bootstrap.js';
+import { CONSOLE_LEVELS, HostOp, Job, type HostRequest, type JobKind, type ConsoleLevel, type RealmDeferred, type ThrownInfo, type TurnJob } from '../realm-protocol.js';
+import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE } from './realm-source/index.js';
 import { ReflectDefineProperty, ReflectGetOwnPropertyDescriptor, ReflectGetPrototypeOf, isHostObject, isNativeError } from '../commons.js';
 
 /** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
@@ -15,9 +16,10 @@ export interface Kit {
   turn(): void;
   fail(error: unknown): object;
   setInTurn(value: boolean): void;
-  /** The user's frames on the current stack, as rows of "url\tline\tcolumn\tfunction" (see bootstrap). */
+  /** The user's frames on the current stack, as rows of "url\tline\tcolumn\tfunction" (see realm-source/tame-stack.ts). */
   callerFrames(): string;
-  prepare(kind: JobKind, a?: unknown, b?: unknown, c?: unknown): void;
+  /** Stores the job the next `turn()` runs. */
+  prepare(...job: TurnJob): void;
   registerModule(url: string, edits: string): void;
   object(nullProto: boolean): Record<PropertyKey, unknown>;
   array(): unknown[];
@@ -32,11 +34,10 @@ export interface Kit {
   /** A fresh error of this realm: of the constructor `base` (default: the one `name` names, else Error), named `name`. */
   error(name: string, message: string, base?: string): object;
   bridge(id: number, name: string, length: number): (...args: unknown[]) => unknown;
-  deferred(): { promise: object; resolve(value: unknown): void; reject(reason: unknown): void };
+  deferred(): RealmDeferred;
 }
 
-/** The strings `describe()` extracted from a thrown value inside the turn. */
-export type ThrownInfo = readonly [name: string, message: string, stack: string, code: string, frames: string];
+export type { ThrownInfo };
 
 export interface TurnOutcome {
   threw: boolean;
@@ -49,7 +50,7 @@ export interface RealmHost {
   call(bridgeId: number, args: unknown[]): unknown;
   timerSet(id: number, ms: number, repeat: boolean): void;
   timerClear(id: number): void;
-  console(level: string, args: unknown[]): void;
+  console(level: ConsoleLevel, args: unknown[]): void;
   settled(token: number, ok: boolean, value: unknown, info: ThrownInfo | undefined): void;
   /** A turn tried to allocate more ArrayBuffer memory than `allocationCapBytes` (it was refused). */
   memoryExceeded?(): void;
@@ -62,7 +63,7 @@ export interface RealmOptions {
   host: RealmHost;
   /** Called once when a turn runs past `timeout`; the realm is dead from then on. */
   onTimeout(what: string): void;
-  /** ArrayBuffer bytes one turn may allocate (bootstrap-memory.ts); none: no count is kept. */
+  /** ArrayBuffer bytes one turn may allocate (realm-source/memory-cap.ts); none: no count is kept. */
   allocationCapBytes?: number;
 }
 
@@ -132,10 +133,12 @@ export class Realm {
    * (sandbox → host → sandbox) run inside the outer turn's bound, without a new watchdog.
    * @throws TurnTimeout when the turn (or the microtasks it queued) ran past `timeout`.
    */
-  turn(kind: JobKind, a?: unknown, b?: unknown, c?: unknown, what = 'a turn'): TurnOutcome {
+  turn(what: string, ...job: TurnJob): TurnOutcome;
+  // Positional, not the rest array of the signature above: no allocation per turn.
+  turn(what: string, kind: JobKind, a?: unknown, b?: unknown, c?: unknown): TurnOutcome {
     if (this.dead) throw new TurnTimeout('the realm is dead');
     const { kit } = this;
-    kit.prepare(kind, a, b, c);
+    (kit.prepare as (kind: JobKind, a: unknown, b: unknown, c: unknown) => void)(kind, a, b, c);
     this.outcome = undefined;
     if (this.depth > 0) {
       kit.turn();
@@ -201,7 +204,7 @@ export class Realm {
   /** Drain the context's microtask queue as a turn of its own. */
   drain(what = 'microtasks'): void {
     if (this.depth > 0) return;
-    this.turn(Job.None, undefined, undefined, undefined, what);
+    this.turn(what, Job.None);
   }
 
   /**
@@ -230,18 +233,22 @@ export class Realm {
     return new TurnTimeout(`${what} exceeded ${this.timeout} ms`);
   }
 
-  /** The single host entry handed to the bootstrap. It must never throw into the sandbox. */
-  private readonly hostEntry = (op: number, a: unknown, b: unknown, c: unknown, d: unknown): unknown => {
+  /**
+   * The single host entry handed to the bootstrap. It must never throw into the sandbox. Its
+   * parameters are positional (no array per call); typed as the HostRequest union, they narrow
+   * together on `op`.
+   */
+  private readonly hostEntry: (...request: HostRequest) => unknown = (op, a, b, c, d) => {
     const { host } = this.options;
     try {
       switch (op) {
-        case HostOp.Call: return host.call(a as number, b as unknown[]);
-        case HostOp.TimerSet: host.timerSet(a as number, b as number, c as boolean); return undefined;
-        case HostOp.TimerClear: host.timerClear(a as number); return undefined;
-        case HostOp.Console: host.console(a as string, b as unknown[]); return undefined;
-        case HostOp.Settled: host.settled(a as number, b as boolean, c, d as ThrownInfo | undefined); return undefined;
+        case HostOp.Call: return host.call(a, b);
+        case HostOp.TimerSet: host.timerSet(a, b, c); return undefined;
+        case HostOp.TimerClear: host.timerClear(a); return undefined;
+        case HostOp.Console: host.console(a, b); return undefined;
+        case HostOp.Settled: host.settled(a, b, c, d); return undefined;
         case HostOp.Memory: host.memoryExceeded?.(); return undefined;
-        case HostOp.Result: this.outcome = { threw: a as boolean, value: b, info: c as ThrownInfo | undefined }; return undefined;
+        case HostOp.Result: this.outcome = { threw: a, value: b, info: c }; return undefined;
         default: return undefined;
       }
     } catch (error) {

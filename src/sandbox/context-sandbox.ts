@@ -10,7 +10,7 @@ import { DeadlineError, DisposedError, EsmSandboxError, MemoryLimitError, Resolv
 import { ErroredDependency, ModuleGraph } from '../link/graph.js';
 import { Membrane } from '../membrane/membrane.js';
 import { isInside, resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
-import { Job } from '../run/bootstrap.js';
+import { Job } from '../realm-protocol.js';
 import { Realm, TurnTimeout, type ThrownInfo } from '../run/realm.js';
 import { routeRejections, supervise } from '../run/rejections.js';
 import { thrownToHost } from '../run/thrown.js';
@@ -201,7 +201,7 @@ export class ContextSandbox implements Sandbox {
     let described = info;
     if (described === undefined && this.realm.alive) {
       try {
-        described = this.realm.turn(Job.Rethrow, value, undefined, undefined, 'describing an error').info;
+        described = this.realm.turn('describing an error', Job.Rethrow, value).info;
       } catch (error) {
         if (error instanceof TurnTimeout) return this.death ?? error;
         throw error;
@@ -215,7 +215,7 @@ export class ContextSandbox implements Sandbox {
     if (this.death !== undefined) return;
     const started = performance.now();
     try {
-      const outcome = this.realm.turn(Job.Timer, id, undefined, undefined, 'a timer callback');
+      const outcome = this.realm.turn('a timer callback', Job.Timer, id);
       if (outcome.threw) this.reportUncaught(this.toHostError(outcome.value, outcome.info));
     } catch (error) {
       if (!(error instanceof TurnTimeout)) throw error;

@@ -100,7 +100,7 @@ class Tenant {
     const { hasConsole, hasOnWarning, ...options } = init.options;
     this.sandbox = new ContextSandbox(normalizeOptions({
       ...options,
-      // The thread's heap cap also caps the ArrayBuffer bytes one turn may allocate (bootstrap-memory.ts).
+      // The thread's heap cap also caps the ArrayBuffer bytes one turn may allocate (run/realm-source/memory-cap.ts).
       memoryLimitMb: externalCapMb !== undefined && externalCapMb > 0 ? externalCapMb : undefined,
       modules: decode(init.modules, this.hostFunction) as Record<string, ModuleDefinition>,
       console: hasConsole ? (level, args) => this.post({ kind: 'console', level, args: encode(args, () => 0) }) : undefined,

@@ -58,7 +58,7 @@ describeEach('security: memory', (kit) => {
     });
 
     // One turn is held too: every ArrayBuffer allocation path of the realm counts the bytes a turn
-    // allocates (src/run/bootstrap-memory.ts), so 40 x 32 MB in one call stops at the 48 MB cap.
+    // allocates (src/run/realm-source/memory-cap.ts), so 40 x 32 MB in one call stops at the 48 MB cap.
     it('a single turn is held to memoryLimitMb of ArrayBuffer memory (counted as it allocates)', async () => {
       const sandbox = kit.make(host.observe({ root, policy: false, memoryLimitMb: 48, timeout: 20_000, deadline: 30_000 }));
       const ns = await sandbox.import(file);

@@ -1,5 +1,5 @@
 /**
- * Part of the realm bootstrap (see bootstrap.ts), for sandboxes with a memory limit: ArrayBuffer
+ * Realm source, for sandboxes with a memory limit: ArrayBuffer
  * memory lives outside the V8 heap, so Node's `resourceLimits` do not see it, and a check between
  * turns comes after one turn has filled as much as it could. Every way sandbox code can allocate
  * such memory is wrapped here to count the bytes a turn allocates; past the limit the allocation
@@ -12,12 +12,12 @@
  * array methods that copy without species (`toReversed`, `toSorted`, `with`). The native
  * constructors stay reachable only inside this closure.
  *
- * In scope of the bootstrap: g, R, apply, defineProperty, getPrototypeOf, getOwnPropertyDescriptor,
+ * In scope: g, R, apply, defineProperty, getPrototypeOf, getOwnPropertyDescriptor,
  * RangeErrorCtor, callHost, hide, ALLOCATION_CAP (bytes per turn; 0: no limit).
+ * Defines: allocated (bytes this turn; the kit's `setInTurn` resets it).
  */
-import { TYPED_ARRAY_NAMES } from '../constants.js';
-
-export const MEMORY_HOST_OP = 7;
+import { TYPED_ARRAY_NAMES } from '../../constants.js';
+import { HostOp } from '../../realm-protocol.js';
 
 export const ALLOCATION_CAP_SOURCE = String.raw`
 let allocated = 0;
@@ -35,7 +35,7 @@ if (ALLOCATION_CAP > 0) {
     if (!(n > 0) || n > 9007199254740991) return;
     allocated += n;
     if (allocated <= ALLOCATION_CAP) return;
-    if (!told) { told = true; callHost(${MEMORY_HOST_OP}); }
+    if (!told) { told = true; callHost(${HostOp.Memory}); }
     throw new RangeErrorCtor('Array buffer allocation failed: the sandbox memory limit is reached');
   };
   // A wrapper constructor standing in for a native one everywhere sandbox code can find it.

@@ -1,0 +1,56 @@
+/**
+ * The sandbox-side half of a realm, assembled. This source runs once in every new context, before
+ * any user code, and returns the kit the host uses to build values and enter turns. Each concern
+ * is one fragment of this folder, in the style of SES's one `tame-*` step per hardening concern;
+ * they share one closure, so each fragment's header says what it uses from the ones before it and
+ * what it defines. The order below is the order of definition.
+ *
+ * Rules this code keeps (it runs in the realm the user controls afterwards):
+ * - it captures every intrinsic it needs up front and calls them with `apply`, so later
+ *   changes to prototypes by user code do not reach it;
+ * - kit functions the host may call outside a turn run no user code: they only create
+ *   fresh objects and define own data properties;
+ * - anything that can run user code (calls, thenables, getters) runs inside `turn()`;
+ * - no host object is ever stored where user code can reach it: the host entry lives only
+ *   in this closure, and its results are sandbox values built by the host through the kit;
+ * - it never writes a prototype's `constructor` (docs/ARCHITECTURE.md, section 9), except where
+ *   memory-cap.ts must, for sandboxes with a memory limit.
+ *
+ * Numbers and names shared with the host come from realm-protocol.ts and constants.ts, interpolated
+ * here, never retyped. It is kept as source text (not a compiled function's `toString()`) so that
+ * no test transform or coverage tool can inject references to host helpers into it.
+ */
+import { GUARD_NAME, TURN_NAME } from '../../constants.js';
+import { CATCH_GUARD_SOURCE } from './catch-guard.js';
+import { CONSOLE_SOURCE } from './console.js';
+import { HOST_ENTRY_SOURCE } from './host-entry.js';
+import { INTRINSICS_SOURCE } from './intrinsics.js';
+import { KIT_SOURCE } from './kit.js';
+import { ALLOCATION_CAP_SOURCE } from './memory-cap.js';
+import { TAME_FINALIZATION_SOURCE } from './tame-finalization.js';
+import { TAME_STACK_SOURCE } from './tame-stack.js';
+import { TIMERS_SOURCE } from './timers.js';
+import { TURNS_SOURCE } from './turns.js';
+
+export const BOOTSTRAP_FILENAME = 'esm-sandbox:realm';
+
+/**
+ * A function expression of (host entry, console levels joined by ',', allocation cap in bytes per
+ * turn or 0) returning the kit.
+ */
+export const BOOTSTRAP_SOURCE = [
+  `(function bootstrap(host, consoleLevels, ALLOCATION_CAP) {\n'use strict';`,
+  INTRINSICS_SOURCE,
+  HOST_ENTRY_SOURCE,
+  CATCH_GUARD_SOURCE,
+  TAME_STACK_SOURCE,
+  TIMERS_SOURCE,
+  TAME_FINALIZATION_SOURCE,
+  ALLOCATION_CAP_SOURCE,
+  CONSOLE_SOURCE,
+  `lock(g, '${GUARD_NAME}', guard);`,
+  TURNS_SOURCE,
+  `lock(g, '${TURN_NAME}', turn);`,
+  KIT_SOURCE,
+  '})',
+].join('');
