@@ -3,7 +3,7 @@
  * (module URL, 1-based line and column, code frame). Their `stack` shows the user's files,
  * never esm-sandbox internals or `evalmachine.<anonymous>`.
  */
-import type { Diagnostic } from '../analyze/policy/types.js';
+import type { Diagnostic } from './diagnostic.js';
 
 /** Stable codes, one per error class. */
 export type ErrorCode =

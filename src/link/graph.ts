@@ -19,7 +19,7 @@ import { isTypeScript, stripTypes } from '../transform/typescript.js';
 import type { Membrane } from '../membrane/membrane.js';
 import { resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
 import type { Realm } from '../run/realm.js';
-import { parseFrames } from '../run/thrown.js';
+import { parseFrames } from '../errors/stack-frames.js';
 import { createAllowedModule, type ModuleDefinition } from './allowed.js';
 import { checkAttributes, importedBy, jsonErrorAt, mayImportDynamically } from './module-checks.js';
 

@@ -7,33 +7,8 @@ import { inspect } from 'node:util';
 import { isNativeError } from '../commons.js';
 import { SandboxError } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
-import type { ThrownInfo } from './realm.js';
-
-export interface StackFrame {
-  url: string;
-  line: number;
-  column: number;
-  functionName: string;
-  /** 'async ' for a frame awaiting, 'new ' for a constructor call, else ''. */
-  prefix: string;
-}
-
-export function parseFrames(frames: string): StackFrame[] {
-  const out: StackFrame[] = [];
-  for (const row of frames.split('\n')) {
-    if (row === '') continue;
-    const [url = '', line = '0', column = '0', functionName = '', prefix = ''] = row.split('\t');
-    out.push({ url, line: Number(line), column: Number(column), functionName, prefix: prefix === 'async ' || prefix === 'new ' ? prefix : '' });
-  }
-  return out;
-}
-
-export function formatFrames(frames: readonly StackFrame[]): string {
-  return frames.map((f) => {
-    const where = `${f.url}:${f.line}:${f.column}`;
-    return `    at ${f.prefix}${f.functionName ? `${f.functionName} (${where})` : where}`;
-  }).join('\n');
-}
+import { formatFrames, parseFrames } from '../errors/stack-frames.js';
+import type { ThrownInfo } from '../realm-protocol.js';
 
 /**
  * @param info the strings `describe()` took from the value inside the turn

@@ -13,27 +13,8 @@ export interface PolicyOptions {
   rules?: Record<string, Severity>;
 }
 
-/** One finding, located in the user's original source. */
-export interface Diagnostic {
-  ruleId: string;
-  severity: Exclude<Severity, 'off'>;
-  message: string;
-  /** Module URL (`file:///...`). */
-  file: string;
-  /** 1-based line of the start of the reported range. */
-  line: number;
-  /**
-   * 1-based column of the start (ESLint's convention, and what `file:line:col` prints everywhere in
-   * esm-sandbox, `PolicyError` included); subtract 1 for an index into the line's text.
-   */
-  column: number;
-  /** 1-based line of the end of the range. */
-  endLine: number;
-  /** 1-based column just past the end of the range (exclusive): `endColumn - column` is its length on one line. */
-  endColumn: number;
-  /** Code frame around the location, without colours. */
-  frame: string;
-}
+// A finding is an error's payload too (PolicyError), so its shape lives with the errors, below the policy.
+export type { Diagnostic } from '../../errors/diagnostic.js';
 
 /** What the loader tells the policy about the sandbox the module will run in. */
 export interface PolicyEnvironment {
