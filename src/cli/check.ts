@@ -7,6 +7,7 @@ import { checkGraph } from '../analyze/check-graph.js';
 import { formatDiagnostic, resolvePolicy } from '../analyze/policy/engine.js';
 import { isInside } from '../resolve/paths.js';
 import type { Severity } from '../analyze/policy/types.js';
+import { UsageError } from './flags.js';
 import { toJson } from './output.js';
 
 interface CheckFlags { json?: boolean; preset?: string; rule?: string[]; root?: string; allow?: string[] }
@@ -18,18 +19,24 @@ export async function check(file: string, flags: CheckFlags, io: Io): Promise<nu
     const eq = entry.indexOf('=');
     const id = entry.slice(0, eq);
     const severity = entry.slice(eq + 1);
-    if (eq <= 0 || !severity) throw new TypeError(`--rule ${entry}: expected <rule-id>=<off|warn|error>`);
-    // resolvePolicy names an unknown rule id or severity (a TypeError too: bad usage).
+    if (eq <= 0 || !severity) throw new UsageError(`--rule ${entry}: expected <rule-id>=<off|warn|error>`);
     rules[id] = severity as Severity;
   }
   if (flags.preset !== undefined && flags.preset !== 'recommended' && flags.preset !== 'strict') {
-    throw new TypeError(`--preset must be recommended or strict, got "${flags.preset}"`);
+    throw new UsageError(`--preset must be recommended or strict, got "${flags.preset}"`);
   }
-  const policy = resolvePolicy({ preset: flags.preset as 'recommended' | 'strict' | undefined, rules });
+  let policy;
+  try {
+    policy = resolvePolicy({ preset: flags.preset as 'recommended' | 'strict' | undefined, rules });
+  } catch (error) {
+    // It names an unknown rule id or severity of a --rule flag.
+    if (error instanceof TypeError) throw new UsageError(error.message);
+    throw error;
+  }
   const absolute = path.resolve(file);
   const entry = existing(absolute, 'file', file);
   const root = existing(path.resolve(flags.root ?? path.dirname(absolute)), 'directory', `--root ${flags.root}`);
-  if (!isInside(root, entry)) throw new TypeError(`${file} is not inside --root ${root}`);
+  if (!isInside(root, entry)) throw new UsageError(`${file} is not inside --root ${root}`);
   // For check, --allow names specifiers only (no host module is loaded): spec or spec=anything.
   const allowed = new Set((flags.allow ?? []).map((spec) => spec.split('=')[0]!));
   const diagnostics = await checkGraph(entry, { resolver: { root, isAllowed: (s) => allowed.has(s) }, policy });
@@ -50,8 +57,8 @@ function existing(absolute: string, kind: 'file' | 'directory', named: string): 
   try {
     stats = statSync(absolute);
   } catch {
-    throw new TypeError(`${named}: no such ${kind} (${absolute})`);
+    throw new UsageError(`${named}: no such ${kind} (${absolute})`);
   }
-  if (stats.isDirectory() !== (kind === 'directory')) throw new TypeError(`${named}: not a ${kind} (${absolute})`);
+  if (stats.isDirectory() !== (kind === 'directory')) throw new UsageError(`${named}: not a ${kind} (${absolute})`);
   return realpathSync(absolute);
 }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { formatDiagnostic } from '../analyze/policy/format.js';
-import { sandboxOptions, type Io, type SandboxFlags } from './flags.js';
+import { rootFlag, sandboxOptions, type Io, type SandboxFlags } from './flags.js';
 import { show, toJson } from './output.js';
 
 interface ConfigFlags extends SandboxFlags {
@@ -18,7 +18,7 @@ interface ConfigFlags extends SandboxFlags {
 export async function config(file: string, flags: ConfigFlags, io: Io): Promise<number> {
   const loaded = await loadConfig(path.resolve(file), {
     ...await sandboxOptions(flags),
-    root: flags.root === undefined ? undefined : path.resolve(flags.root),
+    root: flags.root === undefined ? undefined : rootFlag(flags.root),
     mode: flags.mode,
     command: flags.command,
     env: flags.env ?? [],

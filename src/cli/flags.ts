@@ -2,9 +2,10 @@
  * Flags shared by the commands that run code (`run`, `config`): parsed into sandbox options,
  * with a `UsageError` (exit code 2) naming the flag when a value is wrong.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { specifierUnder } from '../resolve/paths.js';
+import { isPathLike, specifierUnder } from '../resolve/paths.js';
 import type { Isolation, ModuleDefinition, PolicyOptions, SandboxOptions } from '../types.js';
 
 /** Bad command-line usage: exit code 2, with the usage text. */
@@ -54,6 +55,7 @@ async function allowList(entries: string[]): Promise<Record<string, ModuleDefini
     const eq = entry.indexOf('=');
     if (eq <= 0) throw new UsageError(`--allow ${entry}: expected <specifier>=<host module file>`);
     const specifier = entry.slice(0, eq);
+    if (isPathLike(specifier)) throw new UsageError(`--allow ${entry}: "${specifier}" looks like a path; allow a bare specifier such as "app:api"`);
     const hostModule = path.resolve(entry.slice(eq + 1));
     modules[specifier] = { ...(await import(pathToFileURL(hostModule).href) as Record<string, unknown>) };
   }
@@ -77,6 +79,22 @@ function policyFlag(value: string | undefined): PolicyOptions | false | undefine
 function isolationFlag(value: string | undefined): Isolation | 'auto' | undefined {
   if (value === undefined || value === 'auto' || value === 'context' || value === 'worker') return value;
   throw new UsageError(`--isolation must be auto, context or worker, got "${value}"`);
+}
+
+/**
+ * `--root`, absolute. The flags are checked here rather than left to createSandbox's TypeErrors:
+ * the CLI treats only its own UsageError as bad usage.
+ */
+export function rootFlag(root: string): string {
+  const absolute = path.resolve(root);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(absolute).isDirectory();
+  } catch {
+    throw new UsageError(`--root ${root}: no such directory (${absolute})`);
+  }
+  if (!isDirectory) throw new UsageError(`--root ${root}: not a directory (${absolute})`);
+  return absolute;
 }
 
 /** `file` relative to `root` as an entry specifier (`./a/b.mjs`), or a UsageError if it is outside. */

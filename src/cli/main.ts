@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import { DEFAULT_DEADLINE_MS, DEFAULT_TIMEOUT_MS } from '../constants.js';
 import { createSandbox, hasVmModules } from '../sandbox/create.js';
-import { entrySpecifier, sandboxOptions, UsageError, type Io, type SandboxFlags } from './flags.js';
+import { entrySpecifier, rootFlag, sandboxOptions, UsageError, type Io, type SandboxFlags } from './flags.js';
 import { describeError, show, toJson } from './output.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -102,7 +102,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     }
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof TypeError) {
+    // Only what the CLI itself raised for usage: a TypeError from a host module (--allow) or
+    // from esm-sandbox is a failure of the run, not of the command line.
+    if (error instanceof UsageError) {
       io.err(`esm-sandbox: ${error.message}\n\n${USAGE}`);
       return EXIT.usage;
     }
@@ -112,7 +114,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 }
 
 async function run(file: string, flags: SandboxFlags & { json?: boolean }, io: Io): Promise<number> {
-  const root = path.resolve(flags.root ?? path.dirname(path.resolve(file)));
+  const root = flags.root === undefined ? path.dirname(path.resolve(file)) : rootFlag(flags.root);
   const entry = entrySpecifier(file, root);
   const sandbox = createSandbox({
     ...await sandboxOptions(flags),

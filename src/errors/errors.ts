@@ -199,6 +199,14 @@ export class MembraneError extends EsmSandboxError {
   }
 }
 
+/**
+ * This Node.js cannot do what was asked: `isolation: 'context'` in a process without
+ * `vm.SourceTextModule` (started without `--experimental-vm-modules`).
+ */
+export class UnsupportedError extends EsmSandboxError {
+  constructor(message: string) { super('ERR_SANDBOX_UNSUPPORTED', message); }
+}
+
 /** A config file loaded but is not a config: no default export, or not an object (or a function or promise of one). */
 export class ConfigError extends EsmSandboxError {
   constructor(message: string, options: EsmSandboxErrorOptions = {}) { super('ERR_SANDBOX_CONFIG', message, options); }

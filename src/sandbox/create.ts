@@ -2,7 +2,7 @@
  * `createSandbox`: one function for both isolations, so users switch with one option.
  */
 import vm from 'node:vm';
-import { EsmSandboxError } from '../errors/errors.js';
+import { UnsupportedError } from '../errors/errors.js';
 import type { Sandbox, SandboxOptions } from '../types.js';
 import { ContextSandbox } from './context-sandbox.js';
 import { normalizeOptions } from './options.js';
@@ -29,7 +29,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const useContext = isolation === 'context' || (isolation === 'auto' && hasVmModules && options.memoryLimitMb === undefined);
   if (useContext) {
     if (!hasVmModules) {
-      throw new EsmSandboxError('ERR_SANDBOX_UNSUPPORTED', 'isolation "context" needs vm.SourceTextModule: start node with --experimental-vm-modules, or use isolation "auto" or "worker"');
+      throw new UnsupportedError('isolation "context" needs vm.SourceTextModule: start node with --experimental-vm-modules, or use isolation "auto" or "worker"');
     }
     return new ContextSandbox(normalized);
   }

@@ -57,8 +57,8 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
     policy: effective,
     policyFingerprint: fingerprint(effective, modules),
     name: options.name ?? nextSandboxName(),
-    maxModuleBytes: positive('maxModuleBytes', options.maxModuleBytes, DEFAULT_MAX_MODULE_BYTES),
-    memoryLimitMb: options.memoryLimitMb === undefined ? undefined : positive('memoryLimitMb', options.memoryLimitMb, 0),
+    maxModuleBytes: positive('maxModuleBytes', options.maxModuleBytes, DEFAULT_MAX_MODULE_BYTES, 'bytes'),
+    memoryLimitMb: options.memoryLimitMb === undefined ? undefined : positive('memoryLimitMb', options.memoryLimitMb, 0, 'megabytes'),
   };
 }
 
@@ -88,9 +88,9 @@ function fingerprint(policy: ResolvedPolicy, modules: Map<string, ModuleDefiniti
   return modules.size === 0 ? rules : `${rules}\n${JSON.stringify([...modules.keys()].sort())}`;
 }
 
-function positive(name: string, value: number | undefined, fallback: number): number {
+function positive(name: string, value: number | undefined, fallback: number, unit = 'milliseconds'): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`${name} must be a positive number of milliseconds (or Infinity), got ${String(value)}`);
+  if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`${name} must be a positive number of ${unit} (or Infinity), got ${String(value)}`);
   return value;
 }
 

@@ -45,7 +45,7 @@ export class ThreadLane {
   /** @param memoryLimitMb heap cap of each thread (shared by the sandboxes in it). */
   constructor(budget: RecycleBudget = {}, private readonly memoryLimitMb?: number) {
     this.budget = { ...DEFAULT_BUDGET, ...budget };
-    if (!(this.budget.contexts >= 1) || !(this.budget.heapMb > 0)) throw new TypeError('recycle budget: contexts must be >= 1 and heapMb > 0');
+    if (!(this.budget.contexts >= 1) || !(this.budget.heapMb > 0)) throw new TypeError(`recycle: contexts must be at least 1 and heapMb more than 0, got ${JSON.stringify(budget)}`);
   }
 
   /** A thread with room for one more sandbox. */

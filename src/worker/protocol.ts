@@ -194,7 +194,7 @@ export function decodeThrown(wire: WireError, make: FunctionFactory): unknown {
 }
 
 /** Where nobody can be called back (errors reported after the fact), function markers become this. */
-const unavailable: FunctionFactory = () => () => { throw new Error('esm-sandbox: this function did not cross with the error that held it'); };
+const unavailable: FunctionFactory = () => () => { throw new errors.MembraneError('it did not cross with the error that held it', 'a function'); };
 
 /** Error classes every realm has: an error of one of these names is rebuilt as an instance of it. */
 const STANDARD_ERRORS = new Set(['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError', 'AggregateError']);

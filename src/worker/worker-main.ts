@@ -10,6 +10,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { resourceLimits } from 'node:worker_threads';
 // The context sandbox directly, not createSandbox: the worker never hosts worker sandboxes, so
 // the host side (worker-sandbox, lane, thread) stays out of the worker's start.
+import { DisposedError } from '../errors/errors.js';
 import { ContextSandbox } from '../sandbox/context-sandbox.js';
 import { observeQuietly } from '../membrane/bounded-promise.js';
 import { normalizeOptions } from '../sandbox/options.js';
@@ -137,7 +138,7 @@ class Tenant {
       case 'evaluate': return this.sandbox.evaluate(request.source, { filename: request.filename });
       case 'call': {
         const fn = this.exported.get(request.fn);
-        if (fn === undefined) throw new Error('esm-sandbox: that function is no longer available');
+        if (fn === undefined) throw new DisposedError('its functions were released in its worker');
         return fn(...(decode(request.args, this.hostFunction) as unknown[]));
       }
       case 'files': return this.sandbox.files();
@@ -182,7 +183,7 @@ port.on('message', (message: Inbound) => {
     tenant.handle(message.body as Request | Settlement);
   } else if (typeof message.body === 'object' && message.body !== null && 'op' in message.body) {
     const request = message.body as Request;
-    if (request.op !== 'dispose') post(message.sandbox, { kind: 'reply', id: request.id, ok: false, error: encodeError(new Error('esm-sandbox: the sandbox is gone from its worker')) });
+    if (request.op !== 'dispose') post(message.sandbox, { kind: 'reply', id: request.id, ok: false, error: encodeError(new DisposedError('it is gone from its worker')) });
   }
 });
 post(0, { kind: 'ready' });

@@ -7,7 +7,7 @@
  * with a typed error and the sandbox reports itself disposed; the host process never goes down.
  */
 import { isPromise } from '../commons.js';
-import { DeadlineError, DisposedError, EsmSandboxError } from '../errors/errors.js';
+import { DeadlineError, DisposedError, EsmSandboxError, MembraneError } from '../errors/errors.js';
 import { boundedPromise } from '../membrane/bounded-promise.js';
 import { supervise } from '../run/rejections.js';
 import type { NormalizedOptions } from '../sandbox/options.js';
@@ -145,9 +145,11 @@ export class WorkerSandbox implements Sandbox, Tenant {
   /** A synchronous call from the worker to a host function. */
   answer(call: SyncCall): SyncReply {
     try {
-      if (this.death !== undefined) throw new Error('The sandbox is disposed');
+      // Both are thrown into the sandbox, where the membrane rebuilds them as errors of its realm
+      // (as context isolation makes them); uncaught, they come back out as themselves.
+      if (this.death !== undefined) throw new DisposedError('a host function was called after dispose');
       const fn = this.functions.get(call.fn);
-      if (fn === undefined) throw new Error('This host function is no longer available');
+      if (fn === undefined) throw new MembraneError('it is no longer available', 'a host function');
       const result = fn(...(decode(call.args, this.sandboxFunction) as unknown[]));
       if (!isPromise(result)) return { ok: true, value: encode(result, this.register) };
       return { ok: true, promise: this.registerOwn(result as Promise<unknown>) };

@@ -36,3 +36,31 @@ describe('esm-sandbox run: the entry and --root', () => {
     expect(result.stderr).toContain('is not inside --root');
   });
 });
+
+describe('esm-sandbox run: bad usage is only what the CLI itself refuses', () => {
+  const hostErrors = fileURLToPath(new URL('../../fixtures/cli/host-errors/', import.meta.url));
+  const runIn = (cwd: string, args: readonly string[]) => {
+    const result = spawnSync(process.execPath, [cli, 'run', ...args], {
+      cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' }, timeout: 30_000,
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  it('a TypeError thrown by an allow-listed host function fails the run (exit 1), without the usage text', () => {
+    const result = runIn(hostErrors, ['main.mjs', '--allow', 'app:host=./host.mjs']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('the host refuses port');
+    expect(result.stderr).not.toContain('Usage:');
+  });
+
+  it.each([
+    [['main.mjs', '--root', 'nowhere'], /--root nowhere: no such directory/],
+    [['main.mjs', '--root', 'host.mjs'], /--root host\.mjs: not a directory/],
+    [['main.mjs', '--allow', './host.mjs=./host.mjs'], /--allow \.\/host\.mjs=\.\/host\.mjs: "\.\/host\.mjs" looks like a path/],
+  ])('exits 2 on bad usage: %j', (args, message) => {
+    const result = runIn(hostErrors, args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).toContain('Usage:');
+  });
+});

@@ -62,6 +62,9 @@ describe('esm-sandbox config', () => {
 
     expect(cli([]).status).toBe(2);
     expect(cli([path.join(config('vite-like'), 'vite.config.mjs'), '--isolation', 'sideways']).status).toBe(2);
+    const missingRoot = cli([path.join(config('vite-like'), 'vite.config.mjs'), '--root', path.join(repo, 'no-such-folder')]);
+    expect(missingRoot.status).toBe(2);
+    expect(missingRoot.stderr).toMatch(/--root .*no-such-folder: no such directory/);
   });
 });
 

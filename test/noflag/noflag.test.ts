@@ -43,6 +43,25 @@ describe('without --experimental-vm-modules', () => {
     expect(JSON.parse(result.stdout)).toEqual({ code: 'ERR_SANDBOX_MEMORY', disposed: true, next: 42 });
   });
 
+  it('isolation "context" is refused with an UnsupportedError, and "auto" picks a worker', () => {
+    const script = `
+      import { createSandbox, EsmSandboxError, UnsupportedError } from './dist/index.js';
+      let refused = {};
+      try { createSandbox({ root: './fixtures/basic', isolation: 'context' }); } catch (e) {
+        refused = { name: e.name, code: e.code, typed: e instanceof UnsupportedError && e instanceof EsmSandboxError, message: e.message };
+      }
+      const auto = createSandbox({ root: './fixtures/basic' });
+      console.log(JSON.stringify({ refused, auto: auto.isolation }));
+      await auto.dispose();
+    `;
+    const result = plainNode(['--input-type=module', '-'], script);
+    expect(result.stderr).toBe('');
+    const { refused, auto } = JSON.parse(result.stdout) as { refused: Record<string, unknown>; auto: string };
+    expect(refused).toMatchObject({ name: 'UnsupportedError', code: 'ERR_SANDBOX_UNSUPPORTED', typed: true });
+    expect(refused.message).toMatch(/--experimental-vm-modules/);
+    expect(auto).toBe('worker');
+  });
+
   it('the CLI runs a module and reports failures with exit codes', () => {
     const ok = plainNode(['dist/cli/main.js', 'run', 'fixtures/basic/math.mjs', '--json']);
     expect(ok.status).toBe(0);

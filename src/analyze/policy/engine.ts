@@ -38,7 +38,7 @@ const show = (value: unknown): string => (typeof value === 'string' ? JSON.strin
 
 /** Validate options and merge them over their preset. Throws a TypeError naming any unknown rule, preset or severity. */
 export function resolvePolicy(options: PolicyOptions = {}): ResolvedPolicy {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`Policy options must be an object, got ${show(options)}`);
+  if (typeof options !== 'object' || options === null) throw new TypeError(`policy must be an object (or false), got ${show(options)}`);
   const preset = options.preset ?? 'recommended';
   if (!Object.hasOwn(presets, preset)) {
     throw new TypeError(`Unknown policy preset ${show(preset)}: expected one of ${Object.keys(presets).map(show).join(', ')}`);
@@ -46,7 +46,7 @@ export function resolvePolicy(options: PolicyOptions = {}): ResolvedPolicy {
   const severities: Record<string, Severity> = { ...presets[preset] };
   const overrides: unknown = options.rules ?? {};
   if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) {
-    throw new TypeError(`Policy "rules" must be an object of rule id to severity, got ${show(overrides)}`);
+    throw new TypeError(`policy.rules must be an object of rule id to severity, got ${show(overrides)}`);
   }
   for (const [id, severity] of Object.entries(overrides)) {
     if (!byId.has(id)) throw new TypeError(`Unknown policy rule ${show(id)}; known rules: ${[...byId.keys()].join(', ')}`);
