@@ -65,13 +65,6 @@ export const {
   isModuleNamespaceObject,
 } = types;
 
-export const PromiseWithResolvers = <T>() => {
-  let resolve!: (value: T | PromiseLike<T>) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
-  return { promise, resolve, reject };
-};
-
 /** Does this object come from the host realm? True when its prototype chain ends at the host's `Object.prototype`. Proxies are never walked. */
 export function isHostObject(value: object): boolean {
   let current: object | null = value;

@@ -9,6 +9,7 @@
  * esm-sandbox's own plumbing subscribes with the captured `Promise.prototype.then`
  * (`observeQuietly`), which starts no clock.
  */
+import { ReflectApply } from '../commons.js';
 import { DeadlineError } from '../errors/errors.js';
 
 const PromisePrototypeThen = Promise.prototype.then;
@@ -75,5 +76,5 @@ export function boundedPromise<T>(deadline: number, what: string, onExpired?: ()
 
 /** Subscribe without starting a bounded promise's clock (esm-sandbox forwarding a settlement). */
 export function observeQuietly<T>(promise: Promise<T>, onFulfilled: (value: T) => void, onRejected: (reason: unknown) => void): void {
-  Reflect.apply(PromisePrototypeThen, promise, [onFulfilled, onRejected]);
+  ReflectApply(PromisePrototypeThen, promise, [onFulfilled, onRejected]);
 }

@@ -185,6 +185,7 @@ export class Membrane {
       this.pending.set(token, adopted);
       // Handled here: a failure of the call is the adopted promise's rejection, not an orphan.
       observeQuietly(this.callSandbox(fn, receiver, [settle(true), settle(false)]), () => undefined, settle(false));
+      // eslint-disable-next-line no-restricted-syntax -- the membrane's own bounded promise: its `then` starts the deadline on purpose
       return supervise(adopted.promise.then(
         typeof onFulfilled === 'function' ? onFulfilled as AnyFunction : undefined,
         typeof onRejected === 'function' ? onRejected as AnyFunction : undefined,
@@ -246,6 +247,7 @@ export class Membrane {
         }
         this.owner.settleTurnEnded?.(started);
       };
+      // eslint-disable-next-line no-restricted-syntax -- a host promise crossing in, not a sandbox one
       promise.then((value) => settleInTurn(true, value), (reason) => settleInTurn(false, reason));
       return deferred.promise;
     },

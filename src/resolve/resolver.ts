@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ModuleNotAllowedError, ResolveError, type SourceLocation } from '../errors/errors.js';
 import { isInside, isPathLike } from './paths.js';
 
-export { isInside, isPathLike } from './paths.js';
+export { isInside } from './paths.js';
 
 export type Resolution =
   | { kind: 'allowed'; key: string; specifier: string }

@@ -170,6 +170,7 @@ export class Realm {
     const done = this.enter(() => module.evaluate({ timeout }), what);
     if (NEEDS_DRAIN_TO_SETTLE) {
       // If the drain times out, or is skipped, nobody awaits `done`: keep its rejection from surfacing as the host's.
+      // eslint-disable-next-line no-restricted-syntax -- module.evaluate()'s own promise, made by Node in the host realm
       done.catch(() => {});
       if (!mayAwait && module.status === 'evaluated' && this.watchdogIdle(started)) return;
       this.drain(what);
@@ -254,6 +255,7 @@ export class Realm {
     } catch (error) {
       // A fault of ours: never let a host error reach sandbox code.
       if (op === HostOp.Call) return this.kit.fail(this.kit.error('Error', 'esm-sandbox internal error in a bridged call'));
+      // eslint-disable-next-line no-restricted-syntax -- a fault of the host's own callbacks, not a sandbox value
       process.emitWarning(`esm-sandbox: a host callback failed: ${error instanceof Error ? error.message : String(error)}`, 'EsmSandboxWarning');
       return undefined;
     }
