@@ -9,7 +9,7 @@ export type {
 } from './types.js';
 export {
   ConfigError, DeadlineError, DisposedError, EsmSandboxError, LinkError, LoadError, MemoryLimitError, MembraneError,
-  ModuleNotAllowedError, PolicyError, ResolveError, SandboxError, SandboxSyntaxError, TimeoutError,
+  ModuleNotAllowedError, PolicyError, ResolveError, SandboxCrashedError, SandboxError, SandboxSyntaxError, TimeoutError,
   type ErrorCode, type SourceLocation,
 } from './errors/errors.js';
 export { codeFrame } from './errors/frame.js';

@@ -6,6 +6,7 @@
 import vm from 'node:vm';
 import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE, CONSOLE_LEVELS, HostOp, Job, TURN_NAME, type JobKind } from './bootstrap.js';
 import { ReflectDefineProperty, ReflectGetOwnPropertyDescriptor, ReflectGetPrototypeOf, isHostObject, isNativeError } from '../commons.js';
+import { turnEnded, turnStarted } from './turn-clock.js';
 
 /** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
 export interface Kit {
@@ -209,7 +210,10 @@ export class Realm {
    */
   enter<T>(work: () => T, what: string): T {
     this.depth++;
-    if (this.depth === 1) this.kit.setInTurn(true);
+    if (this.depth === 1) {
+      this.kit.setInTurn(true);
+      turnStarted(this.timeout);
+    }
     try {
       return work();
     } catch (error) {
@@ -217,7 +221,10 @@ export class Realm {
       throw error;
     } finally {
       this.depth--;
-      if (this.depth === 0) this.kit.setInTurn(false);
+      if (this.depth === 0) {
+        this.kit.setInTurn(false);
+        turnEnded();
+      }
     }
   }
 

@@ -17,7 +17,7 @@ import {
   decode, decodeThrown, encode, encodeError, functionIdentity, type FunctionFactory, type FunctionRegistry, type Message,
   type Request, type Settlement, type SyncReply,
 } from './protocol.js';
-import type { Inbound, InboundCall, Outbound } from './thread.js';
+import type { Inbound, InboundCall, Outbound } from './carrier.js';
 
 /** What the host sends to create a sandbox here. */
 export interface TenantInit {
@@ -25,7 +25,14 @@ export interface TenantInit {
   modules: Record<string, unknown>;
 }
 
-const { callPort, flag: flagBuffer } = workerData as { callPort: MessagePort; flag: SharedArrayBuffer };
+import { publishTurns } from '../run/turn-clock.js';
+
+const { callPort, flag: flagBuffer, turns } = workerData as {
+  callPort: MessagePort; flag: SharedArrayBuffer;
+  /** In a child process: where turns are published for its main thread's watch (turn-clock.ts). */
+  turns?: { slots: SharedArrayBuffer; epoch: number };
+};
+if (turns !== undefined) publishTurns(new Int32Array(turns.slots), turns.epoch);
 const port = parentPort!;
 const flag = new Int32Array(flagBuffer);
 const tenants = new Map<number, Tenant>();
