@@ -36,7 +36,8 @@ export const STUCK_GRACE_MS = 1_000;
 export const rssCapMb = (memoryLimitMb: number): number => 2 * memoryLimitMb + 192;
 /** Bytes of the child's stderr kept: V8 prints why it aborted there. */
 const STDERR_TAIL = 8_192;
-const OUT_OF_MEMORY = /Reached heap limit|heap out of memory|Allocation failed|out of memory/i;
+/** What V8 prints when memory ended the process: a heap past its cap, or one allocation larger than V8 allows. */
+const OUT_OF_MEMORY = /Reached heap limit|heap out of memory|Allocation failed|out of memory|invalid size error/i;
 
 let entry: string | undefined;
 function childEntry(): string {
@@ -58,8 +59,10 @@ export class ChildProcessCarrier implements Carrier {
   heapMb = 0;
   ready = false;
 
-  constructor(readonly memoryLimitMb?: number) {
-    this.child = fork(childEntry(), [String(memoryLimitMb ?? 0), String(memoryLimitMb ? rssCapMb(memoryLimitMb) : 0), String(STUCK_GRACE_MS)], {
+  /** @param limits.rssCapMb the resident size past which the child is killed (default: see `rssCapMb`). */
+  constructor(readonly memoryLimitMb?: number, limits: { rssCapMb?: number } = {}) {
+    const rssCap = limits.rssCapMb ?? (memoryLimitMb ? rssCapMb(memoryLimitMb) : 0);
+    this.child = fork(childEntry(), [String(memoryLimitMb ?? 0), String(rssCap), String(STUCK_GRACE_MS)], {
       // Not the host's flags (a test runner's loaders, inspector ports): the child needs none.
       execArgv: [],
       serialization: 'advanced',

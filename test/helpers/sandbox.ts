@@ -17,8 +17,9 @@ export interface IsolationKit {
   make(options?: SandboxOptions): Sandbox;
 }
 
-export function describeEach(name: string, body: (kit: IsolationKit) => void): void {
-  for (const isolation of ISOLATIONS) {
+/** @param isolations where the suite applies (all by default). */
+export function describeEach(name: string, body: (kit: IsolationKit) => void, isolations: readonly Isolation[] = ISOLATIONS): void {
+  for (const isolation of isolations) {
     describe(`${name} [${isolation}]`, () => {
       const live: Sandbox[] = [];
       afterEach(async () => {
