@@ -154,7 +154,10 @@ export class ChildProcessCarrier implements Carrier {
     const said = this.reported;
     if (said?.code === 'ERR_WORKER_OUT_OF_MEMORY' || OUT_OF_MEMORY.test(this.stderr)) return new MemoryLimitError(this.memoryLimitMb);
     if (said !== undefined) return new SandboxCrashedError(`its worker failed: ${said.message}`);
-    return new SandboxCrashedError(signal !== null ? `it was killed by ${signal}` : `it exited with code ${String(code)}`);
+    // The last thing the child printed (V8's fatal errors, Node's own) says more than an exit code.
+    const last = this.stderr.trim().split('\n').pop()?.slice(0, 200);
+    const how = signal !== null ? `it was killed by ${signal}` : `it exited with code ${String(code)}`;
+    return new SandboxCrashedError(last ? `${how} (${last})` : how);
   }
 
   private route(message: FromChild): void {
