@@ -155,7 +155,8 @@ export class ChildProcessCarrier implements Carrier {
     if (said?.code === 'ERR_WORKER_OUT_OF_MEMORY' || OUT_OF_MEMORY.test(this.stderr)) return new MemoryLimitError(this.memoryLimitMb);
     if (said !== undefined) return new SandboxCrashedError(`its worker failed: ${said.message}`);
     // The last thing the child printed (V8's fatal errors, Node's own) says more than an exit code.
-    const last = this.stderr.trim().split('\n').pop()?.slice(0, 200);
+    const lines = this.stderr.trim().split('\n');
+    const last = (lines.find((line) => /fatal|error/i.test(line)) ?? lines.pop())?.replace(/^[#\s]+/, '').slice(0, 200);
     const how = signal !== null ? `it was killed by ${signal}` : `it exited with code ${String(code)}`;
     return new SandboxCrashedError(last ? `${how} (${last})` : how);
   }
