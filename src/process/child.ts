@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { DisposedError, type EsmSandboxError, MemoryLimitError, SandboxCrashedError } from '../errors/errors.js';
 import type { Carrier, Inbound, InboundCall, Outbound, Tenant } from '../worker/carrier.js';
-import type { SyncReply } from '../worker/protocol.js';
+import { encodeError, type Settlement, type SyncReply } from '../worker/protocol.js';
 
 /** parent → child: an envelope for the worker, or what to post on its call port (then it is woken). */
 export type ToChild = Inbound | { port: SyncReply };
@@ -38,6 +38,9 @@ export const rssCapMb = (memoryLimitMb: number): number => 2 * memoryLimitMb + 1
 const STDERR_TAIL = 8_192;
 /** What V8 prints when memory ended the process: a heap past its cap, or one allocation larger than V8 allows. */
 const OUT_OF_MEMORY = /Reached heap limit|heap out of memory|Allocation failed|out of memory|invalid size error/i;
+
+const isSettlement = (message: ToChild): message is { sandbox: number; body: Settlement } =>
+  'body' in message && typeof message.body === 'object' && message.body !== null && (message.body as { kind?: unknown }).kind === 'settle';
 
 let entry: string | undefined;
 function childEntry(): string {
@@ -124,7 +127,19 @@ export class ChildProcessCarrier implements Carrier {
   }
 
   private send(message: ToChild): void {
-    if (this.ended === undefined && this.child.connected) this.child.send(message);
+    if (this.ended === undefined && this.child.connected) {
+      try {
+        this.child.send(message);
+      } catch (error) {
+        // A value structured clone refuses (a Symbol a host function returned): the worker still
+        // waits for an answer, a sandbox promise for its settlement. Both get the error instead;
+        // anything else throws to whoever sent it (a request: its promise rejects).
+        const failed = { ok: false as const, error: encodeError(error) };
+        if ('port' in message) this.child.send({ port: failed });
+        else if (isSettlement(message)) this.child.send({ sandbox: message.sandbox, body: { ...message.body, ...failed, value: undefined } });
+        else throw error;
+      }
+    }
   }
 
   private ref(): void {
