@@ -47,11 +47,26 @@ const worker = new Worker(workerEntry(), {
 
 /** A call of the worker's is with the parent: the worker waits on purpose, it is not stuck. */
 let calling = false;
+/** An error as the wire carries it (protocol.ts `WireError`), built here to keep this entry small. */
+const wireError = (error: unknown) => ({ className: 'Error', message: `esm-sandbox: ${(error as Error).message}`, stack: undefined, fields: {} });
+
 callPort.on('message', (call: InboundCall) => {
-  calling = true;
-  send({ relay: 'call', call });
+  try {
+    calling = true;
+    send({ relay: 'call', call });
+  } catch (error) {
+    // IPC refused what the worker could clone: the call fails, the worker must not wait forever.
+    answerCall(callPort, { ok: false, error: wireError(error) });
+  }
 });
-worker.on('message', (message: Outbound) => send(message));
+worker.on('message', (message: Outbound) => {
+  try {
+    send(message);
+  } catch (error) {
+    // Someone waits for a reply: it fails. Other messages (console, warnings) are dropped.
+    if (message.body.kind === 'reply') send({ sandbox: message.sandbox, body: { kind: 'reply', id: message.body.id, ok: false, error: wireError(error) } });
+  }
+});
 
 process.on('message', (message: ToChild) => {
   if ('port' in message) {
