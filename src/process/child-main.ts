@@ -12,7 +12,7 @@
  * for the worker: a stuck worker would keep even `process.exit` from finishing.
  */
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { Inbound, InboundCall, Outbound } from '../worker/carrier.js';
+import type { CallAnswer, Inbound, InboundCall, Outbound } from '../worker/carrier.js';
 import { WORKER_EXEC_ARGV, workerEntry, workerLimits } from '../worker/thread.js';
 import type { FromChild, ToChild } from './child.js';
 
@@ -45,18 +45,22 @@ const worker = new Worker(workerEntry(), {
   stderr: false,
 });
 
-/** A call of the worker's is with the parent: the worker waits on purpose, it is not stuck. */
-let calling = false;
+/**
+ * Calls of the worker's still with the parent: the worker waits on purpose, it is not stuck. A
+ * turn also gets a fresh grace once an answer came (a slow host is not the sandbox's doing).
+ */
+let calling = 0;
+let answeredAt = 0;
 /** An error as the wire carries it (protocol.ts `WireError`), built here to keep this entry small. */
 const wireError = (error: unknown) => ({ className: 'Error', message: `esm-sandbox: ${(error as Error).message}`, stack: undefined, fields: {} });
 
 callPort.on('message', (call: InboundCall) => {
   try {
-    calling = true;
+    calling++;
     send({ relay: 'call', call });
   } catch (error) {
     // IPC refused what the worker could clone: the call fails, the worker must not wait forever.
-    answerCall(callPort, { ok: false, error: wireError(error) });
+    answerCall(callPort, { seq: call.seq, reply: { ok: false, error: wireError(error) } });
   }
 });
 worker.on('message', (message: Outbound) => {
@@ -76,9 +80,10 @@ process.on('message', (message: ToChild) => {
   worker.postMessage(message satisfies Inbound);
 });
 
-function answerCall(port: MessagePort, reply: unknown): void {
-  calling = false;
-  port.postMessage(reply);
+function answerCall(port: MessagePort, answer: CallAnswer): void {
+  calling = Math.max(0, calling - 1);
+  answeredAt = Date.now();
+  port.postMessage(answer);
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
 }
@@ -99,9 +104,10 @@ setInterval(() => {
   if (reported) return;
   const started = Atomics.load(turns, 0);
   const timeout = Atomics.load(turns, 1);
-  if (started > 0 && timeout >= 0 && !calling) {
-    const ran = Date.now() - epoch - (started - 1);
-    if (ran > timeout + graceMs) {
+  if (started > 0 && timeout >= 0 && calling === 0) {
+    const now = Date.now();
+    const ran = now - epoch - (started - 1);
+    if (now - Math.max(epoch + started - 1, answeredAt) > timeout + graceMs) {
       reported = true;
       send({ relay: 'stuck', ranMs: ran, timeout });
       return;

@@ -14,11 +14,11 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { DisposedError, type EsmSandboxError, MemoryLimitError, SandboxCrashedError } from '../errors/errors.js';
-import type { Carrier, Inbound, InboundCall, Outbound, Tenant } from '../worker/carrier.js';
+import type { CallAnswer, Carrier, Inbound, InboundCall, Outbound, Tenant } from '../worker/carrier.js';
 import { encodeError, type Settlement, type SyncReply } from '../worker/protocol.js';
 
 /** parent → child: an envelope for the worker, or what to post on its call port (then it is woken). */
-export type ToChild = Inbound | { port: SyncReply };
+export type ToChild = Inbound | { port: CallAnswer };
 /** child → parent: an envelope of the worker's, or the child's own news. */
 export type FromChild =
   | Outbound
@@ -135,7 +135,7 @@ export class ChildProcessCarrier implements Carrier {
         // waits for an answer, a sandbox promise for its settlement. Both get the error instead;
         // anything else throws to whoever sent it (a request: its promise rejects).
         const failed = { ok: false as const, error: encodeError(error) };
-        if ('port' in message) this.child.send({ port: failed });
+        if ('port' in message) this.child.send({ port: { seq: message.port.seq, reply: failed } });
         else if (isSettlement(message)) this.child.send({ sandbox: message.sandbox, body: { ...message.body, ...failed, value: undefined } });
         else throw error;
       }
@@ -196,11 +196,11 @@ export class ChildProcessCarrier implements Carrier {
   }
 
   /** Answer a synchronous call of the worker's; the child posts the reply on the call port and wakes it. */
-  private answer({ sandbox, call }: InboundCall): void {
+  private answer({ sandbox, seq, call }: InboundCall): void {
     const tenant = this.tenants.get(sandbox);
     const reply: SyncReply = tenant === undefined
       ? { ok: false, error: { className: 'Error', message: 'The sandbox is disposed', stack: undefined, fields: {} } }
       : tenant.answer(call);
-    this.send({ port: reply });
+    this.send({ port: { seq, reply } });
   }
 }

@@ -11,8 +11,14 @@ import type { Message, SyncCall, SyncReply } from './protocol.js';
 export type Inbound = { sandbox: number; body: unknown; create?: false } | { sandbox: number; create: true; init: unknown };
 /** worker → host: a message from one sandbox (`sandbox` 0: the thread's own, e.g. `ready`). */
 export interface Outbound { sandbox: number; body: Message; heapMb?: number }
-/** worker → host on the call port. */
-export interface InboundCall { sandbox: number; call: SyncCall }
+/**
+ * worker → host on the call port. `seq` numbers the worker's calls: a call the watchdog cut off
+ * (its turn timed out while the host was still answering) gets its answer late, and that answer
+ * must not be taken for the next call's, which may be another sandbox's.
+ */
+export interface InboundCall { sandbox: number; seq: number; call: SyncCall }
+/** host → worker on the call port: the answer to call `seq`. */
+export interface CallAnswer { seq: number; reply: SyncReply }
 
 /** What a carrier needs of a sandbox it hosts. */
 export interface Tenant {

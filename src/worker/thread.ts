@@ -12,7 +12,7 @@ import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { DisposedError, EsmSandboxError, MemoryLimitError } from '../errors/errors.js';
-import type { Carrier, Inbound, InboundCall, Outbound, Tenant } from './carrier.js';
+import type { CallAnswer, Carrier, Inbound, InboundCall, Outbound, Tenant } from './carrier.js';
 import type { SyncReply } from './protocol.js';
 
 export type { Inbound, InboundCall, Outbound, Tenant } from './carrier.js';
@@ -144,12 +144,12 @@ export class WorkerThread implements Carrier {
   }
 
   /** Answer a synchronous call from the worker, then wake it. */
-  private answer(port: MessagePort, { sandbox, call }: InboundCall): void {
+  private answer(port: MessagePort, { sandbox, seq, call }: InboundCall): void {
     const tenant = this.tenants.get(sandbox);
     const reply: SyncReply = tenant === undefined
       ? { ok: false, error: { className: 'Error', message: 'The sandbox is disposed', stack: undefined, fields: {} } }
       : tenant.answer(call);
-    port.postMessage(reply);
+    port.postMessage({ seq, reply } satisfies CallAnswer);
     Atomics.store(this.flag, 0, 1);
     Atomics.notify(this.flag, 0);
   }
