@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { DisposedError, EsmSandboxError, MemoryLimitError } from '../errors/errors.js';
 import type { CallAnswer, Carrier, Inbound, InboundCall, Outbound, Tenant } from './carrier.js';
-import type { SyncReply } from './protocol.js';
+import { encodeError, type SyncReply } from './protocol.js';
 
 export type { Inbound, InboundCall, Outbound, Tenant } from './carrier.js';
 
@@ -149,7 +149,13 @@ export class WorkerThread implements Carrier {
     const reply: SyncReply = tenant === undefined
       ? { ok: false, error: { className: 'Error', message: 'The sandbox is disposed', stack: undefined, fields: {} } }
       : tenant.answer(call);
-    port.postMessage({ seq, reply } satisfies CallAnswer);
+    try {
+      port.postMessage({ seq, reply } satisfies CallAnswer);
+    } catch (error) {
+      // A value structured clone refuses (a Symbol a host function returned): thrown here, it was
+      // an uncaught exception in the host, and the worker waited until its turn timed out.
+      port.postMessage({ seq, reply: { ok: false, error: encodeError(error) } } satisfies CallAnswer);
+    }
     Atomics.store(this.flag, 0, 1);
     Atomics.notify(this.flag, 0);
   }
