@@ -9,7 +9,8 @@ export type {
 } from './types.js';
 export {
   ConfigError, DeadlineError, DisposedError, EsmSandboxError, LinkError, LoadError, MemoryLimitError, MembraneError,
-  ModuleNotAllowedError, PolicyError, ResolveError, SandboxError, SandboxSyntaxError, TimeoutError, UnsupportedError,
+  ModuleNotAllowedError, PolicyError, ResolveError, SandboxCrashedError, SandboxError, SandboxSyntaxError, TimeoutError,
+  UnsupportedError,
   type ErrorCode, type SourceLocation,
 } from './errors/errors.js';
 export { codeFrame } from './errors/frame.js';

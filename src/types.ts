@@ -1,5 +1,5 @@
 /**
- * The public shapes of esm-sandbox. Both isolations (`context`, `worker`) implement `Sandbox`.
+ * The public shapes of esm-sandbox. Every isolation (`context`, `worker`, `process`) implements `Sandbox`.
  */
 import type { PolicyOptions, Diagnostic } from './analyze/policy/types.js';
 import type { ModuleDefinition } from './link/allowed.js';
@@ -10,7 +10,12 @@ export type { ConsoleLevel, Diagnostic, ModuleDefinition, PolicyOptions };
 /** Receives the sandbox's `console` calls; `args` are host copies (functions and getters described, never run). */
 export type ConsoleHandler = (level: ConsoleLevel, args: unknown[]) => void;
 
-export type Isolation = 'context' | 'worker';
+/**
+ * `context`: a realm in this thread. `worker`: a realm in a worker thread (own heap). `process`:
+ * a realm in a worker thread inside a child process, which survives what kills a whole process
+ * (V8's fatal out-of-memory, a builtin that ignores termination, a crash).
+ */
+export type Isolation = 'context' | 'worker' | 'process';
 
 export interface SandboxOptions {
   /** Directory whose files the sandbox may import (symlinks are followed and checked). Default: `process.cwd()`. */
@@ -33,9 +38,9 @@ export interface SandboxOptions {
   onWarning?: (diagnostic: Diagnostic) => void;
   /** The static analysis policy; `false` turns every rule off (the realm and membrane still hold). */
   policy?: PolicyOptions | false;
-  /** `context` (same thread), `worker` (own thread and heap), or `auto`: context when this process has `vm.SourceTextModule`, else worker. */
+  /** `context` (same thread), `worker` (own thread and heap), `process` (own process), or `auto`: context when this process has `vm.SourceTextModule`, else worker. */
   isolation?: Isolation | 'auto';
-  /** Heap limit of a worker sandbox, in MB. */
+  /** Heap limit of a worker or process sandbox, in MB (a process sandbox's child is also held to a resident-memory cap). */
   memoryLimitMb?: number;
   /** Shown in stack traces and debuggers. */
   name?: string;

@@ -43,7 +43,7 @@ export async function sandboxOptions(flags: SandboxFlags): Promise<Omit<SandboxO
     options.memoryLimitMb = mb;
     // A heap cap needs a heap of its own.
     if (options.isolation === undefined || options.isolation === 'auto') options.isolation = 'worker';
-    else if (options.isolation === 'context') throw new UsageError('--memory-limit needs --isolation worker (a context shares the host heap)');
+    else if (options.isolation === 'context') throw new UsageError('--memory-limit needs --isolation worker or process (a context shares the host heap)');
   }
   return options;
 }
@@ -77,8 +77,8 @@ function policyFlag(value: string | undefined): PolicyOptions | false | undefine
 }
 
 function isolationFlag(value: string | undefined): Isolation | 'auto' | undefined {
-  if (value === undefined || value === 'auto' || value === 'context' || value === 'worker') return value;
-  throw new UsageError(`--isolation must be auto, context or worker, got "${value}"`);
+  if (value === undefined || value === 'auto' || value === 'context' || value === 'worker' || value === 'process') return value;
+  throw new UsageError(`--isolation must be auto, context, worker or process, got "${value}"`);
 }
 
 /**

@@ -32,8 +32,8 @@ Options for run and config:
   --timeout <ms>          time per turn, each entry into sandbox code (default ${DEFAULT_TIMEOUT_MS})
   --deadline <ms>         wall clock per operation (default ${DEFAULT_DEADLINE_MS})
   --policy <preset|off>   recommended (default), strict, or off
-  --isolation <mode>      auto (default), context or worker
-  --memory-limit <mb>     heap cap; runs the sandbox in a worker
+  --isolation <mode>      auto (default), context, worker or process (a child process)
+  --memory-limit <mb>     heap cap; runs the sandbox in a worker (or the child of --isolation process)
   --json                  print the result as JSON
   -h, --help              show this help
 

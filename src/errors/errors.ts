@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'ERR_SANDBOX_TIMEOUT'
   | 'ERR_SANDBOX_DEADLINE'
   | 'ERR_SANDBOX_MEMORY'
+  | 'ERR_SANDBOX_CRASHED'
   | 'ERR_SANDBOX_DISPOSED'
   | 'ERR_SANDBOX_MEMBRANE'
   | 'ERR_SANDBOX_UNSUPPORTED'
@@ -178,10 +179,23 @@ export class DeadlineError extends EsmSandboxError {
   }
 }
 
-/** The sandbox outgrew its memory limit (worker isolation). The sandbox is disposed. */
+/** The sandbox outgrew its memory limit (worker or process isolation). The sandbox is disposed. */
 export class MemoryLimitError extends EsmSandboxError {
   constructor(limitMb: number | undefined) {
     super('ERR_SANDBOX_MEMORY', `Sandbox exceeded its memory limit${limitMb ? ` of ${limitMb} MB` : ''}; the sandbox was disposed`);
+  }
+}
+
+/**
+ * The process hosting the sandbox died (`process` isolation): a V8 abort, a signal, an exit, or a
+ * turn stuck in a builtin that ignores termination, killed after its grace. Also a worker thread
+ * that failed other than by running out of memory (`worker` isolation). Every sandbox in it is
+ * disposed; the host and sandboxes elsewhere live on.
+ */
+export class SandboxCrashedError extends EsmSandboxError {
+  /** @param carrier what died: the sandbox's child `process`, or its `worker thread`. */
+  constructor(reason: string, carrier: 'process' | 'worker thread' = 'process') {
+    super('ERR_SANDBOX_CRASHED', `The sandbox's ${carrier} died: ${reason}; the sandbox was disposed`);
   }
 }
 

@@ -8,6 +8,7 @@ import { TURN_NAME } from '../constants.js';
 import { CONSOLE_LEVELS, HostOp, Job, type HostRequest, type JobKind, type ConsoleLevel, type RealmDeferred, type ThrownInfo, type TurnJob } from '../realm-protocol.js';
 import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE } from './realm-source/index.js';
 import { ReflectDefineProperty, ReflectGetOwnPropertyDescriptor, ReflectGetPrototypeOf, isHostObject, isNativeError } from '../commons.js';
+import { turnEnded, turnStarted } from './turn-clock.js';
 
 /** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
 export interface Kit {
@@ -214,7 +215,10 @@ export class Realm {
    */
   enter<T>(work: () => T, what: string): T {
     this.depth++;
-    if (this.depth === 1) this.kit.setInTurn(true);
+    if (this.depth === 1) {
+      this.kit.setInTurn(true);
+      turnStarted(this.timeout);
+    }
     try {
       return work();
     } catch (error) {
@@ -222,7 +226,10 @@ export class Realm {
       throw error;
     } finally {
       this.depth--;
-      if (this.depth === 0) this.kit.setInTurn(false);
+      if (this.depth === 0) {
+        this.kit.setInTurn(false);
+        turnEnded();
+      }
     }
   }
 

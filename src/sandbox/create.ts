@@ -1,5 +1,5 @@
 /**
- * `createSandbox`: one function for both isolations, so users switch with one option.
+ * `createSandbox`: one function for every isolation, so users switch with one option.
  */
 import vm from 'node:vm';
 import { UnsupportedError } from '../errors/errors.js';
@@ -18,12 +18,12 @@ export const hasVmModules = typeof vm.SourceTextModule === 'function';
  */
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const isolation = options.isolation ?? 'auto';
-  if (isolation !== 'auto' && isolation !== 'context' && isolation !== 'worker') {
-    throw new TypeError(`isolation must be "auto", "context" or "worker", got ${String(isolation)}`);
+  if (isolation !== 'auto' && isolation !== 'context' && isolation !== 'worker' && isolation !== 'process') {
+    throw new TypeError(`isolation must be "auto", "context", "worker" or "process", got ${String(isolation)}`);
   }
   if (isolation === 'context' && options.memoryLimitMb !== undefined) {
     // A context shares the host's heap: silently ignoring the cap would promise what nothing enforces.
-    throw new TypeError('memoryLimitMb needs isolation "worker" (or "auto"): a "context" sandbox shares the host\'s heap');
+    throw new TypeError('memoryLimitMb needs isolation "worker" or "process" (or "auto"): a "context" sandbox shares the host\'s heap');
   }
   const normalized = normalizeOptions(options);
   const useContext = isolation === 'context' || (isolation === 'auto' && hasVmModules && options.memoryLimitMb === undefined);

@@ -1,10 +1,17 @@
 /**
- * A lane hands out worker threads for new sandboxes and recycles them. A thread serves a budget
+ * A lane hands out worker threads (or child processes hosting one, src/process/) for new
+ * sandboxes and recycles them. A thread serves a budget
  * of contexts (or of heap); past it, new sandboxes go to a fresh thread, started ahead of need so
  * nobody waits for one, and the old thread ends once its last sandbox is disposed, which frees
  * its whole heap — the only way to free contexts Node never collects (docs/ARCHITECTURE.md section 9).
  */
+import type { Carrier } from './carrier.js';
 import { WorkerThread } from './thread.js';
+
+/** Starts a carrier with a heap cap (or none). */
+export type StartCarrier = (memoryLimitMb: number | undefined) => Carrier;
+
+const startThread: StartCarrier = (memoryLimitMb) => new WorkerThread(memoryLimitMb);
 
 /**
  * When a worker thread stops taking new sandboxes. Soft bounds: a spent thread whose successor is
@@ -35,21 +42,24 @@ const WARM_AT = 0.5;
 const OVERRUN = 1.5;
 
 export class ThreadLane {
-  private current: WorkerThread | undefined;
-  private readonly all = new Set<WorkerThread>();
-  private spare: WorkerThread | undefined;
+  private current: Carrier | undefined;
+  private readonly all = new Set<Carrier>();
+  private spare: Carrier | undefined;
   private readonly budget: Required<RecycleBudget>;
   /** Threads this lane started (for tests and stats). */
   started = 0;
 
-  /** @param memoryLimitMb heap cap of each thread (shared by the sandboxes in it). */
-  constructor(budget: RecycleBudget = {}, private readonly memoryLimitMb?: number) {
+  /**
+   * @param memoryLimitMb heap cap of each thread (shared by the sandboxes in it).
+   * @param begin how a carrier starts: a worker thread here by default.
+   */
+  constructor(budget: RecycleBudget = {}, private readonly memoryLimitMb?: number, private readonly begin: StartCarrier = startThread) {
     this.budget = { ...DEFAULT_BUDGET, ...budget };
     if (!(this.budget.contexts >= 1) || !(this.budget.heapMb > 0)) throw new TypeError(`recycle: contexts must be at least 1 and heapMb more than 0, got ${JSON.stringify(budget)}`);
   }
 
   /** A thread with room for one more sandbox. */
-  acquire(): WorkerThread {
+  acquire(): Carrier {
     let thread = this.current;
     const waitForSpare = thread !== undefined && this.spare !== undefined && this.spare.accepting && !this.spare.ready && this.spent(thread) < OVERRUN;
     if (thread === undefined || !thread.accepting || (this.spent(thread) >= 1 && !waitForSpare)) {
@@ -78,13 +88,13 @@ export class ThreadLane {
   }
 
   /** Share of the budget a thread has used: the larger of contexts and heap. */
-  private spent(thread: WorkerThread): number {
+  private spent(thread: Carrier): number {
     return Math.max(thread.created / this.budget.contexts, thread.heapMb / this.budget.heapMb);
   }
 
-  private start(): WorkerThread {
+  private start(): Carrier {
     this.started++;
-    const thread = new WorkerThread(this.memoryLimitMb);
+    const thread = this.begin(this.memoryLimitMb);
     this.all.add(thread);
     return thread;
   }

@@ -1,6 +1,6 @@
 /**
- * `createSandboxPool`: sandboxes spread over several worker threads, so a server can use every
- * core. Each task gets a fresh sandbox (a new context) in the least busy lane's warm thread and
+ * `createSandboxPool`: sandboxes spread over several worker threads (or child processes, with
+ * `isolation: 'process'`), so a server can use every core. Each task gets a fresh sandbox (a new context) in the least busy lane's warm thread and
  * gives it back when done; threads are recycled by budget and a crashed one is replaced, all
  * without the caller noticing.
  */
@@ -9,11 +9,16 @@ import { DisposedError } from '../errors/errors.js';
 import { nextSandboxName, normalizeOptions } from '../sandbox/options.js';
 import type { Sandbox, SandboxOptions } from '../types.js';
 import { ThreadLane, type RecycleBudget } from './lane.js';
-import { WorkerSandbox } from './worker-sandbox.js';
+import { startCarrier, WorkerSandbox } from './worker-sandbox.js';
 
 export interface SandboxPoolOptions extends Omit<SandboxOptions, 'isolation' | 'memoryLimitMb'> {
   /** Worker threads. Default: the machine's available parallelism. */
   size?: number;
+  /**
+   * `worker` (default): lanes of worker threads in this process. `process`: lanes of child
+   * processes, each hosting one worker thread, which survive what kills a whole process (see README).
+   */
+  isolation?: 'worker' | 'process';
   /** When a thread is recycled. */
   recycle?: RecycleBudget;
   /**
@@ -24,9 +29,9 @@ export interface SandboxPoolOptions extends Omit<SandboxOptions, 'isolation' | '
 }
 
 export interface SandboxPoolStats {
-  /** Worker threads running now (current, warm spares, and retired ones still serving sandboxes). */
+  /** Worker threads (or child processes) running now (current, warm spares, and retired ones still serving sandboxes). */
   threads: number;
-  /** Worker threads started since the pool was created. */
+  /** Worker threads (or child processes) started since the pool was created. */
   started: number;
   /** Sandboxes alive now. */
   sandboxes: number;
@@ -48,14 +53,15 @@ export interface SandboxPool extends AsyncDisposable {
 }
 
 export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool {
-  const { size = availableParallelism(), recycle, memoryLimitMb, ...defaults } = options;
+  const { size = availableParallelism(), recycle, memoryLimitMb, isolation = 'worker', ...defaults } = options;
+  if (isolation !== 'worker' && isolation !== 'process') throw new TypeError(`isolation must be "worker" or "process" for a pool, got ${String(isolation)}`);
   if (memoryLimitMb !== undefined && !(memoryLimitMb >= 8)) throw new TypeError(`memoryLimitMb must be at least 8, got ${String(memoryLimitMb)}`);
   if (!Number.isInteger(size) || size < 1) throw new TypeError(`size must be a positive integer, got ${String(size)}`);
   // Fail at creation on a bad option, not at the first task. Tasks without overrides reuse this
   // (realpath and stat of the root, the allow-list: ~0.06 ms of host time per task otherwise);
   // the worker still resolves the root's real path for each sandbox it builds.
   const base = normalizeOptions(defaults);
-  const lanes = Array.from({ length: size }, () => ({ lane: new ThreadLane(recycle, memoryLimitMb), busy: 0 }));
+  const lanes = Array.from({ length: size }, () => ({ lane: new ThreadLane(recycle, memoryLimitMb, startCarrier(isolation)), busy: 0 }));
   let closed = false;
 
   const noOverrides: Omit<SandboxOptions, 'isolation' | 'memoryLimitMb'> = {};
@@ -63,7 +69,7 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
     if (closed) throw new DisposedError('its pool is closed');
     let pick = lanes[0]!;
     for (const candidate of lanes) if (candidate.busy < pick.busy) pick = candidate;
-    const merged: SandboxOptions = { ...defaults, ...overrides, isolation: 'worker' };
+    const merged: SandboxOptions = { ...defaults, ...overrides, isolation };
     const normalized = overrides === noOverrides ? { ...base, name: defaults.name ?? nextSandboxName() } : normalizeOptions(merged);
     const sandbox = new WorkerSandbox(merged, normalized, pick.lane.acquire());
     pick.busy++;

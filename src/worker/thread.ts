@@ -11,23 +11,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
-import { DisposedError, EsmSandboxError, MemoryLimitError } from '../errors/errors.js';
-import type { Message, SyncCall, SyncReply } from './protocol.js';
+import { DisposedError, MemoryLimitError, SandboxCrashedError, type EsmSandboxError } from '../errors/errors.js';
+import type { CallAnswer, Carrier, Inbound, InboundCall, Outbound, Tenant } from './carrier.js';
+import { encodeError, type SyncReply } from './protocol.js';
 
-/** host → worker: a message for one sandbox, or the creation of one. */
-export type Inbound = { sandbox: number; body: unknown; create?: false } | { sandbox: number; create: true; init: unknown };
-/** worker → host: a message from one sandbox (`sandbox` 0: the thread's own, e.g. `ready`). */
-export interface Outbound { sandbox: number; body: Message; heapMb?: number }
-/** worker → host on the call port. */
-export interface InboundCall { sandbox: number; call: SyncCall }
-
-/** What a thread needs of a sandbox it hosts. */
-export interface Tenant {
-  receive(message: Message): void;
-  answer(call: SyncCall): SyncReply;
-  /** The thread is gone (out of memory, crashed, terminated): fail everything pending. */
-  lost(error: EsmSandboxError): void;
-}
+export type { Inbound, InboundCall, Outbound, Tenant } from './carrier.js';
 
 /**
  * Compiled output has the worker entry beside this file; under a TypeScript test runner, dist has it.
@@ -35,7 +23,7 @@ export interface Tenant {
  * bundle with its code cache: a thread starts ~60 ms sooner (see boot.cts). Looked up once.
  */
 let entry: URL | undefined;
-function workerEntry(): URL {
+export function workerEntry(): URL {
   if (entry !== undefined) return entry;
   const sibling = new URL('./worker-main.js', import.meta.url);
   const dir = existsSync(fileURLToPath(sibling)) ? './' : '../../dist/worker/';
@@ -47,7 +35,17 @@ function workerEntry(): URL {
   return (entry = fresh ? new URL(`${dir}boot.cjs`, import.meta.url) : main);
 }
 
-export class WorkerThread {
+/** The heap cap of a worker with `memoryLimitMb` (young generation an eighth of it, at least 4 MB). */
+export function workerLimits(memoryLimitMb: number | undefined): ResourceLimits | undefined {
+  return memoryLimitMb
+    ? { maxOldGenerationSizeMb: memoryLimitMb, maxYoungGenerationSizeMb: Math.max(4, Math.ceil(memoryLimitMb / 8)) }
+    : undefined;
+}
+
+/** How a worker is started: with the flag, and its output not piped (sandbox console goes by message). */
+export const WORKER_EXEC_ARGV = ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'];
+
+export class WorkerThread implements Carrier {
   private readonly worker: Worker;
   private readonly tenants = new Map<number, Tenant>();
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
@@ -65,12 +63,9 @@ export class WorkerThread {
 
   constructor(readonly memoryLimitMb?: number) {
     const { port1, port2 } = new MessageChannel();
-    const resourceLimits: ResourceLimits | undefined = memoryLimitMb
-      ? { maxOldGenerationSizeMb: memoryLimitMb, maxYoungGenerationSizeMb: Math.max(4, Math.ceil(memoryLimitMb / 8)) }
-      : undefined;
     this.worker = new Worker(workerEntry(), {
-      execArgv: ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'],
-      resourceLimits,
+      execArgv: WORKER_EXEC_ARGV,
+      resourceLimits: workerLimits(memoryLimitMb),
       workerData: { callPort: port2, flag: this.flag.buffer },
       transferList: [port2],
       stdout: false,
@@ -82,7 +77,7 @@ export class WorkerThread {
     this.worker.on('error', (error: Error & { code?: string }) => {
       this.end(error.code === 'ERR_WORKER_OUT_OF_MEMORY'
         ? new MemoryLimitError(memoryLimitMb)
-        : new EsmSandboxError('ERR_SANDBOX_THROWN', `The sandbox worker failed: ${error.message}`));
+        : new SandboxCrashedError(`it failed with ${error.message}`, 'worker thread'));
     });
     this.worker.on('exit', () => this.end(new DisposedError('its worker thread exited')));
     this.worker.unref();
@@ -149,12 +144,18 @@ export class WorkerThread {
   }
 
   /** Answer a synchronous call from the worker, then wake it. */
-  private answer(port: MessagePort, { sandbox, call }: InboundCall): void {
+  private answer(port: MessagePort, { sandbox, seq, call }: InboundCall): void {
     const tenant = this.tenants.get(sandbox);
     const reply: SyncReply = tenant === undefined
       ? { ok: false, error: { className: 'Error', message: 'The sandbox is disposed', stack: undefined, fields: {} } }
       : tenant.answer(call);
-    port.postMessage(reply);
+    try {
+      port.postMessage({ seq, reply } satisfies CallAnswer);
+    } catch (error) {
+      // A value structured clone refuses (a Symbol a host function returned): thrown here, it was
+      // an uncaught exception in the host, and the worker waited until its turn timed out.
+      port.postMessage({ seq, reply: { ok: false, error: encodeError(error) } } satisfies CallAnswer);
+    }
     Atomics.store(this.flag, 0, 1);
     Atomics.notify(this.flag, 0);
   }

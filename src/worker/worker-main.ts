@@ -19,7 +19,7 @@ import {
   decode, decodeThrown, encode, encodeError, functionIdentity, type FunctionFactory, type FunctionRegistry, type Message,
   type Request, type Settlement, type SyncReply,
 } from './protocol.js';
-import type { Inbound, InboundCall, Outbound } from './thread.js';
+import type { CallAnswer, Inbound, InboundCall, Outbound } from './carrier.js';
 
 /** What the host sends to create a sandbox here. */
 export interface TenantInit {
@@ -27,7 +27,14 @@ export interface TenantInit {
   modules: Record<string, unknown>;
 }
 
-const { callPort, flag: flagBuffer } = workerData as { callPort: MessagePort; flag: SharedArrayBuffer };
+import { publishTurns } from '../run/turn-clock.js';
+
+const { callPort, flag: flagBuffer, turns } = workerData as {
+  callPort: MessagePort; flag: SharedArrayBuffer;
+  /** In a child process: where turns are published for its main thread's watch (turn-clock.ts). */
+  turns?: { slots: SharedArrayBuffer; epoch: number };
+};
+if (turns !== undefined) publishTurns(new Int32Array(turns.slots), turns.epoch);
 const port = parentPort!;
 const flag = new Int32Array(flagBuffer);
 const tenants = new Map<number, Tenant>();
@@ -68,6 +75,25 @@ const post = (sandbox: number, body: Message, withHeap = false) => {
   const heap = withHeap ? heapMb() : undefined;
   port.postMessage((heap !== undefined ? { sandbox, body, heapMb: heap } : { sandbox, body }) satisfies Outbound);
 };
+
+let callSeq = 0;
+
+/**
+ * Block until the host answers call `seq`. Answers to earlier calls, cut off by their turn's
+ * timeout while the host was still busy with them, arrive late: dropped here, never handed to
+ * this call (which may be another sandbox's). The host posts an answer before it sets the flag,
+ * so a flag seen set means the answer is already on the port.
+ */
+function awaitAnswer(seq: number): SyncReply {
+  for (;;) {
+    Atomics.wait(flag, 0, 0);
+    Atomics.store(flag, 0, 0);
+    for (let answer = receiveMessageOnPort(callPort)?.message as CallAnswer | undefined; answer !== undefined;
+      answer = receiveMessageOnPort(callPort)?.message as CallAnswer | undefined) {
+      if (answer.seq === seq) return answer.reply;
+    }
+  }
+}
 
 class Tenant {
   private readonly exported = new Map<number, (...args: unknown[]) => unknown>();
@@ -157,11 +183,9 @@ class Tenant {
   }
 
   private callHost(fn: number, args: unknown[]): unknown {
-    callPort.postMessage({ sandbox: this.id, call: { fn, args: encode(args, this.register) } } satisfies InboundCall);
-    Atomics.wait(flag, 0, 0);
-    Atomics.store(flag, 0, 0);
-    const reply = receiveMessageOnPort(callPort)?.message as SyncReply | undefined;
-    if (reply === undefined) throw new Error('esm-sandbox: the host did not answer a bridged call');
+    const seq = ++callSeq;
+    callPort.postMessage({ sandbox: this.id, seq, call: { fn, args: encode(args, this.register) } } satisfies InboundCall);
+    const reply = awaitAnswer(seq);
     if (!reply.ok) throw decodeThrown(reply.error, this.hostFunction);
     if ('promise' in reply) return new Promise((resolve, reject) => this.waiting.set(reply.promise, { resolve, reject }));
     return decode(reply.value, this.hostFunction);

@@ -1,10 +1,11 @@
 /**
- * `worker` isolation: the sandbox's realm lives in a worker thread started with
- * `--experimental-vm-modules` (so the host needs no flag). Sandboxes share recycled threads of
- * a lane (see lane.ts); one with `memoryLimitMb` gets a thread of its own with that heap cap.
+ * `worker` and `process` isolation: the sandbox's realm lives in a worker thread started with
+ * `--experimental-vm-modules` (so the host needs no flag), in this process (`worker`) or inside
+ * a child process (`process`, src/process/). Sandboxes share recycled carriers of a lane (see
+ * lane.ts); one with `memoryLimitMb` gets a carrier of its own with that heap cap.
  * The host keeps the allow-listed functions and answers the worker's synchronous calls to them.
- * If the thread dies (out of memory, unresponsive past the deadline) pending operations reject
- * with a typed error and the sandbox reports itself disposed; the host process never goes down.
+ * If the carrier dies (out of memory, a crash, unresponsive past the deadline) pending operations
+ * reject with a typed error and the sandbox reports itself disposed; the host process never goes down.
  */
 import { isPromise } from '../commons.js';
 import { DeadlineError, DisposedError, EsmSandboxError, MembraneError } from '../errors/errors.js';
@@ -16,8 +17,10 @@ import {
   decode, decodeError, encode, encodeError, functionIdentity, type FunctionFactory, type FunctionRegistry, type Message,
   type Request, type Settlement, type SyncCall, type SyncReply,
 } from './protocol.js';
-import { ThreadLane } from './lane.js';
-import { WorkerThread, type Tenant } from './thread.js';
+import { ChildProcessCarrier } from '../process/child.js';
+import type { Carrier, Tenant } from './carrier.js';
+import { ThreadLane, type StartCarrier } from './lane.js';
+import { WorkerThread } from './thread.js';
 import type { TenantInit } from './worker-main.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -28,13 +31,20 @@ type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> 
 /** Extra wall-clock the host grants past the worker's own deadline before it stops the thread. */
 const DEADLINE_GRACE_MS = 1_000;
 
-/** Where `createSandbox({ isolation: 'worker' })` puts sandboxes that have no memory limit. */
-const defaultLane = new ThreadLane();
+const startThread: StartCarrier = (memoryLimitMb) => new WorkerThread(memoryLimitMb);
+const startChild: StartCarrier = (memoryLimitMb) => new ChildProcessCarrier(memoryLimitMb);
+/** Where `createSandbox` puts sandboxes that have no memory limit; the process lane starts at first use. */
+const defaultLanes = { worker: new ThreadLane(), process: undefined as ThreadLane | undefined };
+const processLane = (): ThreadLane => (defaultLanes.process ??= new ThreadLane({}, undefined, startChild));
+
+export type CarrierIsolation = 'worker' | 'process';
+/** How sandboxes of an isolation get carriers: a lane's, or (with a memory limit) one of their own. */
+export const startCarrier = (isolation: CarrierIsolation): StartCarrier => (isolation === 'process' ? startChild : startThread);
 
 export class WorkerSandbox implements Sandbox, Tenant {
-  readonly isolation = 'worker' as const;
+  readonly isolation: CarrierIsolation;
   readonly root: string;
-  private readonly thread: WorkerThread;
+  private readonly thread: Carrier;
   private readonly id: number;
   private readonly functions = new Map<number, AnyFunction>();
   private nextFunction = 1;
@@ -46,11 +56,16 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private death: EsmSandboxError | undefined;
   private readonly ends: Array<() => void> = [];
 
-  /** @param thread where to live; by default the shared lane's, or a thread of its own for `memoryLimitMb`. */
-  constructor(private readonly options: SandboxOptions, private readonly normalized: NormalizedOptions, thread?: WorkerThread) {
+  /**
+   * @param thread where to live; by default the shared lane's, or a carrier of its own for `memoryLimitMb`.
+   * `options.isolation` says which kind: `process`, or else `worker`.
+   */
+  constructor(private readonly options: SandboxOptions, private readonly normalized: NormalizedOptions, thread?: Carrier) {
     this.root = normalized.root;
+    this.isolation = options.isolation === 'process' ? 'process' : 'worker';
     const own = thread === undefined && normalized.memoryLimitMb !== undefined;
-    this.thread = thread ?? (own ? new WorkerThread(normalized.memoryLimitMb) : defaultLane.acquire());
+    const lane = () => (this.isolation === 'process' ? processLane() : defaultLanes.worker);
+    this.thread = thread ?? (own ? startCarrier(this.isolation)(normalized.memoryLimitMb) : lane().acquire());
     const init: TenantInit = {
       options: {
         root: normalized.root, timeout: normalized.timeout, deadline: normalized.deadline, policy: options.policy,
@@ -245,7 +260,8 @@ export class WorkerSandbox implements Sandbox, Tenant {
 
   private unresponsive(limit: number, what: string): void {
     this.die(new DeadlineError(limit, what));
-    this.thread.terminate(new DisposedError('its worker thread was stopped: another sandbox in it stopped responding'));
+    const where = this.isolation === 'process' ? 'child process' : 'worker thread';
+    this.thread.terminate(new DisposedError(`its ${where} was stopped: another sandbox in it stopped responding`));
   }
 
   private settle(id: number): void {

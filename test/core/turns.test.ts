@@ -22,7 +22,7 @@ const DEADLINE = 300;
  * Loose upper bounds: far below "hung forever" (the 30 s test timeout), well above the limits plus,
  * for a worker, its start on a busy 2-core machine (and the host's 1 s grace past the deadline).
  */
-const BOUNDS = { context: { timeout: 1_000, deadline: 1_500 }, worker: { timeout: 4_000, deadline: 5_000 } } as const;
+const BOUNDS = { context: { timeout: 1_000, deadline: 1_500 }, worker: { timeout: 4_000, deadline: 5_000 }, process: { timeout: 4_000, deadline: 5_000 } } as const;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -1,13 +1,13 @@
 /**
- * One suite, both isolations: core and security tests call `describeEach(isolation => ...)` so the
- * same assertions run against `context` (this process has the flag) and `worker`.
+ * One suite, every isolation: core and security tests call `describeEach(isolation => ...)` so the
+ * same assertions run against `context` (this process has the flag), `worker` and `process`.
  * Sandboxes made with `make()` are disposed after each test, so a failing test leaks nothing.
  */
 import { afterEach, describe } from 'vitest';
 import { createSandbox, createSandboxPool } from '../../src/index.js';
 import type { Isolation, Sandbox, SandboxOptions, SandboxPool, SandboxPoolOptions } from '../../src/index.js';
 
-export const ISOLATIONS: readonly Isolation[] = ['context', 'worker'];
+export const ISOLATIONS: readonly Isolation[] = ['context', 'worker', 'process'];
 
 export const fixtures = (folder: string) => new URL(`../../fixtures/${folder}/`, import.meta.url);
 
@@ -17,8 +17,9 @@ export interface IsolationKit {
   make(options?: SandboxOptions): Sandbox;
 }
 
-export function describeEach(name: string, body: (kit: IsolationKit) => void): void {
-  for (const isolation of ISOLATIONS) {
+/** @param isolations where the suite applies (all by default). */
+export function describeEach(name: string, body: (kit: IsolationKit) => void, isolations: readonly Isolation[] = ISOLATIONS): void {
+  for (const isolation of isolations) {
     describe(`${name} [${isolation}]`, () => {
       const live: Sandbox[] = [];
       afterEach(async () => {

@@ -1,0 +1,55 @@
+/**
+ * What a worker sandbox needs of whatever hosts its worker: a worker thread in this process
+ * (thread.ts) or a worker thread inside a child process (src/process/child.ts). Both speak the
+ * same envelopes to the same worker side (worker-main.ts), so one `WorkerSandbox` serves both
+ * isolations and the lane recycles either.
+ */
+import type { EsmSandboxError } from '../errors/errors.js';
+import type { Message, SyncCall, SyncReply } from './protocol.js';
+
+/** host → worker: a message for one sandbox, or the creation of one. */
+export type Inbound = { sandbox: number; body: unknown; create?: false } | { sandbox: number; create: true; init: unknown };
+/** worker → host: a message from one sandbox (`sandbox` 0: the thread's own, e.g. `ready`). */
+export interface Outbound { sandbox: number; body: Message; heapMb?: number }
+/**
+ * worker → host on the call port. `seq` numbers the worker's calls: a call the watchdog cut off
+ * (its turn timed out while the host was still answering) gets its answer late, and that answer
+ * must not be taken for the next call's, which may be another sandbox's.
+ */
+export interface InboundCall { sandbox: number; seq: number; call: SyncCall }
+/** host → worker on the call port: the answer to call `seq`. */
+export interface CallAnswer { seq: number; reply: SyncReply }
+
+/** What a carrier needs of a sandbox it hosts. */
+export interface Tenant {
+  receive(message: Message): void;
+  answer(call: SyncCall): SyncReply;
+  /** The carrier is gone (out of memory, crashed, terminated): fail everything pending. */
+  lost(error: EsmSandboxError): void;
+}
+
+export interface Carrier {
+  /** Live tenants. */
+  readonly size: number;
+  readonly alive: boolean;
+  /** Alive and not retired: takes new tenants. */
+  readonly accepting: boolean;
+  /** Contexts ever created in it (they are never freed before it ends). */
+  readonly created: number;
+  /** The worker's used heap, in MB, as it last reported. */
+  readonly heapMb: number;
+  /** Loaded and able to serve at once. */
+  readonly ready: boolean;
+  /** Host a new sandbox: `init` goes to the worker, which builds the sandbox from it. */
+  attach(tenant: Tenant, init: unknown): number;
+  /** The sandbox is gone (its own `dispose` message already sent); a retired carrier ends with its last one. */
+  detach(sandbox: number): void;
+  post(sandbox: number, body: unknown): void;
+  /** No new tenants; end when the last one leaves. */
+  retire(): void;
+  /** The host waits on it: keep the process alive until `release`. */
+  hold(): void;
+  release(): void;
+  /** Stop now: every tenant still in it fails with `error`. */
+  terminate(error: EsmSandboxError): void;
+}
