@@ -179,6 +179,7 @@ export class Emitter {
       const name = callee.name as string;
       const host = this.hostNames.get(name);
       if (host !== undefined) return `host(h${host}, ${this.position(n)}, [${this.args(args, { max: Infinity }, n)}])`;
+      if (REFUSED_GLOBALS.has(name)) return refuse(callee, `"${name}" is not available in an expression (unknown global)`);
       if (STDLIB[name]) return `S[${JSON.stringify(name)}](${this.position(n)}${this.tail(args, STDLIB[name]!, n)})`;
       return refuse(callee, `"${name}" is not a function of the standard library or of the host (\`functions\`)`);
     }
@@ -191,6 +192,7 @@ export class Emitter {
       return `S[${JSON.stringify(name)}](${this.position(n)}${this.tail(args, spec, n)})`;
     }
     const method = callee.property.name as string;
+    this.key(callee);
     const spec = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
     if (!spec) return refuse(callee.property, `.${method}() is not an allowed method`);
     const object = this.operand(root, callee.optional as boolean);
