@@ -79,7 +79,7 @@ export class Emitter {
       case 'ArrayExpression': return `[${(n.elements as Array<Any | null>).map((e) => (e === null ? 'void 0' : this.gen(this.noSpread(e)))).join(', ')}]`;
       case 'ObjectExpression': return this.objectLiteral(n);
       case 'ArrowFunctionExpression': return refuse(n, 'an arrow function is only allowed as the callback of an array method (filter, map, reduce...)');
-      default: return refuse(n, REFUSED_NODES[n.type as string] ?? `${n.type as string} is not part of the expression language`);
+      default: return refuse(n, own(REFUSED_NODES, n.type as string) ?? `${n.type as string} is not part of the expression language`);
     }
   }
 
@@ -139,7 +139,7 @@ export class Emitter {
   private member(n: Any): string {
     if (n.object.type === 'Super') refuse(n.object, '`super` is not part of the expression language');
     if (n.object.type === 'Identifier' && n.object.name === 'Math' && !n.computed && this.param('Math') === undefined) {
-      const value = MATH_CONSTANTS[n.property.name as string];
+      const value = own(MATH_CONSTANTS, n.property.name as string);
       if (value === undefined) refuse(n, `Math.${n.property.name as string} is not a Math constant (Math functions must be called)`);
       return `(${String(value)})`;
     }
@@ -180,20 +180,21 @@ export class Emitter {
       const host = this.hostNames.get(name);
       if (host !== undefined) return `host(h${host}, ${this.position(n)}, [${this.args(args, { max: Infinity }, n)}])`;
       if (REFUSED_GLOBALS.has(name)) return refuse(callee, `"${name}" is not available in an expression (unknown global)`);
-      if (STDLIB[name]) return `S[${JSON.stringify(name)}](${this.position(n)}${this.tail(args, STDLIB[name]!, n)})`;
+      const stdlib = own(STDLIB, name);
+      if (stdlib) return `S[${JSON.stringify(name)}](${this.position(n)}${this.tail(args, stdlib, n)})`;
       return refuse(callee, `"${name}" is not a function of the standard library or of the host (\`functions\`)`);
     }
     if (callee.type !== 'MemberExpression' || callee.computed) return refuse(callee, 'only methods, the standard library and host functions can be called');
     const root = callee.object as Any;
     if (root.type === 'Identifier' && STDLIB_ROOTS.has(root.name as string) && this.param(root.name as string) === undefined) {
       const name = `${root.name as string}.${callee.property.name as string}`;
-      const spec = STDLIB[name];
+      const spec = own(STDLIB, name);
       if (!spec) return refuse(callee, `${name} is not part of the standard library`);
       return `S[${JSON.stringify(name)}](${this.position(n)}${this.tail(args, spec, n)})`;
     }
     const method = callee.property.name as string;
     this.key(callee);
-    const spec = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+    const spec = own(METHODS, method);
     if (!spec) return refuse(callee.property, `.${method}() is not an allowed method`);
     const object = this.operand(root, callee.optional as boolean);
     return `M.${method}(${object}, ${this.position(callee.property as Any)}${this.tail(args, spec, n)})`;
@@ -289,6 +290,11 @@ export class Emitter {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- acorn's ESTree nodes, read by type tag
 type Any = Node & Record<string, any>;
+
+/** A table entry of its own: `constructor` or `toString` must never come from `Object.prototype`. */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
 
 function refuse(n: { start: number; end: number }, reason: string): never {
   throw new Refusal(reason, n.start, n.end);
