@@ -15,7 +15,7 @@ import { locationOf } from './location.js';
 import { compileInRealm, expressionRealm, type Evaluate } from './realm.js';
 
 /** Units an evaluation may spend unless `budget` says otherwise (see docs/EXPRESSIONS.md, "Cost model"). */
-export const DEFAULT_BUDGET = 1_000_000;
+export const DEFAULT_BUDGET = 250_000;
 
 /** A function of the host an expression may call by name. It receives the evaluated arguments. */
 export type HostFunction = (...args: never[]) => unknown;
@@ -23,7 +23,7 @@ export type HostFunction = (...args: never[]) => unknown;
 export interface ExpressionOptions {
   /** Host functions the expression may call, e.g. `{ currency }` for `currency(total)`. */
   functions?: Readonly<Record<string, HostFunction>>;
-  /** Cost units one evaluation may spend (default 1,000,000). */
+  /** Cost units one evaluation may spend (default 250,000). */
   budget?: number;
   /** Longest source accepted, in characters (default 10,000). */
   maxLength?: number;
@@ -63,6 +63,8 @@ export function compileExpression<Scope extends object = Record<string, unknown>
   if (typeof source !== 'string') throw new TypeError('compileExpression: the source must be a string');
   const { names, fns } = hostFunctions(options.functions);
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
+  // Before the cache key is built: a huge source is refused without hashing it.
+  if (source.length > maxLength) throw new ExpressionRefusedError(`Refused: the expression is longer than the limit of ${maxLength} characters`, locationOf(source, maxLength, maxLength + 1));
   const key = `e\0${maxLength}\0${names.join(',')}\0${source}`;
   let plan = cache.get(key);
   if (!plan) {
@@ -121,6 +123,10 @@ export function parseRegion(text: string, start: number, end: number, maxLength:
   try {
     node = parseExpressionAt(visible, start, { ecmaVersion: 'latest', sourceType: 'script', preserveParens: true });
   } catch (error) {
+    // acorn turns its own stack overflow into this SyntaxError: a depth the pre-scan cannot see (a long operator chain).
+    if (error instanceof SyntaxError && error.message.includes('stack space')) {
+      throw new ExpressionRefusedError('Refused: the expression is nested too deeply', locationOf(text, start, start + 1));
+    }
     if (error instanceof SyntaxError) {
       const pos = (error as SyntaxError & { pos?: number }).pos ?? start;
       throw new ExpressionSyntaxError(error.message.replace(/ \(\d+:\d+\)$/, ''), locationOf(text, pos, pos + 1));

@@ -28,6 +28,11 @@ export const REFUSED_GLOBALS: ReadonlySet<string> = new Set([
   'eval', 'Function', 'import', 'this', 'super', 'new', 'Reflect', 'Proxy', 'Symbol', 'WebAssembly',
 ].filter((name) => !STDLIB_ROOTS.has(name) && name !== 'undefined' && name !== 'NaN' && name !== 'Infinity'));
 
+/** Keywords acorn parses as a prefix, recursing once each. */
+const PREFIX_WORDS = new Set(['typeof', 'void', 'delete', 'new', 'await', 'yield']);
+const isWordStart = (c: number) => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || c === 0x24;
+const isWordPart = (c: number) => isWordStart(c) || (c >= 0x30 && c <= 0x39);
+
 /** What the scan found: the first limit crossed, and where a template interpolation's `}}` is. */
 export interface Prescan {
   failure?: { reason: string; at: number };
@@ -56,7 +61,12 @@ export function prescan(text: string, start: number, end: number, maxLength: num
     if (closing && depth === 0 && c === 0x7d && text.charCodeAt(i + 1) === 0x7d) return { stop: i };
     if (c === 0x28 || c === 0x5b || c === 0x7b) depth++; // ( [ {
     else if (c === 0x29 || c === 0x5d || c === 0x7d) depth--;
-    if (c === 0x21 || c === 0x2d || c === 0x2b || c === 0x7e) prefixRun++; // ! - + ~
+    if (isWordStart(c)) {
+      const wordStart = i;
+      while (i + 1 < limit && isWordPart(text.charCodeAt(i + 1))) i++;
+      if (PREFIX_WORDS.has(text.slice(wordStart, i + 1))) prefixRun++;
+      else prefixRun = 0;
+    } else if (c === 0x21 || c === 0x2d || c === 0x2b || c === 0x7e) prefixRun++; // ! - + ~
     else if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) prefixRun = 0;
     if (depth > MAX_DEPTH || prefixRun > MAX_DEPTH) return { failure: { reason: `the expression is nested more than ${MAX_DEPTH} levels deep`, at: i }, stop: end };
   }

@@ -16,6 +16,7 @@ export const RUNTIME_SOURCE = String.raw`(function (isProxy) {
 'use strict';
 const gopd = Reflect.getOwnPropertyDescriptor, ownKeys = Reflect.ownKeys, apply = Reflect.apply;
 const objectGopd = Object.getOwnPropertyDescriptor, isArray = Array.isArray, freeze = Object.freeze;
+const lookupGetter = Function.prototype.call.bind(Object.prototype.__lookupGetter__);
 const RE = RegExp, strSlice = String.prototype.slice, mathMax = Math.max;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
 const checked = new WeakSet(), ours = new WeakMap();
@@ -63,7 +64,12 @@ function gc(o, k, p) {
   return g(o, k, p);
 }
 function len(a, p) { return own(a, 'length', p); }
-function el(a, i, p) { const d = gopd(a, i); return d === undefined ? undefined : d.value; }
+/**
+ * An element of an array already checked not to be a Proxy. __lookupGetter__ tells an accessor
+ * without running it and is six times faster than a descriptor for an index; a setter-only
+ * accessor reads as undefined without running anything.
+ */
+function el(a, i) { return lookupGetter(a, i) === undefined ? a[i] : undefined; }
 function arr(a, p, name) {
   if (!isArray(a)) fail(name + ' needs an array, not ' + kind(a), p);
   notProxy(a, p);
@@ -112,7 +118,7 @@ function unary(op, a, p) {
 }
 /** A template literal part or an interpolation. */
 function text(v, p) {
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') { charge(v.length, p); return v; }
   const s = v === undefined || v === null ? '' + v : '' + prim(v, p, 'a template');
   charge(s.length, p);
   return s;

@@ -131,10 +131,17 @@ M.at = (o, p, i) => {
 };
 M.concat = (o, p, ...items) => {
   if (typeof o === 'string') { let s = o; for (const x of items) s = rt.add(s, str(x, p, 'concat'), p); return s; }
-  arr(o, p, '.concat()'); const out = [];
-  for (const part of [o, ...items]) {
-    if (isArray(part)) { notProxy(part, p); const n = len(part, p); charge(n, p); for (let i = 0; i < n; i++) out.push(el(part, i)); }
-    else { charge(1, p); out.push(part); }
+  arr(o, p, '.concat()');
+  const parts = [o, ...items];
+  let total = 0;
+  for (const part of parts) {
+    if (isArray(part)) { notProxy(part, p); total += len(part, p); } else total++;
+  }
+  charge(total, p);
+  const out = new Array(total);
+  let k = 0;
+  for (const part of parts) {
+    if (isArray(part)) { const n = len(part, p); for (let i = 0; i < n; i++) out[k++] = el(part, i); } else out[k++] = part;
   }
   return out;
 };
@@ -221,7 +228,7 @@ S['Array.from'] = (p, v, f) => {
   if (typeof n !== 'number' || !(n >= 0) || n > 4294967295) fail('Array.from() needs a length between 0 and 2**32 - 1', p);
   charge(n, p);
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = isArray(v) ? el(v, i) : own(v, i, p);
+  for (let i = 0; i < n; i++) out[i] = el(v, i); // v was checked not to be a Proxy
   return f ? M.map(out, p, f) : out;
 };
 function entries(o, p, what) {
