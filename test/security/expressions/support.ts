@@ -12,7 +12,7 @@ export type Outcome = { stage: 'compile' | 'run'; error: EsmSandboxError } | { s
 export function attempt(source: string, scope: object = {}, options: ExpressionOptions = {}): Outcome {
   let expr;
   try {
-    expr = compileExpression(source, options);
+    expr = compileExpression<object>(source, options);
   } catch (error) {
     expect(error, `${source}: compile failures are esm-sandbox errors`).toBeInstanceOf(EsmSandboxError);
     return { stage: 'compile', error: error as EsmSandboxError };
