@@ -256,7 +256,7 @@ export class Emitter {
       case '==': return `loose(${left}, ${right}, ${p})`;
       case '!=': return `!loose(${left}, ${right}, ${p})`;
       case '+': return `add(${left}, ${right}, ${p})`;
-      case '<': case '>': case '<=': case '>=': return `cmp("${op}", ${left}, ${right}, ${p})`;
+      case '<': case '>': case '<=': case '>=': case '-': case '*': case '/': case '%': return `${FAST_OPS[op]!}(${left}, ${right}, ${p})`;
       default: return `arith("${op}", ${left}, ${right}, ${p})`;
     }
   }
@@ -299,6 +299,9 @@ function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined 
 function refuse(n: { start: number; end: number }, reason: string): never {
   throw new Refusal(reason, n.start, n.end);
 }
+
+/** Operators with a helper of their own (runtime.ts), the number case inlined. */
+const FAST_OPS: Record<string, string> = { '<': 'lt', '>': 'gt', '<=': 'le', '>=': 'ge', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod' };
 
 const REFUSED_NODES: Record<string, string> = {
   AssignmentExpression: 'assignment is not part of the expression language',

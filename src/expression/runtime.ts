@@ -102,6 +102,15 @@ function arith(op, a, b, p) {
     case '<<': return a << b; case '>>': return a >> b; case '>>>': return a >>> b;
   }
 }
+// One small function per common operator, with the number case first, so the optimizer inlines them.
+function sub(a, b, p) { return typeof a === 'number' && typeof b === 'number' ? a - b : arith('-', a, b, p); }
+function mul(a, b, p) { return typeof a === 'number' && typeof b === 'number' ? a * b : arith('*', a, b, p); }
+function div(a, b, p) { return typeof a === 'number' && typeof b === 'number' ? a / b : arith('/', a, b, p); }
+function mod(a, b, p) { return typeof a === 'number' && typeof b === 'number' ? a % b : arith('%', a, b, p); }
+function lt(a, b, p) { return typeof a === 'number' && typeof b === 'number' ? a < b : cmp('<', a, b, p); }
+function gt(a, b, p) { return typeof a === 'number' && typeof b === 'number' ? a > b : cmp('>', a, b, p); }
+function le(a, b, p) { return typeof a === 'number' && typeof b === 'number' ? a <= b : cmp('<=', a, b, p); }
+function ge(a, b, p) { return typeof a === 'number' && typeof b === 'number' ? a >= b : cmp('>=', a, b, p); }
 function cmp(op, a, b, p) {
   if (typeof a !== 'number' || typeof b !== 'number') { prim(a, p, op); prim(b, p, op); }
   switch (op) { case '<': return a < b; case '>': return a > b; case '<=': return a <= b; case '>=': return a >= b; }
@@ -150,7 +159,7 @@ function host(fn, p, args) {
   try { return apply(fn, undefined, args); } catch (e) { throw new Fault('host', 'a host function threw', p, e); }
 }
 
-return freeze({ Fault, g, gc, len, el, arr, add, arith, cmp, loose, unary, text, part, concat, html, re, regex, prim, num, str,
+return freeze({ Fault, g, gc, len, el, arr, add, arith, cmp, sub, mul, div, mod, lt, gt, le, ge, loose, unary, text, part, concat, html, re, regex, prim, num, str,
   charge, fail, kind, notProxy, begin, end, last, isFault, host, own, FORBIDDEN,
   ArrayPrototype: Array.prototype, ObjectPrototype: Object.prototype });
 })`;

@@ -219,17 +219,26 @@ S['Number.isInteger'] = (p, v) => Number.isInteger(v);
 S['Number.isFinite'] = (p, v) => Number.isFinite(v);
 S['Number.isNaN'] = (p, v) => Number.isNaN(v);
 S['Array.isArray'] = (p, v) => isArray(v);
+/** map over an array this library just built: its elements are plain data, read directly. */
+function mapBuilt(out, p, f) {
+  charge(out.length, p);
+  for (let i = 0; i < out.length; i++) out[i] = f(out[i], i);
+  return out;
+}
+const hasOwn = Object.hasOwn;
 S['Array.from'] = (p, v, f) => {
   if (f !== undefined) fn(f, p);
-  if (typeof v === 'string') { charge(v.length, p); const out = Array.from(v); return f ? M.map(out, p, f) : out; }
+  if (typeof v === 'string') { charge(v.length, p); const out = Array.from(v); return f ? mapBuilt(out, p, f) : out; }
   if (v === null || typeof v !== 'object') fail('Array.from() needs an array, a string or { length }', p);
   notProxy(v, p);
-  const n = isArray(v) ? len(v, p) : own(v, 'length', p);
+  const list = isArray(v);
+  const n = list ? len(v, p) : own(v, 'length', p);
   if (typeof n !== 'number' || !(n >= 0) || n > 4294967295) fail('Array.from() needs a length between 0 and 2**32 - 1', p);
   charge(n, p);
   const out = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = el(v, i); // v was checked not to be a Proxy
-  return f ? M.map(out, p, f) : out;
+  // v was checked not to be a Proxy; an array-like's missing indices are skipped without a lookup.
+  for (let i = 0; i < n; i++) out[i] = list || hasOwn(v, i) ? el(v, i) : undefined;
+  return f ? mapBuilt(out, p, f) : out;
 };
 function entries(o, p, what) {
   if (o === null || typeof o !== 'object') fail(what + ' needs an object, not ' + kind(o), p);
