@@ -37,7 +37,13 @@ function prim(v, p, what) {
   return v;
 }
 function num(v, p, what) { return typeof v === 'number' ? v : Number(prim(v, p, what)); }
-function str(v, p, what) { return typeof v === 'string' ? v : '' + prim(v, p, what); }
+/** A primitive as a string; a BigInt's decimal conversion is superlinear in its size, so it is charged first. */
+function str(v, p, what) {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'bigint') bigText(v, p);
+  return '' + prim(v, p, what);
+}
+function bigText(v, p) { const n = bigSize(v); charge(n + Math.ceil(n * n / 64), p); }
 function own(o, k, p) {
   notProxy(o, p);
   const d = gopd(o, k);
@@ -82,6 +88,8 @@ function add(a, b, p) {
   if (typeof a === 'string' && typeof b === 'string') { charge(a.length + b.length, p); return a + b; }
   prim(a, p, '+'); prim(b, p, '+');
   if (typeof a === 'bigint' && typeof b === 'bigint') charge(mathMax(bigSize(a), bigSize(b)), p);
+  else if (typeof a === 'bigint' && typeof b === 'string') bigText(a, p);
+  else if (typeof b === 'bigint' && typeof a === 'string') bigText(b, p);
   const r = a + b;
   if (typeof r === 'string') charge(r.length, p);
   return r;
@@ -128,7 +136,7 @@ function unary(op, a, p) {
 /** A template literal part or an interpolation. */
 function text(v, p) {
   if (typeof v === 'string') { charge(v.length, p); return v; }
-  const s = v === undefined || v === null ? '' + v : '' + prim(v, p, 'a template');
+  const s = v === undefined || v === null ? '' + v : str(v, p, 'a template');
   charge(s.length, p);
   return s;
 }

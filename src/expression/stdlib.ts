@@ -86,7 +86,9 @@ for (const name of ['replace', 'replaceAll']) {
   M[name] = (s, p, a, b) => {
     string(s, p, name);
     if (typeof b !== 'string') fail('.' + name + '() takes a replacement string', p);
-    charge((s.length + 1) * (b.length + 1), p);
+    // The $-backtick and $' patterns insert the text before or after each match: each can cost the whole string.
+    const wide = b.split('$\x60').length + b.split("$'").length - 2;
+    charge((s.length + 1) * (b.length + 1 + wide * s.length), p);
     return call(f, s, pattern(a, s, p), b);
   };
 }

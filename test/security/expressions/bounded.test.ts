@@ -67,6 +67,11 @@ describe('exponential and huge work hits the budget', () => {
     '10n ** 10n ** 10n',
     'Array.from({ length: 40 }).reduce(b => b * b, 2n ** 64n)',
     '1n << 10000000000n',
+    'String(2n ** 150000n)',
+    '`${2n ** 150000n}`',
+    '"" + 2n ** 150000n',
+    '"x".repeat(10000).replaceAll("", "$\'")',
+    '"x".repeat(10000).replace(/x/g, "$`")',
   ])('%s', (source) => expectBudget(source));
 
   it('ReDoS: catastrophic patterns are refused, polynomial ones are priced before they run', () => {
