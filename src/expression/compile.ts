@@ -158,7 +158,14 @@ export function finish<Scope extends object, Result>(plan: Plan, fns: readonly u
     } catch (error) {
       throw publicError(plan, error, budget);
     }
-    return (typeof value === 'object' && value !== null ? toHost(value, rt.ArrayPrototype, rt.ObjectPrototype) : value) as Result;
+    if (typeof value !== 'object' || value === null) return value as Result;
+    try {
+      return toHost(value, rt.ArrayPrototype, rt.ObjectPrototype, 0) as Result;
+    } catch (error) {
+      if (!(error instanceof ResultTooDeep)) throw error;
+      const [start, end] = plan.positions[0]!;
+      throw new ExpressionRuntimeError(`the result is nested more than ${MAX_RESULT_DEPTH} levels deep`, locationOf(plan.text, start, end));
+    }
   };
   const measure = (scope?: Scope): Measured<Result> => {
     const value = run(scope);
@@ -195,20 +202,26 @@ function readOwn(value: unknown, key: string): unknown {
   return ReflectGetOwnPropertyDescriptor(value, key)?.value;
 }
 
+/** Deepest result copied out: `reduce(a => [a], 0)` can nest thousands deep within budget. */
+const MAX_RESULT_DEPTH = 1_000;
+class ResultTooDeep extends Error {}
+
 /**
  * Arrays and objects the expression built are realm objects: copy them into host ones so the
  * host gets its own `Array.prototype`. Anything else (host data the expression passed through) is
- * returned as it is. Built values are acyclic and were paid for by the budget.
+ * returned as it is. Built values are acyclic and were paid for by the budget; nesting past
+ * MAX_RESULT_DEPTH is an error rather than a host stack overflow.
  */
-function toHost(value: object, arrayProto: object, objectProto: object): unknown {
+function toHost(value: object, arrayProto: object, objectProto: object, depth: number): unknown {
   if (isProxy(value)) return value;
+  if (depth > MAX_RESULT_DEPTH) throw new ResultTooDeep();
   const proto = ReflectGetPrototypeOf(value);
   if (proto === arrayProto) {
     const source = value as unknown[];
     const out = new Array<unknown>(source.length);
     for (let i = 0; i < source.length; i++) {
       const v = ReflectGetOwnPropertyDescriptor(source, i)?.value;
-      out[i] = typeof v === 'object' && v !== null ? toHost(v, arrayProto, objectProto) : v;
+      out[i] = typeof v === 'object' && v !== null ? toHost(v, arrayProto, objectProto, depth + 1) : v;
     }
     return out;
   }
@@ -217,7 +230,7 @@ function toHost(value: object, arrayProto: object, objectProto: object): unknown
     for (const key of ReflectOwnKeys(value)) {
       if (typeof key !== 'string') continue;
       const v = ReflectGetOwnPropertyDescriptor(value, key)?.value;
-      out[key] = typeof v === 'object' && v !== null ? toHost(v, arrayProto, objectProto) : v;
+      out[key] = typeof v === 'object' && v !== null ? toHost(v, arrayProto, objectProto, depth + 1) : v;
     }
     return out;
   }

@@ -32,6 +32,13 @@ describe('runtime errors carry the position of the sub-expression', () => {
     expect(error.start).toBe(4);
   });
 
+  it('a result nested thousands deep is an error, not a host stack overflow', () => {
+    const error = failure(() => compileExpression('Array.from({ length: 20000 }).reduce(a => [a], 0)')());
+    expect(error).toBeInstanceOf(ExpressionRuntimeError);
+    expect(error.message).toContain('nested more than 1000 levels');
+    expect(compileExpression('Array.from({ length: 500 }).reduce(a => [a], 0)')()).toBeInstanceOf(Array);
+  });
+
   it('an engine error inside a builtin', () => {
     expect(() => compileExpression('(1).toFixed(500)')()).toThrow(ExpressionRuntimeError);
   });
