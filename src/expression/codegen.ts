@@ -106,7 +106,7 @@ export class Emitter {
     if (FORBIDDEN_KEYS.has(name) || name.startsWith('__')) refuse(n, `"${name}" is never read: it leads to prototypes and constructors`);
     if (STDLIB_ROOTS.has(name) || this.hostNames.has(name)) refuse(n, `"${name}" can only be called`);
     this.identifiers.add(name);
-    return `g(s, ${JSON.stringify(name)}, ${this.position(n)})`;
+    return `gs(s, ${JSON.stringify(name)})`;
   }
 
   private param(name: string): string | undefined {

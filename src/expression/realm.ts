@@ -40,7 +40,7 @@ export function expressionRealm(): ExpressionRealm {
 }
 
 /** The helpers every generated factory destructures (names as the generated code uses them). */
-const HELPERS = ['g', 'gc', 'add', 'arith', 'cmp', 'sub', 'mul', 'div', 'mod', 'lt', 'gt', 'le', 'ge', 'loose', 'unary', 'text', 'part', 'html', 're', 'charge', 'host', 'begin', 'end', 'str'];
+const HELPERS = ['g', 'gs', 'gc', 'add', 'arith', 'cmp', 'sub', 'mul', 'div', 'mod', 'lt', 'gt', 'le', 'ge', 'loose', 'unary', 'text', 'part', 'html', 're', 'charge', 'host', 'begin', 'end', 'str'];
 
 /** An evaluation function of the realm: `(scope, budget) => value`. */
 export type Evaluate = (scope: object, budget: number) => unknown;
@@ -60,7 +60,7 @@ return function (h) {
 ${hostList}
 return function (s, budget) {
 ${tempList ? `let ${tempList};` : ''}
-const saved = begin(budget, ${cost}, 0);
+const saved = begin(budget, ${cost}, 0, s);
 try {
 return ${body};
 } finally { end(saved); }

@@ -60,6 +60,8 @@ function g(o, k, p) {
   if (o === undefined) fail('cannot read "' + k + '" of undefined', p);
   return undefined;
 }
+/** A name of the scope: the scope was checked not to be a Proxy when the evaluation began. */
+function gs(s, k) { const d = gopd(s, k); return d === undefined ? undefined : d.value; }
 /** a[k]: a string or number key, never a forbidden name. */
 function gc(o, k, p) {
   if (typeof k !== 'number') {
@@ -158,7 +160,14 @@ function regex(r, input, p) {
   return r;
 }
 
-function begin(budget, cost, p) { const saved = left; left = budget; charge(cost, p); return saved; }
+/** Start an evaluation: nothing is changed unless it can start, so a nested evaluation never clobbers its caller's budget. */
+function begin(budget, cost, p, scope) {
+  notProxy(scope, p);
+  if (!(budget >= cost)) throw new Fault('budget', '', p, undefined);
+  const saved = left;
+  left = budget - cost;
+  return saved;
+}
 let lastLeft = 0;
 function end(saved) { lastLeft = left; left = saved; }
 function last() { return lastLeft; }
@@ -167,7 +176,7 @@ function host(fn, p, args) {
   try { return apply(fn, undefined, args); } catch (e) { throw new Fault('host', 'a host function threw', p, e); }
 }
 
-return freeze({ Fault, g, gc, len, el, arr, add, arith, cmp, sub, mul, div, mod, lt, gt, le, ge, loose, unary, text, part, concat, html, re, regex, prim, num, str,
+return freeze({ Fault, g, gs, gc, len, el, arr, add, arith, cmp, sub, mul, div, mod, lt, gt, le, ge, loose, unary, text, part, concat, html, re, regex, prim, num, str,
   charge, fail, kind, notProxy, begin, end, last, isFault, host, own, FORBIDDEN,
   ArrayPrototype: Array.prototype, ObjectPrototype: Object.prototype });
 })`;

@@ -103,6 +103,22 @@ describe('scope data is read, never run', () => {
     expect(traps).toBe(0);
   });
 
+  it('a Proxy as the scope itself is refused before any trap runs', () => {
+    let traps = 0;
+    const scope = new Proxy({ a: 1 }, { getOwnPropertyDescriptor: () => { traps++; return undefined; }, get: () => { traps++; return 2; } });
+    expect(() => compileExpression('a')(scope)).toThrow(ExpressionRuntimeError);
+    expect(traps).toBe(0);
+  });
+
+  it('a budget smaller than the static cost fails before anything runs, and leaves an outer budget intact', () => {
+    const tiny = compileExpression('a + b + c', { budget: 2 });
+    const outer = compileExpression('items.map(i => probe()).length', { functions: { probe: () => { try { tiny({}); } catch { /* over budget */ } return 1; } } });
+    const first = outer.measure({ items: [1, 2, 3] });
+    expect(first.value).toBe(3);
+    expect(outer.measure({ items: [1, 2, 3] }).cost).toBe(first.cost);
+    expect(() => tiny({})).toThrow(BudgetExceededError);
+  });
+
   it('coercion hooks never run: operators, templates, methods and keys refuse objects', () => {
     let ran = 0;
     const hook = { toString() { ran++; return 'x'; }, valueOf() { ran++; return 1; }, [Symbol.toPrimitive]() { ran++; return 1; } };
