@@ -5,6 +5,7 @@
  * acorn parses recursively, so a source is scanned for its nesting depth before acorn sees it:
  * a 100,000-deep source is refused in a linear pass instead of overflowing the stack.
  */
+import vm from 'node:vm';
 import { STDLIB_ROOTS } from './stdlib.js';
 
 /** Longest source accepted by default (characters). */
@@ -20,12 +21,18 @@ export const FORBIDDEN_KEYS = new Set([
 /**
  * Names of the JavaScript and Node globals (as Vue's `isGloballyAllowed`, inverted): an expression
  * that names one of them is refused rather than read from the scope, so `process`, `globalThis`,
- * `Function` or `eval` can never mean anything, even if a scope happens to hold such a key.
+ * `Function` or `eval` can never mean anything, even if a scope happens to hold such a key. The
+ * list is fixed (a fresh realm's builtins plus Node's and the web's), not the host's live
+ * `globalThis`, so what an expression may name does not depend on what the host app defined.
  */
 export const REFUSED_GLOBALS: ReadonlySet<string> = new Set([
-  ...Object.getOwnPropertyNames(globalThis),
+  ...(vm.runInContext('Object.getOwnPropertyNames(globalThis)', vm.createContext()) as string[]),
   'globalThis', 'global', 'window', 'self', 'document', 'process', 'require', 'module', 'exports', 'arguments',
-  'eval', 'Function', 'import', 'this', 'super', 'new', 'Reflect', 'Proxy', 'Symbol', 'WebAssembly',
+  '__filename', '__dirname', 'eval', 'Function', 'import', 'this', 'super', 'new', 'Reflect', 'Proxy', 'Symbol', 'WebAssembly',
+  'Buffer', 'console', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate',
+  'queueMicrotask', 'structuredClone', 'fetch', 'crypto', 'performance', 'navigator', 'URL', 'URLSearchParams',
+  'TextEncoder', 'TextDecoder', 'AbortController', 'AbortSignal', 'Blob', 'atob', 'btoa', 'EventTarget', 'Event',
+  'MessageChannel', 'MessagePort', 'BroadcastChannel', 'WebSocket', 'Headers', 'Request', 'Response', 'FormData',
 ].filter((name) => !STDLIB_ROOTS.has(name) && name !== 'undefined' && name !== 'NaN' && name !== 'Infinity'));
 
 /** Keywords acorn parses as a prefix, recursing once each. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   compileExpression, EsmSandboxError, ExpressionRefusedError, ExpressionSyntaxError,
 } from '../../src/index.js';
@@ -142,6 +142,20 @@ describe('the grammar refuses everything else, with the position', () => {
     expect(error.code).toBe('ERR_SANDBOX_EXPRESSION_SYNTAX');
     expect([error.line, error.column, error.start]).toEqual([2, 3, 14]);
     expect(error.frame).toContain('> 2 |   * 2');
+  });
+
+  it('the refused globals are a fixed list, not whatever the host app put on globalThis', async () => {
+    const host = globalThis as Record<string, unknown>;
+    host.appSettings = { secret: 1 };
+    try {
+      // A fresh copy of the engine, loaded while the host global exists.
+      vi.resetModules();
+      const fresh = await import('../../src/expression/compile.js');
+      expect(fresh.compileExpression('appSettings')({ appSettings: 'from the scope' })).toBe('from the scope');
+    } finally {
+      delete host.appSettings;
+    }
+    expect(() => compileExpression('structuredClone')).toThrow(ExpressionRefusedError);
   });
 
   it('refuses trailing text', () => {
