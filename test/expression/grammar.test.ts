@@ -20,6 +20,8 @@ describe('the grammar accepts JavaScript expression syntax', () => {
     ['(n + 3) * 2 - n / 7 % 3 ** 2', 19],
     ['user?.name', 'ada'],
     ['a?.b.c.d', undefined],
+    ['(user?.tags).length', 2],
+    ['items?.[2]?.name', 'pad'],
     ['user[k]', 30],
     ['user["name"]', 'ada'],
     ['items[1].name', 'ink'],

@@ -158,6 +158,10 @@ describe('compileTemplate', () => {
     expect(runtime.frame).toContain('> 2 | b {{ x.y.z }}');
   });
 
+  it('braces inside strings and literals do not end an interpolation', () => {
+    expect(compileTemplate('[{{ "}}" + x }}] [{{ `{{${x}}}` }}]')({ x: 'v' })).toBe('[}}v] [{{v}}]');
+  });
+
   it('an unclosed interpolation is a syntax error', () => {
     expect(() => compileTemplate('{{ a ')).toThrow(ExpressionSyntaxError);
   });
