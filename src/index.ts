@@ -12,6 +12,7 @@ export {
   ModuleNotAllowedError, PolicyError, ResolveError, SandboxCrashedError, SandboxError, SandboxSyntaxError, TimeoutError,
   UnsupportedError,
   type ErrorCode, type SourceLocation,
+  BudgetExceededError, ExpressionError, ExpressionRefusedError, ExpressionRuntimeError, ExpressionSyntaxError, type ExpressionLocation,
 } from './errors/errors.js';
 export { codeFrame } from './errors/frame.js';
 export { loadConfig, type ConfigContext, type LoadConfigOptions, type LoadedConfig } from './config/load-config.js';
@@ -20,3 +21,8 @@ export { stdConfig, type StdConfigOptions } from './std/config.js';
 export { stdPath } from './std/path.js';
 export { createSandboxPool, type SandboxPool, type SandboxPoolOptions, type SandboxPoolStats } from './worker/pool.js';
 export type { RecycleBudget } from './worker/lane.js';
+export {
+  compileExpression, clearExpressionCache, DEFAULT_BUDGET,
+  type Expression, type ExpressionOptions, type HostFunction, type Measured,
+} from './expression/compile.js';
+export { compileTemplate, type Template, type TemplateOptions } from './expression/template.js';

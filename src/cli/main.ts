@@ -5,6 +5,8 @@
  *   esm-sandbox run <file> [--allow spec=host-module.mjs ...] [--root dir] [--timeout ms] [--deadline ms] [--json] [--policy preset|off]
  *   esm-sandbox config <file> [--json] [--mode m] [--command c] [--env NAME ...] and the run flags
  *   esm-sandbox check <file> [--json] [--preset strict] [--rule id=severity ...] [--root dir] [--allow spec ...]
+ *   esm-sandbox eval '<expression>' [--scope data.json] [--json] [--budget n]
+ *   esm-sandbox render <template-file> [--scope data.json] [--escape html|none] [--budget n]
  *
  * Exit codes: 0 success; 1 the module failed (load, policy, thrown, timeout, deadline), or for
  * check: errors found (warnings alone exit 0); 2 bad usage.
@@ -25,6 +27,8 @@ const USAGE = `Usage:
   esm-sandbox run <file> [options]     run a module in a sandbox and print its default export
   esm-sandbox config <file> [options]  load a config file (app.config.mjs) and print it
   esm-sandbox check <file> [options]   report policy findings for a module graph without running it
+  esm-sandbox eval '<expression>'      evaluate an expression (docs/EXPRESSIONS.md) and print its value
+  esm-sandbox render <template-file>   render a {{ expression }} template and print it
 
 Options for run and config:
   --root <dir>            directory the sandbox may import from (default: the file's directory)
@@ -48,6 +52,12 @@ Options for check (nothing is run; every module of the import graph is analysed)
   --preset <name>         recommended (default) or strict
   --rule <id=severity>    set one rule to off, warn or error (repeatable)
   --json                  print every diagnostic as a JSON array
+
+Options for eval and render:
+  --scope <file.json>     the scope: a JSON object whose keys the expression reads
+  --budget <units>        cost units one evaluation may spend (default 250000)
+  --json                  eval: print the value as JSON
+  --escape <html|none>    render: escape interpolations as HTML (default) or not at all
 
 Exit codes: 0 success (check: no errors, warnings allowed), 1 the module failed (check: errors found), 2 bad usage.`;
 
@@ -73,6 +83,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         mode: { type: 'string' },
         command: { type: 'string' },
         env: { type: 'string', multiple: true },
+        scope: { type: 'string' },
+        budget: { type: 'string' },
+        escape: { type: 'string' },
       },
     });
   } catch (error) {
@@ -99,6 +112,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       if (file === undefined || extra.length > 0) throw new UsageError('config takes exactly one <file>');
       const { config } = await import('./config.js');
       return await config(file, values, io);
+    }
+    if (command === 'eval' || command === 'render') {
+      if (file === undefined || extra.length > 0) throw new UsageError(`${command} takes exactly one ${command === 'eval' ? "'<expression>'" : '<template-file>'}`);
+      const { evaluateCommand, renderCommand } = await import('./expression.js');
+      return await (command === 'eval' ? evaluateCommand : renderCommand)(file, values, io);
     }
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {

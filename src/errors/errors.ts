@@ -21,7 +21,11 @@ export type ErrorCode =
   | 'ERR_SANDBOX_DISPOSED'
   | 'ERR_SANDBOX_MEMBRANE'
   | 'ERR_SANDBOX_UNSUPPORTED'
-  | 'ERR_SANDBOX_CONFIG';
+  | 'ERR_SANDBOX_CONFIG'
+  | 'ERR_SANDBOX_EXPRESSION_SYNTAX'
+  | 'ERR_SANDBOX_EXPRESSION_REFUSED'
+  | 'ERR_SANDBOX_EXPRESSION_RUNTIME'
+  | 'ERR_SANDBOX_BUDGET';
 
 /** Where an error points in the user's source. */
 export interface SourceLocation {
@@ -224,4 +228,48 @@ export class UnsupportedError extends EsmSandboxError {
 /** A config file loaded but is not a config: no default export, or not an object (or a function or promise of one). */
 export class ConfigError extends EsmSandboxError {
   constructor(message: string, options: EsmSandboxErrorOptions = {}) { super('ERR_SANDBOX_CONFIG', message, options); }
+}
+
+/** Where an error points inside an expression or template source (0-based offsets, 1-based line and column). */
+export interface ExpressionLocation {
+  start: number;
+  end: number;
+  line: number;
+  column: number;
+  frame: string;
+}
+
+/** Common shape of the expression errors: the range in the expression (or template) text. */
+export abstract class ExpressionError extends EsmSandboxError {
+  readonly start: number;
+  readonly end: number;
+  constructor(code: ErrorCode, message: string, at: ExpressionLocation, cause?: unknown) {
+    super(code, `${message} (at ${at.line}:${at.column})`, { line: at.line, column: at.column, frame: at.frame, cause });
+    this.start = at.start;
+    this.end = at.end;
+  }
+}
+
+/** An expression or template does not parse. */
+export class ExpressionSyntaxError extends ExpressionError {
+  constructor(message: string, at: ExpressionLocation) { super('ERR_SANDBOX_EXPRESSION_SYNTAX', message, at); }
+}
+
+/** An expression parses but uses something outside the expression grammar, or is too long or too deep. */
+export class ExpressionRefusedError extends ExpressionError {
+  constructor(message: string, at: ExpressionLocation) { super('ERR_SANDBOX_EXPRESSION_REFUSED', message, at); }
+}
+
+/** An evaluation failed: a property of `undefined`, a value that would have to be coerced, a host function that threw. */
+export class ExpressionRuntimeError extends ExpressionError {
+  constructor(message: string, at: ExpressionLocation, cause?: unknown) { super('ERR_SANDBOX_EXPRESSION_RUNTIME', message, at, cause); }
+}
+
+/** An evaluation needed more than its budget; `budget` is the limit it ran into. */
+export class BudgetExceededError extends ExpressionError {
+  readonly budget: number;
+  constructor(budget: number, at: ExpressionLocation) {
+    super('ERR_SANDBOX_BUDGET', `Expression evaluation exceeded its budget of ${budget} units`, at);
+    this.budget = budget;
+  }
 }

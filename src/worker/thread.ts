@@ -15,7 +15,7 @@ import { DisposedError, MemoryLimitError, SandboxCrashedError, type EsmSandboxEr
 import type { CallAnswer, Carrier, Inbound, InboundCall, Outbound, Tenant } from './carrier.js';
 import { encodeError, type SyncReply } from './protocol.js';
 
-export type { Inbound, InboundCall, Outbound, Tenant } from './carrier.js';
+export type { InboundCall, Outbound, Tenant } from './carrier.js';
 
 /**
  * Compiled output has the worker entry beside this file; under a TypeScript test runner, dist has it.
