@@ -9,7 +9,7 @@ export type {
 } from './types.js';
 export {
   ConfigError, DeadlineError, DisposedError, EsmSandboxError, LinkError, LoadError, MemoryLimitError, MembraneError,
-  ModuleNotAllowedError, PolicyError, ResolveError, SandboxError, SandboxSyntaxError, TimeoutError,
+  ModuleNotAllowedError, PluginError, PolicyError, ResolveError, SandboxError, SandboxSyntaxError, TimeoutError,
   type ErrorCode, type SourceLocation,
 } from './errors/errors.js';
 export { codeFrame } from './errors/frame.js';
@@ -19,3 +19,8 @@ export { stdConfig, type StdConfigOptions } from './std/config.js';
 export { stdPath } from './std/path.js';
 export { createSandboxPool, type SandboxPool, type SandboxPoolOptions, type SandboxPoolStats } from './worker/pool.js';
 export type { RecycleBudget } from './worker/lane.js';
+export { createPluginHost, type PluginHost } from './plugins/host.js';
+export type {
+  PluginHandle, PluginHostEvents, PluginHostOptions, PluginStatus, PreparePhase, ReloadedEvent, ReloadResult, RolledBackEvent,
+} from './plugins/types.js';
+export { chokidarWatcher, sharedWatcher, type PluginWatcher, type WatchListener } from './plugins/watcher.js';

@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'ERR_SANDBOX_DISPOSED'
   | 'ERR_SANDBOX_MEMBRANE'
   | 'ERR_SANDBOX_UNSUPPORTED'
-  | 'ERR_SANDBOX_CONFIG';
+  | 'ERR_SANDBOX_CONFIG'
+  | 'ERR_SANDBOX_PLUGIN';
 
 /** Where an error points in the user's source. */
 export interface SourceLocation {
@@ -202,4 +203,18 @@ export class MembraneError extends EsmSandboxError {
 /** A config file loaded but is not a config: no default export, or not an object (or a function or promise of one). */
 export class ConfigError extends EsmSandboxError {
   constructor(message: string, options: EsmSandboxErrorOptions = {}) { super('ERR_SANDBOX_CONFIG', message, options); }
+}
+
+/**
+ * The plugin host could not use a plugin: an unknown id, an `activate`/`deactivate` export that is
+ * not a function, a `dispose`/`deactivate` that did not finish in time, a closed host. Errors of
+ * the plugin's own code keep their class (SandboxSyntaxError, PolicyError, SandboxError...).
+ */
+export class PluginError extends EsmSandboxError {
+  /** The plugin's id, when one is concerned. */
+  readonly plugin: string | undefined;
+  constructor(message: string, plugin?: string, options: EsmSandboxErrorOptions = {}) {
+    super('ERR_SANDBOX_PLUGIN', message, options);
+    this.plugin = plugin;
+  }
 }
