@@ -23,4 +23,4 @@ export { createPluginHost, type PluginHost } from './plugins/host.js';
 export type {
   PluginHandle, PluginHostEvents, PluginHostOptions, PluginStatus, PreparePhase, ReloadedEvent, ReloadResult, RolledBackEvent,
 } from './plugins/types.js';
-export { chokidarWatcher, sharedWatcher, type PluginWatcher, type WatchListener } from './plugins/watcher.js';
+export { chokidarWatcher, sharedWatcher, type PluginWatcher, type SharedWatcherSource, type WatchListener } from './plugins/watcher.js';

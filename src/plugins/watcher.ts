@@ -46,11 +46,20 @@ export function chokidarWatcher(): PluginWatcher {
   };
 }
 
+/** What `sharedWatcher` needs of a chokidar-compatible watcher (chokidar 3 to 5, Vite's `server.watcher`). */
+export interface SharedWatcherSource {
+  add(paths: string): unknown;
+  on(event: 'all', listener: (event: string, path: string) => void): unknown;
+  on(event: 'error', listener: (error: unknown) => void): unknown;
+  off(event: 'all', listener: (event: string, path: string) => void): unknown;
+  off(event: 'error', listener: (error: unknown) => void): unknown;
+}
+
 /**
  * A watcher over a chokidar-compatible instance someone else owns (Vite's `server.watcher`):
  * it adds the directory and listens, and on close removes its listeners but leaves the instance open.
  */
-export function sharedWatcher(shared: Pick<FSWatcher, 'add' | 'on' | 'off'>): PluginWatcher {
+export function sharedWatcher(shared: SharedWatcherSource): PluginWatcher {
   let detach: (() => void) | undefined;
   return {
     async watch(directory, listener) {
