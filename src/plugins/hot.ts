@@ -12,7 +12,7 @@
  *   generation's `dispose` callbacks run: data written inside `dispose` is too late to be carried.
  *   It must be plain data (functions would still point into the retired generation).
  *   A rollback leaves the live generation's `data` as it was.
- * - `invalidate()` asks the host to reload this plugin (after the quiet period).
+ * - `invalidate()` asks the host to reload this plugin (a new transaction).
  * - `on`/`off` receive what the host sends with `host.send(event, payload)`; there are no `vite:*`
  *   events. `prune`, `decline` and `send` are absent.
  */
