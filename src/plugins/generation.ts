@@ -20,7 +20,8 @@ export interface PrepareContext {
   generation: number;
   /** The live generation's `import.meta.hot` data of this plugin, a host copy. */
   data: Readonly<Record<string, unknown>>;
-  invalidate(id: string, url: string, message: string): void;
+  /** `import.meta.hot.invalidate()` was called in generation `generation` of plugin `id`. */
+  invalidate(id: string, generation: number, url: string, message: string): void;
 }
 
 /** A failed preparation: the phase it failed in and the error, with file, line, column and frame when the source is at fault. */
@@ -65,7 +66,7 @@ export class PluginInstance {
     try {
       if (context.hot) {
         hot = await sandbox.import(HOT_SPECIFIER) as unknown as HotControl;
-        await hot.install(context.data, (url, message) => context.invalidate(id, url, message));
+        await hot.install(context.data, (url, message) => context.invalidate(id, context.generation, url, message));
       }
       namespace = await sandbox.import(entry);
     } catch (error) {

@@ -64,7 +64,7 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
       entries,
       drainMs: options.deadline ?? DEFAULT_DEADLINE_MS,
       disposeMs: options.disposeTimeout ?? DEFAULT_DISPOSE_MS,
-      context: () => ({ sandbox, hot, invalidate: (id) => { if (this.closing === undefined) void this.reload([id]); } }),
+      context: () => ({ sandbox, hot, invalidate: (id, generation) => this.invalidated(id, generation) }),
       committed: (generation, plugins, changed, ms) => {
         const remembered = this.tracker?.remember(plugins.flatMap((id) => this.transactions.instance(id)?.files ?? []));
         void remembered?.catch((error: unknown) => this.emitError(error));
@@ -160,6 +160,15 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
       if (this.transactions.failures.has(id) || instance === undefined || instance.files.some((file) => touched.has(file))) affected.push(id);
     }
     if (affected.length > 0) void this.transactions.reload(affected, files);
+  }
+
+  /**
+   * Only the live generation's `invalidate()` counts: a candidate calling it while it evaluates
+   * would otherwise ask for a reload with every reload, for ever.
+   */
+  private invalidated(id: string, generation: number): void {
+    if (this.closing !== undefined || this.transactions.instance(id)?.generation !== generation) return;
+    void this.transactions.reload([id]);
   }
 
   private known(id: string): void {

@@ -114,27 +114,26 @@ describe('plugin host: calls across a swap', () => {
   });
 
   it('500 concurrent calls during a swap all succeed, each answered by one whole generation', async () => {
-    const answer = (v: number) => `import { part } from './part.mjs';\nexport const answer = (n) => new Promise((resolve) => setTimeout(() => resolve({ n, own: ${v}, part }), 20));\n`;
+    // Every call waits at a gate the test opens only after the commit: 250 calls are running on
+    // generation 1 when it is swapped out, 250 more start on generation 2, all at once.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => { open = resolve; });
+    const answer = (v: number) => `import { part } from './part.mjs';\nimport { wait } from 'test:gate';\nexport const answer = async (n) => { await wait(); return { n, own: ${v}, part }; };\n`;
     const root = pluginDir({ 'a.mjs': answer(1), 'part.mjs': 'export const part = 1;\n' });
-    const host = await hostFor({ root, plugins: { a: './a.mjs' }, watch: false });
+    const host = await hostFor({ root, plugins: { a: './a.mjs' }, watch: false, modules: { 'test:gate': { wait: () => gate } } });
+    type Answer = { n: number; own: number; part: number };
+    const call = (n: number) => (host.plugin('a').exports.answer as (n: number) => Promise<Answer>)(n);
+    const calls: Array<Promise<Answer>> = [];
+    for (let n = 0; n < 250; n++) calls.push(call(n));
     write(root, 'a.mjs', answer(2));
     write(root, 'part.mjs', 'export const part = 2;\n');
-    type Answer = { n: number; own: number; part: number };
-    const calls: Array<Promise<Answer>> = [];
-    let done = false;
-    const reload = host.reload().finally(() => { done = true; });
-    // Calls keep coming in batches before, during and after the swap, each batch still running at the commit.
-    while (calls.length < 500 || !done) {
-      for (let i = 0; i < 25; i++) calls.push((host.plugin('a').exports.answer as (n: number) => Promise<Answer>)(calls.length));
-      await sleep(2);
-    }
-    for (let i = 0; i < 25; i++) calls.push((host.plugin('a').exports.answer as (n: number) => Promise<Answer>)(calls.length));
-    expect(await reload).toMatchObject({ committed: true });
+    expect(await host.reload()).toMatchObject({ committed: true });
+    for (let n = 250; n < 500; n++) calls.push(call(n));
+    open();
     const answers = await Promise.all(calls);
-    expect(answers.length).toBeGreaterThanOrEqual(500);
-    expect(answers.map((a) => a.n)).toEqual([...Array(answers.length).keys()]);
+    expect(answers.map((a) => a.n)).toEqual([...Array(500).keys()]);
     expect(answers.every((a) => a.own === a.part)).toBe(true);
-    expect(new Set(answers.map((a) => a.own))).toEqual(new Set([1, 2]));
+    expect(answers.map((a) => a.own)).toEqual([...Array(250).fill(1), ...Array(250).fill(2)]);
   });
 });
 
@@ -182,6 +181,18 @@ describe('plugin host: import.meta.hot', () => {
     await reloaded;
     expect(host.generation).toBe(2);
     expect(await (host.plugin('a').exports.seenNow as () => Promise<string[]>)()).toEqual([]);
+  });
+
+  it('invalidate() while a candidate evaluates is ignored, so it cannot cause a reload loop', async () => {
+    const root = pluginDir({ 'a.mjs': 'export const v = 1;\n' });
+    const host = await hostFor({ root, plugins: { a: './a.mjs' }, watch: false });
+    let reloads = 0;
+    host.on('reloaded', () => reloads++);
+    write(root, 'a.mjs', 'import.meta.hot.invalidate();\nexport const v = 2;\n');
+    expect(await host.reload()).toMatchObject({ committed: true, generation: 2 });
+    await sleep(300);
+    expect(reloads).toBe(1);
+    expect(host.generation).toBe(2);
   });
 
   it('a policy error about import.meta names the plugin file when hot is off', async () => {
