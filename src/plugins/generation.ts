@@ -8,14 +8,16 @@ import { ReflectGetOwnPropertyDescriptor, ReflectOwnKeys } from '../commons.js';
 import {
   EsmSandboxError, LinkError, LoadError, ModuleNotAllowedError, PluginError, PolicyError, ResolveError, SandboxSyntaxError,
 } from '../errors/errors.js';
-import { createSandbox } from '../sandbox/create.js';
 import type { ModuleNamespace, Sandbox, SandboxOptions } from '../types.js';
 import { HOT_SPECIFIER, hotRuntime, type HotControl } from './hot.js';
 import type { PreparePhase } from './types.js';
 
 /** What preparing a plugin needs besides its id and entry. */
 export interface PrepareContext {
-  sandbox: SandboxOptions;
+  /** The modules every plugin sandbox allow-lists. */
+  modules: SandboxOptions['modules'];
+  /** A fresh sandbox with the host's options plus these. */
+  create(extra: Pick<SandboxOptions, 'modules' | 'importMeta' | 'name'>): Sandbox;
   hot: boolean;
   generation: number;
   /** The live generation's `import.meta.hot` data of this plugin, a host copy. */
@@ -52,10 +54,10 @@ export class PluginInstance {
 
   /** Read, check, link, evaluate and activate `entry` in a fresh sandbox; throws a PrepareFailure. */
   static async prepare(id: string, entry: string, context: PrepareContext): Promise<PluginInstance> {
-    const options: SandboxOptions = context.hot
-      ? { ...context.sandbox, modules: { ...context.sandbox.modules, [HOT_SPECIFIER]: hotRuntime }, importMeta: { hot: HOT_SPECIFIER } }
-      : context.sandbox;
-    const sandbox = createSandbox({ ...options, name: `plugin ${id} (generation ${context.generation})` });
+    const name = `plugin ${id} (generation ${context.generation})`;
+    const sandbox = context.hot
+      ? context.create({ name, modules: { ...context.modules, [HOT_SPECIFIER]: hotRuntime }, importMeta: { hot: HOT_SPECIFIER } })
+      : context.create({ name });
     const fail = async (phase: PreparePhase, error: unknown): Promise<never> => {
       const files = await sandbox.files().catch(() => [] as string[]);
       await sandbox.dispose();

@@ -5,7 +5,7 @@
  */
 import { PluginInstance, PrepareFailure, type PrepareContext } from './generation.js';
 import type { ReloadResult, PreparePhase } from './types.js';
-import type { EsmSandboxError } from '../errors/errors.js';
+import { EsmSandboxError, PluginError } from '../errors/errors.js';
 
 export interface TransactionHooks {
   /** Per-candidate sandbox settings (everything but the generation and hot data). */
@@ -67,9 +67,16 @@ export class Transactions {
   private async drain(): Promise<void> {
     for (let request = this.next; request !== undefined; request = this.next) {
       this.next = undefined;
-      const result = this.closed
-        ? { committed: false, generation: this.generation, plugins: [...request.ids] }
-        : await this.build([...request.ids], [...request.changed]);
+      let result: ReloadResult;
+      try {
+        result = this.closed
+          ? { committed: false, generation: this.generation, plugins: [...request.ids] }
+          : await this.build([...request.ids], [...request.changed]);
+      } catch (error) {
+        // Not the plugins' fault (a sandbox that could not even be created): nothing was swapped.
+        const failure = error instanceof EsmSandboxError ? error : new PluginError(`reload failed: ${error instanceof Error ? error.message : 'unknown error'}`, undefined, { cause: error });
+        result = { committed: false, generation: this.generation, plugins: [...request.ids], error: failure };
+      }
       for (const resolve of request.waiters) resolve(result);
     }
     this.building = undefined;

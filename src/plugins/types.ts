@@ -4,6 +4,7 @@
  */
 import type { EsmSandboxError } from '../errors/errors.js';
 import type { Isolation, ModuleNamespace, SandboxOptions } from '../types.js';
+import type { RecycleBudget } from '../worker/lane.js';
 import type { PluginWatcher } from './watcher.js';
 
 /**
@@ -25,6 +26,11 @@ export interface PluginHostOptions extends Pick<SandboxOptions,
    * so memory stays flat over any number of reloads. `context` keeps ~200 KB per reload for good.
    */
   isolation?: Isolation;
+  /**
+   * When a `worker` isolation thread of this host is retired and a fresh one takes its place (the
+   * host runs its own threads). Default: 64 contexts (one per plugin per reload) or 256 MB of heap.
+   */
+  recycle?: RecycleBudget;
   /**
    * Reload on file changes: `true` (default) watches `root` with chokidar, `false` reloads only on
    * `host.reload()`, or a `PluginWatcher` of your own (a dev server's watcher, say).

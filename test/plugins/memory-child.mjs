@@ -28,7 +28,8 @@ const settle = async () => {
   return process.memoryUsage();
 };
 
-const host = await createPluginHost({ root, plugins: { main: './main.mjs' }, watch: false });
+const contexts = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
+const host = await createPluginHost({ root, plugins: { main: './main.mjs' }, watch: false, recycle: contexts === undefined ? undefined : { contexts } });
 const samples = {};
 const began = performance.now();
 for (let i = 1; i <= reloads; i++) {
@@ -36,7 +37,7 @@ for (let i = 1; i <= reloads; i++) {
   const result = await host.reload();
   if (!result.committed) throw result.error;
   if (await host.plugin('main').exports.value() !== i + 2000) throw new Error(`reload ${i} did not answer`);
-  if (i === 100 || i === reloads) samples[i] = await settle();
+  if (i === 100 || i === reloads || i % 250 === 0) samples[i] = await settle();
 }
 const ms = performance.now() - began;
 await host.close();
@@ -47,5 +48,6 @@ process.stdout.write(JSON.stringify({
   reloads, ms, started, maxAlive,
   heapPerReload: (last.heapUsed - first.heapUsed) / (reloads - 100),
   rssGrowth: last.rss - first.rss,
+  rssMbEvery250: Object.entries(samples).filter(([i]) => i % 250 === 0).map(([, m]) => Math.round(m.rss / 1_048_576)),
   heapAt100: first.heapUsed, heapAtEnd: last.heapUsed, rssAt100: first.rss, rssAtEnd: last.rss,
 }));

@@ -3,6 +3,9 @@
  * `--expose-gc` (memory-child.mjs, against the built dist). Plugin sandboxes live in worker threads
  * that are retired after a budget of contexts, since Node never frees a context that held a module.
  * The child must also exit by itself after `host.close()`: nothing may be left open.
+ * Measured here (Node 20.20): +0.3 KB heap per reload, RSS +14 MB, 17 threads started, 2 alive at most;
+ * Node 24.22: +0.6 KB, +25 MB. With 128 contexts per thread RSS grew 57 MB on Node 24, hence the
+ * host's default of 64 (host.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
