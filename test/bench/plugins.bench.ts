@@ -20,7 +20,7 @@ import { createPluginHost, type Isolation, type PluginHost } from '../../src/ind
 import { moduleSource } from './support/graph.js';
 import { nativeImport } from './support/native-import.js';
 import { rawGraph } from './support/raw-vm.js';
-import { MedianReport } from './support/report.js';
+import { MedianReport, type PartTimer } from './support/report.js';
 
 const MODULES = 20;
 const ITERATIONS = 40;
@@ -59,7 +59,7 @@ const report = new MedianReport('issue 16: reload a 20-module plugin after one l
   { name: names.context, baseline: names.native, maxMedian: 1.5 },
   { name: names.native },
   { name: names.raw, baseline: names.native },
-], Object.values(names));
+], ['reload vs baselines']);
 
 if (typeof vm.SourceTextModule !== 'function') throw new Error('run the benches through vitest (the config passes --experimental-vm-modules)');
 
@@ -67,37 +67,34 @@ function check(version: unknown, expected: number): void {
   if (version !== expected) throw new Error(`reload answered version ${String(version)}, expected ${expected}`);
 }
 
-function hostBench(isolation: Isolation) {
+async function hostFor(isolation: Isolation): Promise<{ host: PluginHost; dir: string }> {
   const dir = path.join(temp, `host-${isolation}`);
   writePlugin(dir, 0);
-  let host: PluginHost | undefined;
-  let version = 0;
-  return report.benchParts(names[isolation], [names[isolation]], async (time) => {
-    host ??= await createPluginHost({ root: dir, plugins: { p: './plugin.mjs' }, watch: false, isolation });
-    writeFileSync(path.join(dir, 'm0.mjs'), leaf(++version));
-    const answered = await time(names[isolation], async () => {
-      const result = await host!.reload();
-      if (!result.committed) throw result.error;
-      return host!.plugin('p').exports.version;
-    });
-    check(answered, version);
-    if (version === ITERATIONS + WARMUP) await host.close();
-  }, ITERATIONS, WARMUP);
+  return { host: await createPluginHost({ root: dir, plugins: { p: './plugin.mjs' }, watch: false, isolation }), dir };
 }
 
+async function reload(target: { host: PluginHost; dir: string }, version: number, time: PartTimer, part: string): Promise<void> {
+  writeFileSync(path.join(target.dir, 'm0.mjs'), leaf(version));
+  const answered = await time(part, async () => {
+    const result = await target.host.reload();
+    if (!result.committed) throw result.error;
+    return target.host.plugin('p').exports.version;
+  });
+  check(answered, version);
+}
+
+// One bench, the four parts back to back in every iteration, so each sees the same machine load
+// (this machine is shared: sequential benches measured minutes apart are not comparable).
 describe('reload a 20-module plugin', () => {
-  bench(names.worker, ...hostBench('worker'));
-  bench(names.context, ...hostBench('context'));
-
-  let nextNative = 0;
-  bench(names.native, ...report.bench(names.native, async () => {
-    const n = nextNative++;
-    check((await nativeImport(`${entryOf(copies[n]!)}?v=${n}`)).version, n);
-  }, ITERATIONS, WARMUP));
-
-  let nextRaw = 0;
-  bench(names.raw, ...report.bench(names.raw, async () => {
-    const n = nextRaw++;
-    check((await rawGraph(entryOf(copies[n]!))).version, n);
+  let hosts: { worker: { host: PluginHost; dir: string }; context: { host: PluginHost; dir: string } } | undefined;
+  let n = 0;
+  bench('reload vs baselines', ...report.benchParts('reload vs baselines', Object.values(names), async (time) => {
+    hosts ??= { worker: await hostFor('worker'), context: await hostFor('context') };
+    const version = n++;
+    check((await time(names.native, () => nativeImport(`${entryOf(copies[version]!)}?v=${version}`))).version, version);
+    check((await time(names.raw, () => rawGraph(entryOf(copies[version]!)))).version, version);
+    await reload(hosts.context, version + 1, time, names.context);
+    await reload(hosts.worker, version + 1, time, names.worker);
+    if (n === ITERATIONS + WARMUP) await Promise.all([hosts.worker.host.close(), hosts.context.host.close()]);
   }, ITERATIONS, WARMUP));
 });
