@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Plugin } from 'vite';
+import { build, createServer, type Plugin, type Rollup } from 'vite';
 import { afterEach, describe, expect, it } from 'vitest';
 import sandboxPlugins from '../../src/plugins/vite.js';
 import type { RolledBackEvent } from '../../src/index.js';
@@ -78,5 +78,24 @@ describe('esm-sandbox/vite in a real Vite dev server', () => {
     }
     expect(rolled.map((event) => event.phase)).toEqual(['syntax', 'policy', 'activate']);
     expect(configured).toBe(1);
+  });
+
+  it('vite build runs the sandboxed resolveId, load and transform hooks, and closes the host after', async () => {
+    const root = pluginDir({
+      'plugins/virtual.mjs': "export const resolveId = (source) => source === 'virtual:answer' ? '\\0virtual:answer' : null;\nexport const load = (id) => id === '\\0virtual:answer' ? 'export const answer = 42;' : null;\n",
+      'plugins/upper.mjs': "export function transform(code, id) {\n  if (id.endsWith('shout.js')) return { code: code.replace('quiet', 'LOUD') };\n}\n",
+      'src/shout.js': "import { answer } from 'virtual:answer';\nexport const word = 'quiet' + answer;\n",
+    });
+    const sandboxed = sandboxPlugins({ dir: 'plugins', watch: false });
+    const output = await build({
+      root, configFile: false, logLevel: 'silent',
+      build: { write: false, minify: false, lib: { entry: 'src/shout.js', formats: ['es'], fileName: 'shout' } },
+      plugins: [sandboxed],
+    }) as Rollup.RollupOutput | Rollup.RollupOutput[];
+    const chunks = (Array.isArray(output) ? output : [output]).flatMap((o) => o.output).filter((o): o is Rollup.OutputChunk => o.type === 'chunk');
+    const code = chunks.map((c) => c.code).join('\n');
+    expect(code).toContain('LOUD');
+    expect(code).toContain('42');
+    expect(sandboxed.host).toBeUndefined();
   });
 });
