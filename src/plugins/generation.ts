@@ -20,8 +20,8 @@ export interface PrepareContext {
   create(extra: Pick<SandboxOptions, 'modules' | 'importMeta' | 'name'>): Sandbox;
   hot: boolean;
   generation: number;
-  /** The live generation's `import.meta.hot` data of this plugin, a host copy. */
-  data: Readonly<Record<string, unknown>>;
+  /** The live generation's `import.meta.hot` data of this plugin, a host copy (read while the candidate starts). */
+  data: Promise<Readonly<Record<string, unknown>>>;
   /** `import.meta.hot.invalidate()` was called in generation `generation` of plugin `id`. */
   invalidate(id: string, generation: number, url: string, message: string): void;
 }
@@ -68,7 +68,7 @@ export class PluginInstance {
     try {
       if (context.hot) {
         hot = await sandbox.import(HOT_SPECIFIER) as unknown as HotControl;
-        await hot.install(context.data, (url, message) => context.invalidate(id, context.generation, url, message));
+        await hot.install(await context.data, (url, message) => context.invalidate(id, context.generation, url, message));
       }
       namespace = await sandbox.import(entry);
     } catch (error) {

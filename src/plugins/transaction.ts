@@ -92,7 +92,7 @@ export class Transactions {
     try {
       for (const id of ids) {
         const entry = this.hooks.entries.get(id)!;
-        const data = await this.live.get(id)?.data().catch(() => ({})) ?? {};
+        const data = this.live.get(id)?.data().catch(() => ({})) ?? Promise.resolve({});
         prepared.push(await PluginInstance.prepare(id, entry, { ...base, generation, data }));
       }
     } catch (error) {
