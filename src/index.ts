@@ -9,8 +9,8 @@ export type {
 } from './types.js';
 export {
   ConfigError, DeadlineError, DisposedError, EsmSandboxError, LinkError, LoadError, MemoryLimitError, MembraneError,
-  ModuleNotAllowedError, PolicyError, ResolveError, SandboxCrashedError, SandboxError, SandboxSyntaxError, TimeoutError,
-  UnsupportedError,
+  ModuleNotAllowedError, PluginError, PolicyError, ResolveError, SandboxCrashedError, SandboxError, SandboxSyntaxError,
+  TimeoutError, UnsupportedError,
   type ErrorCode, type SourceLocation,
   BudgetExceededError, ExpressionError, ExpressionRefusedError, ExpressionRuntimeError, ExpressionSyntaxError, type ExpressionLocation,
 } from './errors/errors.js';
@@ -26,3 +26,8 @@ export {
   type Expression, type ExpressionOptions, type HostFunction, type Measured,
 } from './expression/compile.js';
 export { compileTemplate, type Template, type TemplateOptions } from './expression/template.js';
+export { createPluginHost, type PluginHost } from './plugins/host.js';
+export type {
+  PluginHandle, PluginHostEvents, PluginHostOptions, PluginStatus, PreparePhase, ReloadedEvent, ReloadResult, RolledBackEvent,
+} from './plugins/types.js';
+export { chokidarWatcher, sharedWatcher, type PluginWatcher, type SharedWatcherSource, type WatchListener } from './plugins/watcher.js';

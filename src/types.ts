@@ -46,6 +46,16 @@ export interface SandboxOptions {
   name?: string;
   /** Largest module file, in bytes. Default 16 MiB. */
   maxModuleBytes?: number;
+  /**
+   * Extra `import.meta` properties: name → an allow-listed specifier whose `default` export is a
+   * function. When a module first reads `import.meta`, that function is called with the module's
+   * URL (inside the sandbox, within the current turn) and its result becomes `import.meta[name]`.
+   * The provider module must have been imported before (by the host or a module evaluated
+   * earlier); until then the property is absent. The policy rule `no-unknown-import-meta` accepts
+   * these names. A `SourceModule` provider builds the value in the realm; a plain-object one is a
+   * bridged host function whose result is copied in. Used by the plugin host for `import.meta.hot`.
+   */
+  importMeta?: Readonly<Record<string, string>>;
 }
 
 /** A module's exports as the host sees them: data copied, functions callable (each call returns a promise). */

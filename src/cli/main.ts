@@ -7,6 +7,7 @@
  *   esm-sandbox check <file> [--json] [--preset strict] [--rule id=severity ...] [--root dir] [--allow spec ...]
  *   esm-sandbox eval '<expression>' [--scope data.json] [--json] [--budget n]
  *   esm-sandbox render <template-file> [--scope data.json] [--escape html|none] [--budget n]
+ *   esm-sandbox watch <file> and the run flags: run again on every change, until SIGINT/SIGTERM
  *
  * Exit codes: 0 success; 1 the module failed (load, policy, thrown, timeout, deadline), or for
  * check: errors found (warnings alone exit 0); 2 bad usage.
@@ -29,8 +30,9 @@ const USAGE = `Usage:
   esm-sandbox check <file> [options]   report policy findings for a module graph without running it
   esm-sandbox eval '<expression>'      evaluate an expression (docs/EXPRESSIONS.md) and print its value
   esm-sandbox render <template-file>   render a {{ expression }} template and print it
+  esm-sandbox watch <file> [options]   run a module and again on every change, printing its default export or the error
 
-Options for run and config:
+Options for run, watch and config:
   --root <dir>            directory the sandbox may import from (default: the file's directory)
   --allow <spec=file>     allow-list a specifier, backed by a trusted host module (repeatable)
   --timeout <ms>          time per turn, each entry into sandbox code (default ${DEFAULT_TIMEOUT_MS})
@@ -108,6 +110,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const { check } = await import('./check.js');
       return await check(file, values, io);
     }
+    if (command === 'watch') {
+      if (file === undefined || extra.length > 0) throw new UsageError('watch takes exactly one <file>');
+      const { watch } = await import('./watch.js');
+      return await watch(file, values, io);
+    }
     if (command === 'config') {
       if (file === undefined || extra.length > 0) throw new UsageError('config takes exactly one <file>');
       const { config } = await import('./config.js');
@@ -166,7 +173,8 @@ const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pat
 if (!isMainThread && (workerData as { esmSandboxCli?: boolean } | undefined)?.esmSandboxCli) {
   process.exitCode = await main(process.argv.slice(2), stdio);
 } else if (invokedDirectly || process.argv[1]?.endsWith('esm-sandbox')) {
-  if (hasVmModules) {
+  // watch runs its module in worker sandboxes (no flag needed) and must see this process's signals.
+  if (hasVmModules || process.argv[2] === 'watch') {
     process.exitCode = await main(process.argv.slice(2), stdio);
   } else {
     // This process lacks vm.SourceTextModule: run the same CLI in a worker that has it.

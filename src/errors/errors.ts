@@ -25,7 +25,8 @@ export type ErrorCode =
   | 'ERR_SANDBOX_EXPRESSION_SYNTAX'
   | 'ERR_SANDBOX_EXPRESSION_REFUSED'
   | 'ERR_SANDBOX_EXPRESSION_RUNTIME'
-  | 'ERR_SANDBOX_BUDGET';
+  | 'ERR_SANDBOX_BUDGET'
+  | 'ERR_SANDBOX_PLUGIN';
 
 /** Where an error points in the user's source. */
 export interface SourceLocation {
@@ -271,5 +272,19 @@ export class BudgetExceededError extends ExpressionError {
   constructor(budget: number, at: ExpressionLocation) {
     super('ERR_SANDBOX_BUDGET', `Expression evaluation exceeded its budget of ${budget} units`, at);
     this.budget = budget;
+  }
+}
+
+/**
+ * The plugin host could not use a plugin: an unknown id, an `activate`/`deactivate` export that is
+ * not a function, a `dispose`/`deactivate` that did not finish in time, a closed host. Errors of
+ * the plugin's own code keep their class (SandboxSyntaxError, PolicyError, SandboxError...).
+ */
+export class PluginError extends EsmSandboxError {
+  /** The plugin's id, when one is concerned. */
+  readonly plugin: string | undefined;
+  constructor(message: string, plugin?: string, options: EsmSandboxErrorOptions = {}) {
+    super('ERR_SANDBOX_PLUGIN', message, options);
+    this.plugin = plugin;
   }
 }

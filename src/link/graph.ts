@@ -11,13 +11,13 @@ import vm from 'node:vm';
 import { analyzeModule, policyFindings, type Analysis, type ImportSite } from '../analyze/analyze.js';
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
 import type { Diagnostic, PolicyEnvironment } from '../analyze/policy/types.js';
-import { ReflectGetOwnPropertyDescriptor } from '../commons.js';
+import { ReflectApply, ReflectGetOwnPropertyDescriptor } from '../commons.js';
 import { EsmSandboxError, LinkError, LoadError, PolicyError, ResolveError, SandboxSyntaxError, type SourceLocation } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
 import { readModuleText, type LoadLimits } from '../load/source.js';
 import { isTypeScript, stripTypes } from '../transform/typescript.js';
 import type { Membrane } from '../membrane/membrane.js';
-import { resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
+import { allowedKey, resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
 import type { Realm } from '../run/realm.js';
 import { parseFrames } from '../errors/stack-frames.js';
 import { createAllowedModule, type ModuleDefinition } from './allowed.js';
@@ -31,6 +31,8 @@ export interface GraphOptions {
   policy: ResolvedPolicy;
   policyFingerprint: string;
   limits: LoadLimits;
+  /** Extra `import.meta` property → allow-listed provider specifier (SandboxOptions.importMeta). */
+  importMeta: ReadonlyMap<string, string>;
   /** Findings below `error` severity. */
   onWarning(diagnostic: Diagnostic): void;
   /** `import()` from sandbox code: load, link and evaluate, or throw. */
@@ -88,7 +90,7 @@ export class ModuleGraph {
   private readonly env: PolicyEnvironment;
 
   constructor(private readonly options: GraphOptions) {
-    this.env = { isAllowedSpecifier: (s) => options.modules.has(s), importMetaProperties: ['url'] };
+    this.env = { isAllowedSpecifier: (s) => options.modules.has(s), importMetaProperties: ['url', ...options.importMeta.keys()] };
   }
 
   /** Real paths of the files loaded into this graph, in load order (not `evaluate()` sources). */
@@ -283,8 +285,9 @@ export class ModuleGraph {
           context: realm.context,
           identifier: url,
           cachedData,
-          initializeImportMeta(meta) {
+          initializeImportMeta: (meta) => {
             Object.defineProperty(meta, 'url', { value: url, writable: true, enumerable: true, configurable: true });
+            if (this.options.importMeta.size > 0) this.extendImportMeta(meta, url);
           },
           importModuleDynamically: ((specifier: string, _referrer: unknown, attributes: Record<string, string>) =>
             this.dynamicImport(specifier, url, attributes ?? {})) as never,
@@ -304,6 +307,22 @@ export class ModuleGraph {
     this.records.set(record.key, record);
     this.byModule.set(module, record);
     return record;
+  }
+
+  /**
+   * The extra import.meta properties: each provider's default export, called with the module's URL.
+   * V8 asks for import.meta during the module's evaluation, so this runs inside that turn. The
+   * provider is a function of the realm (trusted source, or a bridge the membrane made), read from
+   * a namespace binding, so no user code runs on the way to calling it.
+   */
+  private extendImportMeta(meta: object, url: string): void {
+    for (const [name, specifier] of this.options.importMeta) {
+      const module = this.records.get(allowedKey(specifier))?.module;
+      if (module === undefined || module.status !== 'evaluated') continue;
+      const provide = ReflectGetOwnPropertyDescriptor(module.namespace, 'default')?.value as unknown;
+      if (typeof provide !== 'function') continue;
+      Object.defineProperty(meta, name, { value: ReflectApply(provide, undefined, [url]), writable: true, enumerable: true, configurable: true });
+    }
   }
 
   private async link(created: ModuleRecord[], entry: ModuleRecord): Promise<void> {

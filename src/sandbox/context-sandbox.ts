@@ -81,6 +81,7 @@ export class ContextSandbox implements Sandbox {
       policy: options.policy,
       policyFingerprint: options.policyFingerprint,
       limits: { maxModuleBytes: options.maxModuleBytes },
+      importMeta: options.importMeta,
       onWarning: (d) => options.onWarning?.(d),
       dynamicImport: (specifier, referrer, attributes) => this.dynamicImport(specifier, referrer, attributes),
     });

@@ -25,6 +25,8 @@ export interface NormalizedOptions {
   name: string;
   maxModuleBytes: number;
   memoryLimitMb: number | undefined;
+  /** `import.meta` property → allow-listed provider specifier (SandboxOptions.importMeta). */
+  importMeta: ReadonlyMap<string, string>;
 }
 
 let counter = 0;
@@ -45,6 +47,7 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
   if (!statSync(root).isDirectory()) throw new TypeError(`root: ${root} is not a directory`);
   const effective = policyFor(options.policy);
   const modules = allowList(options.modules);
+  const importMeta = importMetaProviders(options.importMeta, modules);
   return {
     root,
     rootUrl: pathToFileURL(root).href.replace(/\/?$/, '/'),
@@ -55,10 +58,12 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
     onError: fn('onError', options.onError),
     onWarning: fn('onWarning', options.onWarning),
     policy: effective,
-    policyFingerprint: fingerprint(effective, modules),
+    // Which import.meta names exist changes what no-unknown-import-meta reports, so it keys the cache too.
+    policyFingerprint: importMeta.size === 0 ? fingerprint(effective, modules) : `${fingerprint(effective, modules)}\nmeta:${[...importMeta.keys()].sort().join(',')}`,
     name: options.name ?? nextSandboxName(),
     maxModuleBytes: positive('maxModuleBytes', options.maxModuleBytes, DEFAULT_MAX_MODULE_BYTES, 'bytes'),
     memoryLimitMb: options.memoryLimitMb === undefined ? undefined : positive('memoryLimitMb', options.memoryLimitMb, 0, 'megabytes'),
+    importMeta,
   };
 }
 
@@ -86,6 +91,22 @@ function fingerprint(policy: ResolvedPolicy, modules: Map<string, ModuleDefiniti
     ruleTexts.set(policy, rules);
   }
   return modules.size === 0 ? rules : `${rules}\n${JSON.stringify([...modules.keys()].sort())}`;
+}
+
+function importMetaProviders(option: SandboxOptions['importMeta'], modules: Map<string, ModuleDefinition>): Map<string, string> {
+  const out = new Map<string, string>();
+  if (option === undefined) return out;
+  if (option === null || typeof option !== 'object') throw new TypeError('importMeta must be an object of property name → allow-listed specifier');
+  for (const [name, specifier] of Object.entries(option)) {
+    if (!/^[A-Za-z_$][\w$]*$/.test(name) || name === 'url' || name.startsWith('__esmSandbox')) {
+      throw new TypeError(`importMeta: "${name}" cannot be an import.meta property name`);
+    }
+    if (typeof specifier !== 'string' || !modules.has(specifier)) {
+      throw new TypeError(`importMeta.${name}: "${String(specifier)}" must be a specifier of the modules allow-list`);
+    }
+    out.set(name, specifier);
+  }
+  return out;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, unit = 'milliseconds'): number {

@@ -69,7 +69,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
     const init: TenantInit = {
       options: {
         root: normalized.root, timeout: normalized.timeout, deadline: normalized.deadline, policy: options.policy,
-        name: normalized.name, maxModuleBytes: normalized.maxModuleBytes,
+        name: normalized.name, maxModuleBytes: normalized.maxModuleBytes, importMeta: options.importMeta,
         hasConsole: options.console !== undefined, hasOnWarning: options.onWarning !== undefined,
       },
       modules: encode(Object.fromEntries(normalized.modules), this.register) as Record<string, unknown>,

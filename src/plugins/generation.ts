@@ -1,0 +1,179 @@
+/**
+ * One plugin in one generation: a fresh sandbox holding the plugin's whole graph, evaluated and
+ * activated, with the exports the host hands out. Preparing one never touches the live generation
+ * except to read its `import.meta.hot` data, and a failed one is disposed before anyone sees it.
+ */
+import path from 'node:path';
+import { ReflectGetOwnPropertyDescriptor, ReflectOwnKeys } from '../commons.js';
+import {
+  EsmSandboxError, LinkError, LoadError, ModuleNotAllowedError, PluginError, PolicyError, ResolveError, SandboxSyntaxError,
+} from '../errors/errors.js';
+import type { ModuleNamespace, Sandbox, SandboxOptions } from '../types.js';
+import { HOT_SPECIFIER, hotRuntime, type HotControl } from './hot.js';
+import type { PreparePhase } from './types.js';
+
+/** What preparing a plugin needs besides its id and entry. */
+export interface PrepareContext {
+  /** The modules every plugin sandbox allow-lists. */
+  modules: SandboxOptions['modules'];
+  /** A fresh sandbox with the host's options plus these. */
+  create(extra: Pick<SandboxOptions, 'modules' | 'importMeta' | 'name'>): Sandbox;
+  hot: boolean;
+  generation: number;
+  /** The live generation's `import.meta.hot` data of this plugin, a host copy (read while the candidate starts). */
+  data: Promise<Readonly<Record<string, unknown>>>;
+  /** `import.meta.hot.invalidate()` was called in generation `generation` of plugin `id`. */
+  invalidate(id: string, generation: number, url: string, message: string): void;
+}
+
+/** A failed preparation: the phase it failed in and the error, with file, line, column and frame when the source is at fault. */
+export class PrepareFailure extends Error {
+  constructor(readonly plugin: string, readonly phase: PreparePhase, readonly error: EsmSandboxError, readonly files: string[]) {
+    super(error.message);
+  }
+}
+
+type Callable = (...args: unknown[]) => Promise<unknown>;
+
+export class PluginInstance {
+  /** Calls running on this instance; it is retired only once they have finished (or the deadline passed). */
+  private running = 0;
+  private idle: (() => void) | undefined;
+  readonly exports: ModuleNamespace;
+
+  private constructor(
+    readonly id: string,
+    readonly generation: number,
+    readonly sandbox: Sandbox,
+    private readonly namespace: ModuleNamespace,
+    private readonly hot: HotControl | undefined,
+    readonly files: readonly string[],
+  ) {
+    this.exports = this.wrap(namespace);
+  }
+
+  /** Read, check, link, evaluate and activate `entry` in a fresh sandbox; throws a PrepareFailure. */
+  static async prepare(id: string, entry: string, context: PrepareContext): Promise<PluginInstance> {
+    const name = `plugin ${id} (generation ${context.generation})`;
+    const sandbox = context.hot
+      ? context.create({ name, modules: { ...context.modules, [HOT_SPECIFIER]: hotRuntime }, importMeta: { hot: HOT_SPECIFIER } })
+      : context.create({ name });
+    const fail = async (phase: PreparePhase, error: unknown): Promise<never> => {
+      const files = await sandbox.files().catch(() => [] as string[]);
+      await sandbox.dispose();
+      throw new PrepareFailure(id, phase, asSandboxError(error, id), files.length > 0 ? files : [path.resolve(sandbox.root, entry)]);
+    };
+    let hot: HotControl | undefined;
+    let namespace: ModuleNamespace;
+    try {
+      if (context.hot) {
+        hot = await sandbox.import(HOT_SPECIFIER) as unknown as HotControl;
+        await hot.install(await context.data, (url, message) => context.invalidate(id, context.generation, url, message));
+      }
+      namespace = await sandbox.import(entry);
+    } catch (error) {
+      return fail(phaseOf(error), error);
+    }
+    const activate = own(namespace, 'activate');
+    if (activate !== undefined) {
+      try {
+        if (typeof activate !== 'function') throw new PluginError(`plugin "${id}": its "activate" export is not a function`, id);
+        await (activate as Callable)({ id, generation: context.generation });
+      } catch (error) {
+        return fail('activate', error);
+      }
+    }
+    const files = await sandbox.files().catch(() => [] as string[]);
+    return new PluginInstance(id, context.generation, sandbox, namespace, hot, files);
+  }
+
+  /** This instance's `import.meta.hot` data (a host copy), to carry into the next generation. */
+  async data(): Promise<Record<string, unknown>> {
+    if (this.hot === undefined || this.sandbox.disposed) return {};
+    return this.hot.collect();
+  }
+
+  /** Deliver a host event to the plugin's `import.meta.hot.on` listeners. */
+  async emit(event: string, payload: unknown): Promise<void> {
+    if (this.hot !== undefined && !this.sandbox.disposed) await this.hot.emit(event, payload);
+  }
+
+  /**
+   * After the swap: wait for running calls (bounded by `drainMs`), then run `deactivate` and the
+   * `import.meta.hot.dispose` callbacks within `disposeMs`, then dispose the sandbox. Resolves with
+   * what went wrong, if anything; never rejects.
+   */
+  async retire(drainMs: number, disposeMs: number): Promise<Error | undefined> {
+    if (this.running > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, drainMs);
+        this.idle = () => { clearTimeout(timer); resolve(); };
+      });
+    }
+    let problem: Error | undefined;
+    const deactivate = own(this.namespace, 'deactivate');
+    const hooks = (async () => {
+      if (typeof deactivate === 'function') await (deactivate as Callable)();
+      if (this.hot !== undefined) await this.hot.dispose();
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const cutOff = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), disposeMs); });
+    try {
+      const outcome = await Promise.race([hooks, cutOff]);
+      if (outcome === 'late') {
+        problem = new PluginError(`plugin "${this.id}" (generation ${this.generation}): deactivate/dispose did not finish within ${disposeMs} ms; its sandbox was disposed`, this.id);
+      }
+    } catch (error) {
+      problem = asSandboxError(error, this.id);
+    } finally {
+      clearTimeout(timer);
+    }
+    // The hooks' promise may still settle (with DisposedError) once the sandbox is gone.
+    hooks.catch(() => undefined);
+    await this.sandbox.dispose();
+    return problem;
+  }
+
+  /** Dispose without hooks: for a candidate that never committed, or a host closing past its limit. */
+  async discard(): Promise<void> { await this.sandbox.dispose(); }
+
+  /** Top-level functions are counted while they run, so a swap lets them finish here. */
+  private wrap(namespace: ModuleNamespace): ModuleNamespace {
+    const out: Record<string, unknown> = {};
+    for (const key of ReflectOwnKeys(namespace)) {
+      if (typeof key !== 'string') continue;
+      const value = ReflectGetOwnPropertyDescriptor(namespace, key)?.value as unknown;
+      out[key] = typeof value === 'function' ? this.counted(value as Callable) : value;
+    }
+    return Object.freeze(out);
+  }
+
+  private counted(fn: Callable): Callable {
+    return async (...args: unknown[]) => {
+      this.running++;
+      try {
+        return await fn(...args);
+      } finally {
+        if (--this.running === 0) this.idle?.();
+      }
+    };
+  }
+}
+
+function own(namespace: ModuleNamespace, name: string): unknown {
+  return ReflectGetOwnPropertyDescriptor(namespace, name)?.value;
+}
+
+/** The phase a load failure belongs to, from the error's class. */
+function phaseOf(error: unknown): PreparePhase {
+  if (error instanceof SandboxSyntaxError) return 'syntax';
+  if (error instanceof PolicyError || error instanceof ModuleNotAllowedError) return 'policy';
+  if (error instanceof ResolveError || error instanceof LoadError) return 'read';
+  if (error instanceof LinkError) return 'link';
+  return 'evaluate';
+}
+
+function asSandboxError(error: unknown, id: string): EsmSandboxError {
+  if (error instanceof EsmSandboxError) return error;
+  return new PluginError(`plugin "${id}": ${error instanceof Error ? error.message : 'failed'}`, id, { cause: error });
+}
