@@ -22,12 +22,31 @@ export interface MembraneOwner {
   toHostError(value: unknown, info: ThrownInfo | undefined): Error;
   /** Runs host-initiated sandbox work as a bounded operation (deadline, timeout → typed errors). */
   operation<T>(what: string, work: () => Promise<T>): Promise<T>;
+  /** The same, for work that must finish now (it is bounded by its turn's `timeout`; throws the typed errors). */
+  operationNow<T>(work: () => T): T;
   /** A turn that settled a bridged host promise ended (it began at `started`, performance.now()). */
   settleTurnEnded?(started: number): void;
   /** Wall-clock ms a host `await` of a sandbox promise may wait (the sandbox's `deadline`). */
   readonly deadline: number;
   /** A promise handed to the host rejected and the host's code never handled it (see run/rejections.ts). */
   unwatched(reason: unknown): void;
+}
+
+/** What a call of a sandbox function came to, on the host: a copy of its return value, or the host error for its throw. */
+export type CallOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Host wrappers of sandbox functions → their synchronous form (see callNow). */
+const immediateForms = new WeakMap<object, (args: unknown[]) => CallOutcome>();
+
+/**
+ * Call a host wrapper of a sandbox function now and return its outcome, where the caller cannot
+ * wait for a promise: a worker serving the host's call of a sandbox callback while the sandbox's
+ * own turn waits, blocked, for that host function (worker/worker-main.ts). `undefined` when `fn`
+ * is not such a wrapper.
+ */
+export function callNow(fn: unknown, args: unknown[]): CallOutcome | undefined {
+  const form = typeof fn === 'function' ? immediateForms.get(fn) : undefined;
+  return form === undefined ? undefined : form(args);
 }
 
 export const DEFAULT_LIMITS: CopyOutLimits = { maxDepth: 200, maxNodes: 1_000_000 };
@@ -157,6 +176,17 @@ export class Membrane {
     });
   }
 
+  private callSandboxNow(fn: AnyFunction, receiver: unknown, args: unknown[]): CallOutcome {
+    const what = `a call of ${functionName(fn)}()`;
+    try {
+      const outcome = this.owner.operationNow(() => this.realm.turn(what, Job.Call, fn, receiver, this.toSandbox(args, 'arguments') as unknown[]));
+      if (outcome.threw) return { ok: false, error: this.owner.toHostError(outcome.value, outcome.info) };
+      return { ok: true, value: this.toHost(outcome.value, 'return value') };
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
   private observe(promise: object): Promise<unknown> {
     const token = this.nextToken++;
     const copy = boundedPromise<unknown>(this.owner.deadline, 'a promise of the sandbox', () => this.pending.delete(token));
@@ -202,6 +232,7 @@ export class Membrane {
       const known = this.wrapperOf.get(fn, receiver);
       if (known !== undefined) return known;
       const wrapper = (...args: unknown[]) => this.callSandbox(fn, receiver, args);
+      immediateForms.set(wrapper, (args) => this.callSandboxNow(fn, receiver, args));
       Object.defineProperty(wrapper, 'name', { value: functionName(fn) });
       this.wrapperOf.set(fn, receiver, wrapper);
       this.sandboxFunctionOf.set(wrapper, fn);

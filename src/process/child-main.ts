@@ -32,7 +32,7 @@ const send = (message: FromChild): void => {
 const vanish = (): never => process.kill(process.pid, 'SIGKILL') as never;
 process.on('disconnect', vanish);
 
-const flag = new Int32Array(new SharedArrayBuffer(4));
+const flag = new Int32Array(new SharedArrayBuffer(8));
 const turns = new Int32Array(new SharedArrayBuffer(8));
 const epoch = Date.now();
 const { port1: callPort, port2 } = new MessageChannel();

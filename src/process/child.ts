@@ -126,6 +126,15 @@ export class ChildProcessCarrier implements Carrier {
     this.child.kill('SIGKILL');
   }
 
+  /**
+   * The parent cannot block on IPC, so a host function's call of a sandbox callback is never
+   * served inside the worker's wait: it runs after the host function returns (README, "Choosing
+   * an isolation").
+   */
+  get waitingOnHost(): boolean { return false; }
+
+  callNow(): SyncReply | undefined { return undefined; }
+
   private send(message: ToChild): void {
     if (this.ended === undefined && this.child.connected) {
       try {

@@ -68,6 +68,7 @@ export class ContextSandbox implements Sandbox {
     this.membrane = new Membrane(this.realm, {
       toHostError: (value, info) => this.toHostError(value, info),
       operation: (what, work) => this.operation(what, work),
+      operationNow: (work) => this.operationNow(work),
       settleTurnEnded: (started) => this.chargeBackground(started),
       deadline: options.deadline,
       unwatched: this.unwatched,
@@ -126,6 +127,16 @@ export class ContextSandbox implements Sandbox {
    */
   private operation<T>(what: string, work: () => Promise<T>): Promise<T> {
     return supervise(this.bounded(what, work), this.unwatched);
+  }
+
+  /** Synchronous work (a nested call served by a worker): its turn's `timeout` bounds it. */
+  private operationNow<T>(work: () => T): T {
+    if (this.death !== undefined) throw this.disposedError();
+    try {
+      return work();
+    } catch (error) {
+      throw error instanceof TurnTimeout ? this.death ?? error : error;
+    }
   }
 
   private bounded<T>(what: string, work: () => Promise<T>): Promise<T> {

@@ -19,6 +19,20 @@ export interface Outbound { sandbox: number; body: Message; heapMb?: number }
 export interface InboundCall { sandbox: number; seq: number; call: SyncCall }
 /** host → worker on the call port: the answer to call `seq`. */
 export interface CallAnswer { seq: number; reply: SyncReply }
+/**
+ * host → worker on the call port, only while the worker waits for the host's answer to one of its
+ * calls: call the worker's function `fn` of `sandbox` now (a host function calling a sandbox
+ * callback). The worker serves it inside its wait and answers with a `NestedAnswer`.
+ */
+export interface NestedCall { nested: { sandbox: number; seq: number; fn: number; args: unknown } }
+/**
+ * worker → host on the call port, while the host waits: the outcome of nested call `seq`; or
+ * `abandoned`, the worker's turn was cut off (its timeout) under the nested calls it was serving,
+ * so none of them will be answered and the worker no longer waits for the host.
+ */
+export type NestedAnswer = { seq: number; nestedReply: SyncReply } | { abandoned: true };
+/** The second slot of a carrier's shared flag: the worker wakes the host with it (see NestedCall). */
+export const HOST_WAKE = 1;
 
 /** What a carrier needs of a sandbox it hosts. */
 export interface Tenant {
@@ -52,4 +66,16 @@ export interface Carrier {
   release(): void;
   /** Stop now: every tenant still in it fails with `error`. */
   terminate(error: EsmSandboxError): void;
+  /**
+   * The worker is blocked in a synchronous call to the host, which the host is answering now: a
+   * call of one of its functions can be served at once, inside that wait (`callNow`). Always
+   * false for a child process, whose parent cannot block on IPC.
+   */
+  readonly waitingOnHost: boolean;
+  /**
+   * Call function `fn` of `sandbox` inside the worker's wait and block until it answers, at most
+   * `limitMs`: the reply, or undefined when the worker did not answer in time. Only while
+   * `waitingOnHost`.
+   */
+  callNow(sandbox: number, fn: number, args: unknown, limitMs: number): SyncReply | undefined;
 }

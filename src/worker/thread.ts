@@ -10,9 +10,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { DisposedError, MemoryLimitError, SandboxCrashedError, type EsmSandboxError } from '../errors/errors.js';
-import type { CallAnswer, Carrier, Inbound, InboundCall, Outbound, Tenant } from './carrier.js';
+import { HOST_WAKE, type CallAnswer, type Carrier, type Inbound, type InboundCall, type NestedAnswer, type NestedCall, type Outbound, type Tenant } from './carrier.js';
 import { encodeError, type SyncReply } from './protocol.js';
 
 export type { InboundCall, Outbound, Tenant } from './carrier.js';
@@ -48,7 +48,14 @@ export const WORKER_EXEC_ARGV = ['--experimental-vm-modules', '--disable-warning
 export class WorkerThread implements Carrier {
   private readonly worker: Worker;
   private readonly tenants = new Map<number, Tenant>();
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  /** [0]: the host wakes the worker (an answer is on the call port); [HOST_WAKE]: the worker wakes the host. */
+  private readonly flag = new Int32Array(new SharedArrayBuffer(8));
+  private readonly callPort: MessagePort;
+  /** Synchronous calls of the worker being answered now: while any, the worker is blocked on us. */
+  private answering = 0;
+  /** The worker's turn was cut off under a nested call: it no longer waits, whatever `answering` says. */
+  private abandoned = false;
+  private nestedSeq = 0;
   private nextTenant = 1;
   /** Reasons the host is waiting on this thread; while there are any, the thread keeps the process alive. */
   private holds = 0;
@@ -71,6 +78,7 @@ export class WorkerThread implements Carrier {
       stdout: false,
       stderr: false,
     });
+    this.callPort = port1;
     port1.on('message', (call: InboundCall) => this.answer(port1, call));
     port1.unref();
     this.worker.on('message', (message: Outbound) => this.route(message));
@@ -143,12 +151,50 @@ export class WorkerThread implements Carrier {
     this.tenants.get(message.sandbox)?.receive(message.body);
   }
 
+  get waitingOnHost(): boolean { return this.answering > 0 && !this.abandoned && this.ended === undefined; }
+
+  /**
+   * A host function, answering the worker's call, calls a function of the worker's (a sandbox
+   * callback): the worker serves it inside its wait, and this thread blocks until it answers. A
+   * call the worker makes back to the host meanwhile is answered here, as deep as it goes.
+   */
+  callNow(sandbox: number, fn: number, args: unknown, limitMs: number): SyncReply | undefined {
+    const seq = ++this.nestedSeq;
+    this.callPort.postMessage({ nested: { sandbox, seq, fn, args } } satisfies NestedCall);
+    Atomics.store(this.flag, 0, 1);
+    Atomics.notify(this.flag, 0);
+    const until = performance.now() + limitMs;
+    for (;;) {
+      const left = until - performance.now();
+      if (left <= 0 || Atomics.wait(this.flag, HOST_WAKE, 0, left) === 'timed-out') return undefined;
+      Atomics.store(this.flag, HOST_WAKE, 0);
+      for (let message = receiveMessageOnPort(this.callPort)?.message as NestedAnswer | InboundCall | undefined; message !== undefined;
+        message = receiveMessageOnPort(this.callPort)?.message as NestedAnswer | InboundCall | undefined) {
+        if ('call' in message) {
+          this.answer(this.callPort, message);
+        } else if ('abandoned' in message) {
+          this.abandoned = true;
+          return { ok: false, error: encodeError(new DisposedError('the sandbox\'s turn was cut off (its timeout) while this call of its function ran')) };
+        } else if (message.seq === seq) {
+          return message.nestedReply;
+        }
+        // Else: the answer to a nested call abandoned earlier.
+      }
+    }
+  }
+
   /** Answer a synchronous call from the worker, then wake it. */
   private answer(port: MessagePort, { sandbox, seq, call }: InboundCall): void {
     const tenant = this.tenants.get(sandbox);
-    const reply: SyncReply = tenant === undefined
-      ? { ok: false, error: { className: 'Error', message: 'The sandbox is disposed', stack: undefined, fields: {} } }
-      : tenant.answer(call);
+    let reply: SyncReply;
+    this.answering++;
+    try {
+      reply = tenant === undefined
+        ? { ok: false, error: { className: 'Error', message: 'The sandbox is disposed', stack: undefined, fields: {} } }
+        : tenant.answer(call);
+    } finally {
+      if (--this.answering === 0) this.abandoned = false;
+    }
     try {
       port.postMessage({ seq, reply } satisfies CallAnswer);
     } catch (error) {

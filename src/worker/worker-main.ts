@@ -13,13 +13,14 @@ import { resourceLimits } from 'node:worker_threads';
 import { DisposedError } from '../errors/errors.js';
 import { ContextSandbox } from '../sandbox/context-sandbox.js';
 import { observeQuietly } from '../membrane/bounded-promise.js';
+import { callNow } from '../membrane/membrane.js';
 import { normalizeOptions } from '../sandbox/options.js';
 import type { ModuleDefinition, Sandbox, SandboxOptions } from '../types.js';
 import {
   decode, decodeThrown, encode, encodeError, functionIdentity, type FunctionFactory, type FunctionRegistry, type Message,
   type Request, type Settlement, type SyncReply,
 } from './protocol.js';
-import type { CallAnswer, Inbound, InboundCall, Outbound } from './carrier.js';
+import { HOST_WAKE, type CallAnswer, type Inbound, type InboundCall, type NestedAnswer, type NestedCall, type Outbound } from './carrier.js';
 
 /** What the host sends to create a sandbox here. */
 export interface TenantInit {
@@ -88,11 +89,50 @@ function awaitAnswer(seq: number): SyncReply {
   for (;;) {
     Atomics.wait(flag, 0, 0);
     Atomics.store(flag, 0, 0);
-    for (let answer = receiveMessageOnPort(callPort)?.message as CallAnswer | undefined; answer !== undefined;
-      answer = receiveMessageOnPort(callPort)?.message as CallAnswer | undefined) {
-      if (answer.seq === seq) return answer.reply;
+    for (let message = receiveMessageOnPort(callPort)?.message as CallAnswer | NestedCall | undefined; message !== undefined;
+      message = receiveMessageOnPort(callPort)?.message as CallAnswer | NestedCall | undefined) {
+      if ('nested' in message) serveNested(message.nested);
+      else if (message.seq === seq) return message.reply;
     }
   }
+}
+
+/** Nested calls being served now (see serveNested); more than 0 outside any wait: they were cut off. */
+let serving = 0;
+let abandonCheck = false;
+
+/**
+ * The host, answering one of this thread's calls, calls one of its functions (a sandbox callback):
+ * serve it now, inside the wait, as context isolation would run it inside the host function.
+ * If the turn's watchdog cuts the nested turn off, termination unwinds this whole stack, the wait
+ * included, and no answer is ever posted: the check below, which can only run once the stack is
+ * empty, then tells the host it waits in vain.
+ */
+function serveNested(request: NestedCall['nested']): void {
+  serving++;
+  if (!abandonCheck) {
+    abandonCheck = true;
+    setImmediate(checkAbandoned);
+  }
+  const tenant = tenants.get(request.sandbox);
+  const reply: SyncReply = tenant === undefined
+    ? { ok: false, error: encodeError(new DisposedError('it is gone from its worker')) }
+    : tenant.callNow(request.fn, request.args);
+  serving--;
+  wakeHost({ seq: request.seq, nestedReply: reply });
+}
+
+function checkAbandoned(): void {
+  abandonCheck = false;
+  if (serving === 0) return;
+  serving = 0;
+  wakeHost({ abandoned: true });
+}
+
+function wakeHost(message: NestedAnswer | InboundCall): void {
+  callPort.postMessage(message);
+  Atomics.store(flag, HOST_WAKE, 1);
+  Atomics.notify(flag, HOST_WAKE);
 }
 
 class Tenant {
@@ -182,9 +222,28 @@ class Tenant {
     post(this.id, body, withHeap);
   }
 
+  /** A nested call from the host (serveNested): the function's outcome now, not a promise of it. */
+  callNow(fn: number, args: unknown): SyncReply {
+    try {
+      const target = this.exported.get(fn);
+      if (target === undefined) throw new DisposedError('that function of the sandbox was released');
+      const hostArgs = decode(args, this.hostFunction) as unknown[];
+      // A membrane wrapper runs its turn now; anything else (a bound method) is called as it is.
+      const outcome = callNow(target, hostArgs) ?? { ok: true, value: target(...hostArgs) };
+      if (!outcome.ok) return { ok: false, error: encodeError(outcome.error) };
+      return { ok: true, value: encode(outcome.value, this.register) };
+    } catch (error) {
+      return { ok: false, error: encodeError(error) };
+    }
+  }
+
   private callHost(fn: number, args: unknown[]): unknown {
     const seq = ++callSeq;
-    callPort.postMessage({ sandbox: this.id, seq, call: { fn, args: encode(args, this.register) } } satisfies InboundCall);
+    const call = { sandbox: this.id, seq, call: { fn, args: encode(args, this.register) } } satisfies InboundCall;
+    // Inside a nested call the host is blocked in its own wait (thread.ts, callNow), not in its
+    // event loop: wake it there.
+    if (serving > 0) wakeHost(call);
+    else callPort.postMessage(call);
     const reply = awaitAnswer(seq);
     if (!reply.ok) throw decodeThrown(reply.error, this.hostFunction);
     if ('promise' in reply) return new Promise((resolve, reject) => this.waiting.set(reply.promise, { resolve, reject }));

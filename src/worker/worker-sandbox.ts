@@ -218,8 +218,34 @@ export class WorkerSandbox implements Sandbox, Tenant {
         typeof onRejected === 'function' ? onRejected as (reason: unknown) => unknown : undefined,
       ), this.unwatched);
     }
-    return (...args: unknown[]) => this.request({ op: 'call', fn: id, args: encode(args, this.register) }, 'a call');
+    return (...args: unknown[]) => this.thread.waitingOnHost
+      ? this.callNow(id, args)
+      : this.request({ op: 'call', fn: id, args: encode(args, this.register) }, 'a call');
   };
+
+  /**
+   * A host function, called by the worker, calls a sandbox function: the worker is blocked in that
+   * call, so it is served inside the worker's wait and settled before it returns, as context
+   * isolation runs it inside the host function (carrier.ts, `callNow`). The worker's own turn
+   * bounds it by `timeout`; past that and a grace the thread is taken as stuck and stopped.
+   */
+  private callNow(id: number, args: unknown[]): Promise<unknown> {
+    if (this.death !== undefined) return this.request({ op: 'call', fn: id, args: [] }, 'a call');
+    const what = 'a call of a sandbox function from inside a host function';
+    const limit = Math.min(this.normalized.timeout, this.normalized.deadline) + DEADLINE_GRACE_MS;
+    const reply = this.thread.callNow(this.id, id, encode(args, this.register), limit);
+    if (reply === undefined) {
+      this.unresponsive(limit, what);
+      return supervise(Promise.reject(this.death), this.unwatched);
+    }
+    if (reply.ok) {
+      const value = 'promise' in reply ? this.sandboxFunction(reply.promise, 'promise') : decode(reply.value, this.sandboxFunction);
+      return supervise(Promise.resolve(value), this.unwatched);
+    }
+    const error = decodeError(reply.error);
+    if (isFatal(error)) this.die(error as EsmSandboxError);
+    return supervise(Promise.reject(error), this.unwatched);
+  }
 
   /** One identity per function across the wire (a function that goes out and comes back is itself again). */
   private readonly identity = functionIdentity(this.registerOwn, this.sandboxStandIn);

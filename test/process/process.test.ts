@@ -105,7 +105,9 @@ describe('process isolation', () => {
     const carrier = new ChildProcessCarrier(64, { rssCapMb: 16 });
     const options = { root, isolation: 'process' as const, memoryLimitMb: 64 };
     const sandbox: Sandbox = new WorkerSandbox(options, normalizeOptions(options), carrier);
-    const error = await rejection(sandbox.evaluate('export default 1'));
+    // The watch runs every 100 ms: the evaluation waits on a timer so the kill finds it pending
+    // (a plain `export default 1` could finish first on a quick start).
+    const error = await rejection(sandbox.evaluate('await new Promise((resolve) => setTimeout(resolve, 5_000)); export default 1'));
     expect(error).toBeInstanceOf(MemoryLimitError);
     expect(await exited(carrier.pid!)).toBe(true);
   });

@@ -9,7 +9,7 @@
  * - Promises esm-sandbox hands out (calls, imports) that reject with nobody listening go to
  *   `onError`: a callback fired and forgotten by a host function, a callback that outlived its
  *   sandbox, calls pending at `dispose()`.
- * - A host function that calls a sandbox callback gets a promise of its value in every isolation.
+ * - A host function that calls a sandbox callback runs it before it returns (context, worker).
  */
 import { expect, it } from 'vitest';
 import { DeadlineError, DisposedError, SandboxError, TimeoutError } from '../../src/index.js';
@@ -115,12 +115,40 @@ describeEach('security: host hygiene', (kit) => {
     expect(host.log).toEqual([]);
   });
 
-  it('a host function that calls a sandbox callback gets a promise of its value (in worker isolation it runs after the host function returns)', async () => {
+  it('a host function that calls a sandbox callback runs it before it returns, and gets a settled promise of its value (process isolation: after)', async () => {
     const ns = await make().import('./thenables.mjs');
     expect(await call(ns, 'callsBack')).toBe(2);
-    // A documented difference (README, "Choosing an isolation"): the worker is blocked in the
-    // bridged call until the host function returns, so the callback runs after it.
-    expect(events).toEqual(kit.isolation === 'context' ? ['callback ran', 'host returned'] : ['host returned', 'callback ran']);
+    // A documented difference (README, "Choosing an isolation"): a child's parent cannot block on
+    // IPC, so there the callback runs after the host function returns.
+    expect(events).toEqual(kit.isolation === 'process' ? ['host returned', 'callback ran'] : ['callback ran', 'host returned']);
+  });
+
+  it('nested calls sandbox → host → sandbox, five deep, each run inside the host function that made it (process isolation: after)', async () => {
+    const ns = await make().import('./thenables.mjs');
+    expect(await call(ns, 'nest', 5)).toBe(5);
+    const levels = () => events.filter((e) => e.startsWith('level'));
+    if (kit.isolation === 'process') await expect.poll(() => levels().length).toBe(6);
+    else expect(levels()).toEqual(['level 0', 'level 1', 'level 2', 'level 3', 'level 4', 'level 5']);
+  });
+
+  it('a callback that throws inside a host function: the host function gets a rejected promise, the sandbox its error', async () => {
+    const ns = await make().import('./thenables.mjs');
+    const error = await rejection(call(ns, 'callsBackThrowing'));
+    expect(error).toBeInstanceOf(SandboxError);
+    expect(error.message).toMatch(/callback threw/);
+    expect(host.log).toEqual([]);
+  });
+
+  it('a callback that loops inside a host function ends in TimeoutError near the timeout; the host serves on', async () => {
+    const sandbox = make({ timeout: 200 });
+    const ns = await sandbox.import('./thenables.mjs');
+    const started = performance.now();
+    expect(await rejection(call(ns, 'callsBackLooping'))).toBeInstanceOf(TimeoutError);
+    expect(performance.now() - started).toBeLessThan(kit.isolation === 'context' ? 1_500 : 4_000);
+    expect(sandbox.disposed).toBe(true);
+    // A sandbox on the same thread (or child) answers, nested calls included.
+    const next = await make().import('./thenables.mjs');
+    expect(await call(next, 'nest', 2)).toBe(2);
   });
 
   it('a callback a host function fired and forgot, that throws: its error goes to onError, not to the host process', async () => {
