@@ -253,7 +253,14 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private readonly sandboxFunction = this.identity.make;
 
   private post(message: Settlement): void {
-    if (this.death === undefined) this.thread.post(this.id, message);
+    if (this.death !== undefined) return;
+    try {
+      this.thread.post(this.id, message);
+    } catch (error) {
+      // A settlement structured clone refuses (a host promise resolved to a Symbol): the sandbox's
+      // promise rejects with why, rather than the host's `.then` throwing unhandled.
+      this.thread.post(this.id, { kind: 'settle', promise: message.promise, ok: false, value: undefined, error: encodeError(error) });
+    }
   }
 
   /** See ContextSandbox.unwatched: the same rule for the promises this side hands out. */
