@@ -14,7 +14,8 @@ import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { DisposedError, type EsmSandboxError, MemoryLimitError, SandboxCrashedError } from '../errors/errors.js';
-import type { CallAnswer, Carrier, Inbound, InboundCall, Outbound, Tenant } from '../worker/carrier.js';
+import type { CallAnswer, Carrier, Inbound, InboundCall, Outbound } from '../worker/carrier.js';
+import { Tenancy } from '../worker/tenancy.js';
 import { encodeError, type Settlement, type SyncReply } from '../worker/protocol.js';
 
 /** parent → child: an envelope for the worker, or what to post on its call port (then it is woken). */
@@ -50,20 +51,14 @@ function childEntry(): string {
   return (entry = fileURLToPath(existsSync(fileURLToPath(sibling)) ? sibling : new URL('../../dist/process/child-main.js', import.meta.url)));
 }
 
-export class ChildProcessCarrier implements Carrier {
+export class ChildProcessCarrier extends Tenancy implements Carrier {
+  protected readonly kind = 'child process';
   private readonly child: ChildProcess;
-  private readonly tenants = new Map<number, Tenant>();
-  private nextTenant = 1;
-  private holds = 0;
-  private ended: EsmSandboxError | undefined;
-  private retired = false;
   private stderr = '';
-  created = 0;
-  heapMb = 0;
-  ready = false;
 
   /** @param limits.rssCapMb the resident size past which the child is killed (default: see `rssCapMb`). */
   constructor(readonly memoryLimitMb?: number, limits: { rssCapMb?: number } = {}) {
+    super();
     const rssCap = limits.rssCapMb ?? (memoryLimitMb ? rssCapMb(memoryLimitMb) : 0);
     this.child = fork(childEntry(), [String(memoryLimitMb ?? 0), String(rssCap), String(STUCK_GRACE_MS)], {
       // Not the host's flags (a test runner's loaders, inspector ports): the child needs none.
@@ -71,7 +66,7 @@ export class ChildProcessCarrier implements Carrier {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    this.child.on('message', (message: FromChild) => this.route(message));
+    this.child.on('message', (message: FromChild) => this.receive(message));
     this.child.on('error', (error) => {
       // A failed spawn or send; a child that is gone also closes, which says how it ended.
       if (this.child.pid === undefined || this.child.exitCode !== null) this.end(new SandboxCrashedError(`it could not be started: ${error.message}`));
@@ -85,39 +80,13 @@ export class ChildProcessCarrier implements Carrier {
 
   /** The child's process id (tests kill it to prove a crash fails only its sandboxes). */
   get pid(): number | undefined { return this.child.pid; }
-  get size(): number { return this.tenants.size; }
-  get alive(): boolean { return this.ended === undefined; }
-  get accepting(): boolean { return this.alive && !this.retired; }
-
-  attach(tenant: Tenant, init: unknown): number {
-    if (!this.accepting) throw new DisposedError('its child process is no longer accepting sandboxes');
-    const sandbox = this.nextTenant++;
-    this.tenants.set(sandbox, tenant);
-    this.created++;
-    this.send({ sandbox, create: true, init });
-    return sandbox;
+  protected deliver(message: Inbound): void {
+    this.send(message);
   }
 
-  detach(sandbox: number): void {
-    this.tenants.delete(sandbox);
-    if (this.retired && this.tenants.size === 0) this.terminate(new DisposedError('its child process was recycled'));
-  }
-
-  post(sandbox: number, body: unknown): void {
-    this.send({ sandbox, body });
-  }
-
-  retire(): void {
-    this.retired = true;
-    if (this.tenants.size === 0) this.terminate(new DisposedError('its child process was recycled'));
-  }
-
-  hold(): void {
-    if (this.holds++ === 0) this.ref();
-  }
-
-  release(): void {
-    if (this.holds > 0 && --this.holds === 0) this.unref();
+  protected keepAlive(on: boolean): void {
+    if (on) this.ref();
+    else this.unref();
   }
 
   /** SIGKILL: nothing in the child is worth a goodbye, and a stuck worker would keep any gentler exit waiting. */
@@ -163,15 +132,6 @@ export class ChildProcessCarrier implements Carrier {
     (this.child.stderr as { unref?(): void } | null)?.unref?.();
   }
 
-  private end(error: EsmSandboxError): void {
-    if (this.ended !== undefined) return;
-    this.ended = error;
-    this.retired = true;
-    const tenants = [...this.tenants.values()];
-    this.tenants.clear();
-    for (const tenant of tenants) tenant.lost(error);
-  }
-
   /** Why the child ended, when nobody here ended it: what it said, or what V8 printed, or how it exited. */
   private reported: { code: string | undefined; message: string } | undefined;
   private causeOfDeath(code: number | null, signal: NodeJS.Signals | null): EsmSandboxError {
@@ -185,11 +145,9 @@ export class ChildProcessCarrier implements Carrier {
     return new SandboxCrashedError(last ? `${how} (${last})` : how);
   }
 
-  private route(message: FromChild): void {
+  private receive(message: FromChild): void {
     if (!('relay' in message)) {
-      if (message.heapMb !== undefined) this.heapMb = message.heapMb;
-      if (message.sandbox === 0 && message.body.kind === 'ready') this.ready = true;
-      this.tenants.get(message.sandbox)?.receive(message.body);
+      this.route(message);
       return;
     }
     switch (message.relay) {

@@ -12,10 +12,10 @@ import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { DisposedError, MemoryLimitError, SandboxCrashedError, type EsmSandboxError } from '../errors/errors.js';
-import { HOST_WAKE, type CallAnswer, type Carrier, type Inbound, type InboundCall, type NestedAnswer, type NestedCall, type Outbound, type Tenant } from './carrier.js';
+import { HOST_WAKE, type CallAnswer, type Carrier, type Inbound, type InboundCall, type NestedAnswer, type NestedCall, type Outbound } from './carrier.js';
+import { Tenancy } from './tenancy.js';
 import { encodeError, type SyncReply } from './protocol.js';
 
-export type { InboundCall, Outbound, Tenant } from './carrier.js';
 
 /**
  * Compiled output has the worker entry beside this file; under a TypeScript test runner, dist has it.
@@ -45,9 +45,9 @@ export function workerLimits(memoryLimitMb: number | undefined): ResourceLimits 
 /** How a worker is started: with the flag, and its output not piped (sandbox console goes by message). */
 export const WORKER_EXEC_ARGV = ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'];
 
-export class WorkerThread implements Carrier {
+export class WorkerThread extends Tenancy implements Carrier {
+  protected readonly kind = 'worker thread';
   private readonly worker: Worker;
-  private readonly tenants = new Map<number, Tenant>();
   /** [0]: the host wakes the worker (an answer is on the call port); [HOST_WAKE]: the worker wakes the host. */
   private readonly flag = new Int32Array(new SharedArrayBuffer(8));
   private readonly callPort: MessagePort;
@@ -56,19 +56,9 @@ export class WorkerThread implements Carrier {
   /** The worker's turn was cut off under a nested call: it no longer waits, whatever `answering` says. */
   private abandoned = false;
   private nestedSeq = 0;
-  private nextTenant = 1;
-  /** Reasons the host is waiting on this thread; while there are any, the thread keeps the process alive. */
-  private holds = 0;
-  private ended: EsmSandboxError | undefined;
-  private retired = false;
-  /** Contexts ever created in this thread (they are never freed before the thread ends). */
-  created = 0;
-  /** The worker's used heap, in MB, as it last reported. */
-  heapMb = 0;
-  /** The worker has loaded and can serve at once (it said `ready`). */
-  ready = false;
 
   constructor(readonly memoryLimitMb?: number) {
+    super();
     const { port1, port2 } = new MessageChannel();
     this.worker = new Worker(workerEntry(), {
       execArgv: WORKER_EXEC_ARGV,
@@ -91,64 +81,19 @@ export class WorkerThread implements Carrier {
     this.worker.unref();
   }
 
-  /** Live tenants. */
-  get size(): number { return this.tenants.size; }
-  get alive(): boolean { return this.ended === undefined; }
-  get accepting(): boolean { return this.alive && !this.retired; }
-
-  /** Host a new sandbox: `init` goes to the worker, which builds the sandbox from it. */
-  attach(tenant: Tenant, init: unknown): number {
-    if (!this.accepting) throw new DisposedError('its worker thread is no longer accepting sandboxes');
-    const sandbox = this.nextTenant++;
-    this.tenants.set(sandbox, tenant);
-    this.created++;
-    this.worker.postMessage({ sandbox, create: true, init } satisfies Inbound);
-    return sandbox;
+  protected deliver(message: Inbound): void {
+    this.worker.postMessage(message);
   }
 
-  /** The sandbox is gone (its own `dispose` message already sent); a retired thread ends with its last one. */
-  detach(sandbox: number): void {
-    this.tenants.delete(sandbox);
-    if (this.retired && this.tenants.size === 0) this.terminate(new DisposedError('its worker thread was recycled'));
-  }
-
-  post(sandbox: number, body: unknown): void {
-    if (this.ended === undefined) this.worker.postMessage({ sandbox, body } satisfies Inbound);
-  }
-
-  /** No new tenants; end when the last one leaves. */
-  retire(): void {
-    this.retired = true;
-    if (this.tenants.size === 0) this.terminate(new DisposedError('its worker thread was recycled'));
-  }
-
-  hold(): void {
-    if (this.holds++ === 0) this.worker.ref();
-  }
-
-  release(): void {
-    if (this.holds > 0 && --this.holds === 0) this.worker.unref();
+  protected keepAlive(on: boolean): void {
+    if (on) this.worker.ref();
+    else this.worker.unref();
   }
 
   /** Stop the thread now: every tenant still in it fails with `error`. */
   terminate(error: EsmSandboxError): void {
     this.end(error);
     void this.worker.terminate();
-  }
-
-  private end(error: EsmSandboxError): void {
-    if (this.ended !== undefined) return;
-    this.ended = error;
-    this.retired = true;
-    const tenants = [...this.tenants.values()];
-    this.tenants.clear();
-    for (const tenant of tenants) tenant.lost(error);
-  }
-
-  private route(message: Outbound): void {
-    if (message.heapMb !== undefined) this.heapMb = message.heapMb;
-    if (message.sandbox === 0 && message.body.kind === 'ready') this.ready = true;
-    this.tenants.get(message.sandbox)?.receive(message.body);
   }
 
   get waitingOnHost(): boolean { return this.answering > 0 && !this.abandoned && this.ended === undefined; }
