@@ -24,7 +24,7 @@ export interface CopyOutHooks {
   /** A sandbox promise as a host promise. */
   wrapPromise(promise: object): unknown;
   /**
-   * A sandbox `then` method: any host `await` of the copy calls it, so it must settle within
+   * A sandbox `then` method: every host `await` of the copy calls it, so it must settle within
    * the deadline whatever the sandbox's `then` does (loop, throw, call back twice, never).
    */
   wrapThen(fn: (...args: unknown[]) => unknown, receiver: unknown): unknown;

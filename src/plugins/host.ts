@@ -181,7 +181,7 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
     const affected: string[] = [];
     for (const id of Object.keys(this.options.plugins)) {
       const instance = this.transactions.instance(id);
-      // A failed attempt may have stopped before reaching the file that fixes it: any change retries.
+      // A failed attempt may have stopped before reaching the file that fixes it, so every change retries.
       if (this.transactions.failures.has(id) || instance === undefined || instance.files.some((file) => touched.has(file))) affected.push(id);
     }
     if (affected.length > 0) void this.transactions.reload(affected, files);
