@@ -69,4 +69,14 @@ export default tseslint.config(
       }] }],
     },
   },
+  {
+    // Context isolation sits below worker and process isolation; src/create.ts, above both, chooses.
+    files: ['src/sandbox/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{
+        group: ['../worker/*', '../process/*', '../create.js', '../plugins/*', '../cli/*', '../config/*'],
+        message: 'sandbox/ (context isolation) sits below worker/ and process/; createSandbox lives in src/create.ts (docs/ARCHITECTURE.md, section 6).',
+      }] }],
+    },
+  },
 );

@@ -2,7 +2,7 @@
  * esm-sandbox: load untrusted ES modules in a hardened `node:vm` sandbox.
  * @packageDocumentation
  */
-export { createSandbox, hasVmModules } from './sandbox/create.js';
+export { createSandbox, hasVmModules } from './create.js';
 export type {
   ConsoleHandler, ConsoleLevel, Diagnostic, EvaluateOptions, Isolation, ModuleDefinition, ModuleNamespace,
   PolicyOptions, Sandbox, SandboxOptions,

@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import { DEFAULT_DEADLINE_MS, DEFAULT_TIMEOUT_MS } from '../constants.js';
-import { createSandbox, hasVmModules } from '../sandbox/create.js';
+import { createSandbox, hasVmModules } from '../create.js';
 import { entrySpecifier, rootFlag, sandboxOptions, UsageError, type Io, type SandboxFlags } from './flags.js';
 import { describeError, show, toJson } from './output.js';
 

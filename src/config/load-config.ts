@@ -12,7 +12,7 @@ import type { Diagnostic } from '../analyze/policy/types.js';
 import { DEFAULT_DEADLINE_MS, DEFAULT_TIMEOUT_MS } from '../constants.js';
 import { ConfigError, DeadlineError } from '../errors/errors.js';
 import { specifierUnder } from '../resolve/paths.js';
-import { createSandbox } from '../sandbox/create.js';
+import { createSandbox } from '../create.js';
 import { stdConfig, pickEnv } from '../std/config.js';
 import { stdPath } from '../std/path.js';
 import type { ModuleNamespace, SandboxOptions } from '../types.js';

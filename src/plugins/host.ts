@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PluginError } from '../errors/errors.js';
-import { createSandbox } from '../sandbox/create.js';
+import { createSandbox } from '../create.js';
 import type { ModuleNamespace, Sandbox, SandboxOptions } from '../types.js';
 import type { RecycleBudget } from '../worker/lane.js';
 import { createSandboxPool, type SandboxPool } from '../worker/pool.js';

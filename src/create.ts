@@ -1,12 +1,14 @@
 /**
- * `createSandbox`: one function for every isolation, so users switch with one option.
+ * `createSandbox`: one function for every isolation, so users switch with one option. It sits
+ * above both `sandbox/` (context isolation) and `worker/` (worker and process isolation, which
+ * build context sandboxes inside their workers), so each of those depends on the layer below only.
  */
 import vm from 'node:vm';
-import { UnsupportedError } from '../errors/errors.js';
-import type { Sandbox, SandboxOptions } from '../types.js';
-import { ContextSandbox } from './context-sandbox.js';
-import { normalizeOptions } from './options.js';
-import { WorkerSandbox } from '../worker/worker-sandbox.js';
+import { UnsupportedError } from './errors/errors.js';
+import type { Sandbox, SandboxOptions } from './types.js';
+import { ContextSandbox } from './sandbox/context-sandbox.js';
+import { normalizeOptions } from './sandbox/options.js';
+import { WorkerSandbox } from './worker/worker-sandbox.js';
 
 /** Does this process have `vm.SourceTextModule` (started with `--experimental-vm-modules`)? */
 export const hasVmModules = typeof vm.SourceTextModule === 'function';
