@@ -19,9 +19,9 @@ import { isTypeScript, stripTypes } from '../transform/typescript.js';
 import type { Membrane } from '../membrane/membrane.js';
 import { allowedKey, resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
 import type { Realm } from '../run/realm.js';
-import { parseFrames } from '../errors/stack-frames.js';
 import { createAllowedModule, type ModuleDefinition } from './allowed.js';
 import { checkAttributes, importedBy, jsonErrorAt, mayImportDynamically } from './module-checks.js';
+import { dynamicImportSite, locateLinkError, messageOf } from './locate.js';
 
 export interface GraphOptions {
   realm: Realm;
@@ -356,72 +356,13 @@ export class ModuleGraph {
     }
   }
 
-  /**
-   * Where an `import()` of `specifier` in `referrer` is, for error messages. Call it synchronously
-   * from importModuleDynamically (V8 calls that from the import() expression, so the sandbox's
-   * current stack holds the call); a literal specifier found by the analysis is preferred (its
-   * column is the string's, as for static imports).
-   */
+  /** Where an `import()` of `specifier` in `referrer` is (locate.ts): call it synchronously from importModuleDynamically. */
   dynamicSite(referrer: string, specifier: string): SourceLocation {
-    const literal = this.records.get(referrer)?.imports.filter((s) => s.dynamic && s.specifier === specifier) ?? [];
-    let line: number | undefined;
-    let column: number | undefined;
-    if (literal.length === 1) {
-      ({ line, column } = literal[0]!);
-    } else {
-      const frame = parseFrames(this.options.realm.kit.callerFrames()).find((f) => f.url === referrer);
-      if (frame !== undefined) ({ line, column } = frame);
-    }
-    if (line === undefined || column === undefined) return { url: referrer };
-    const source = this.sources.get(referrer);
-    // V8 places the frame at the enclosing statement (`return import(x)`, Node 20) or at the argument
-    // (Node 24): point at the `import(` on that line nearest before the frame, else the first after it.
-    const text = literal.length === 1 ? undefined : source?.split(/\r\n|\r|\n|\u2028|\u2029/)[line - 1];
-    if (text !== undefined) {
-      const at = column;
-      const calls = [...text.matchAll(/\bimport\s*\(/g)].map((m) => m.index + 1);
-      const call = calls.filter((c) => c <= at).pop() ?? calls.find((c) => c > at);
-      if (call !== undefined) column = call;
-    }
-    return { url: referrer, line, column, frame: source ? codeFrame(source, line, column - 1) : undefined };
+    return dynamicImportSite(referrer, specifier, this.records.get(referrer)?.imports, this.sources.get(referrer),
+      () => this.options.realm.kit.callerFrames());
   }
 
-  /**
-   * V8's link errors name the specifier and the missing name, not the place: find the import that
-   * asked for that name (several modules may import the same specifier, each asking for different
-   * names), and point at the name, else at the specifier.
-   */
   private linkError(message: string, created: ModuleRecord[]): LinkError {
-    if (/Maximum call stack size exceeded/.test(message)) {
-      // V8 links recursively: a very deep import chain overflows the stack. Say so, not just "stack".
-      const entry = created[0]?.key;
-      return new LinkError(`The import graph${entry ? ` of ${entry}` : ''} is nested too deeply to link (${created.length} new modules; the stack overflowed while linking). Flatten the chain of imports, or use isolation 'worker', whose thread has a larger stack`, { url: entry });
-    }
-    // "Detected cycle while resolving name 'x' in './b.mjs'" names the specifier after "in".
-    const specifier = /module '([^']+)'/.exec(message)?.[1] ?? /while resolving name '[^']+' in '([^']+)'/.exec(message)?.[1];
-    const name = /(?:export named|for name|resolving name) '([^']+)'/.exec(message)?.[1];
-    let fallback: { record: ModuleRecord; site: ImportSite } | undefined;
-    for (const record of created) {
-      for (const site of record.imports) {
-        if (site.dynamic || site.specifier !== specifier) continue;
-        const asked = name === undefined ? undefined : site.names.find((n) => n.name === name);
-        if (asked !== undefined) return this.linkErrorAt(message, record, asked);
-        fallback ??= { record, site };
-      }
-    }
-    return fallback === undefined ? new LinkError(message) : this.linkErrorAt(message, fallback.record, fallback.site);
+    return locateLinkError(message, created, (url) => this.sources.get(url));
   }
-
-  private linkErrorAt(message: string, record: ModuleRecord, at: { line: number; column: number }): LinkError {
-    const source = this.sources.get(record.key);
-    return new LinkError(message, { url: record.key, line: at.line, column: at.column, frame: source ? codeFrame(source, at.line, at.column - 1) : undefined });
-  }
-}
-
-function messageOf(error: unknown): string {
-  if (error !== null && typeof error === 'object') {
-    const desc = ReflectGetOwnPropertyDescriptor(error, 'message');
-    if (desc !== undefined && typeof desc.value === 'string') return desc.value;
-  }
-  return String(error);
 }
