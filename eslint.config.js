@@ -79,4 +79,15 @@ export default tseslint.config(
       }] }],
     },
   },
+  {
+    // The pipeline's first steps (docs/ARCHITECTURE.md, section 2) know nothing of a realm: `check`
+    // runs them without one, so they cannot import the steps that compile, link and run.
+    files: ['src/analyze/**/*.ts', 'src/transform/**/*.ts', 'src/resolve/**/*.ts', 'src/load/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{
+        group: ['**/link/*', '**/run/*', '**/membrane/*', '**/sandbox/*', '**/worker/*', '**/process/*', '**/create.js', '**/plugins/*', '**/expression/*', '**/config/*', '**/cli/*'],
+        message: 'analyze/, transform/, resolve/ and load/ come before link/ and run/ in the pipeline, and `check` runs them without a realm (docs/ARCHITECTURE.md, section 2).',
+      }] }],
+    },
+  },
 );

@@ -4,7 +4,7 @@
  * not parse again; policy findings are cached per policy and allow-list as well.
  */
 import { createHash } from 'node:crypto';
-import type { ImportDeclaration, ExportAllDeclaration, ExportNamedDeclaration, ImportExpression, Literal, Program, Identifier } from 'acorn';
+import type { ImportDeclaration, ExportAllDeclaration, ExportNamedDeclaration, ImportExpression, Literal, Node, ObjectExpression, Program, Identifier } from 'acorn';
 import { codeFrame } from '../errors/frame.js';
 import { SandboxSyntaxError } from '../errors/errors.js';
 import { guardCatches } from '../transform/guard.js';
@@ -19,8 +19,11 @@ export interface ImportSite {
   /** 1-based line and column of the specifier string. */
   line: number;
   column: number;
-  /** Import attributes, e.g. `{ type: 'json' }`. */
-  attributes: Record<string, string>;
+  /**
+   * Import attributes, e.g. `{ type: 'json' }`. For `import()`, those of an options object written
+   * as literals; `undefined` when the options are computed, so only the call will tell.
+   */
+  attributes: Record<string, string> | undefined;
   dynamic: boolean;
   /**
    * The names this import asks of the module (`default` for a default import; the source-side
@@ -160,8 +163,32 @@ function importsOf(program: Program, hasDynamic: boolean): ImportSite[] {
     }
   }
   // Literal `import()` specifiers are listed (for `check` and early errors) but not preloaded.
-  if (hasDynamic) collectDynamic(program, (node) => add(node.source as Literal, undefined, true));
+  if (hasDynamic) {
+    collectDynamic(program, (node) => {
+      const before = sites.length;
+      add(node.source as Literal, undefined, true);
+      if (sites.length > before) sites[before]!.attributes = literalAttributes((node as { options?: Node | null }).options);
+    });
+  }
   return sites;
+}
+
+/** `{ with: { type: 'json' } }` written out, as an attributes record; anything else is unknown. */
+function literalAttributes(options: Node | null | undefined): Record<string, string> | undefined {
+  if (options === null || options === undefined) return {};
+  const keyOf = (key: Node) => (key.type === 'Identifier' ? (key as Identifier).name : key.type === 'Literal' ? String((key as Literal).value) : undefined);
+  if (options.type !== 'ObjectExpression') return undefined;
+  const attrs: Record<string, string> = {};
+  for (const property of (options as ObjectExpression).properties) {
+    if (property.type !== 'Property' || property.computed || keyOf(property.key) !== 'with') return undefined;
+    if (property.value.type !== 'ObjectExpression') return undefined;
+    for (const attr of property.value.properties) {
+      const key = attr.type === 'Property' && !attr.computed ? keyOf(attr.key) : undefined;
+      if (key === undefined || attr.type !== 'Property' || attr.value.type !== 'Literal' || typeof attr.value.value !== 'string') return undefined;
+      attrs[key] = attr.value.value;
+    }
+  }
+  return attrs;
 }
 
 const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);

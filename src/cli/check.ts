@@ -3,7 +3,7 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { checkGraph } from '../analyze/check-graph.js';
+import { checkGraph } from '../load/check-graph.js';
 import { formatDiagnostic, resolvePolicy } from '../analyze/policy/engine.js';
 import { isInside } from '../resolve/paths.js';
 import type { Severity } from '../analyze/policy/types.js';

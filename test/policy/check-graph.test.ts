@@ -6,7 +6,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkGraph } from '../../src/analyze/check-graph.js';
+import { checkGraph } from '../../src/load/check-graph.js';
 import { resolvePolicy } from '../../src/analyze/policy/index.js';
 
 const corpus = realpathSync(fileURLToPath(new URL('../../fixtures/corpus/', import.meta.url)));
@@ -51,5 +51,30 @@ describe('checkGraph', () => {
     expect(await checkGraph(entry, { resolver, policy: resolvePolicy() })).toEqual([]);
     const strict = await checkGraph(entry, { resolver, policy: resolvePolicy({ preset: 'strict' }) });
     expect(strict.map((d) => d.ruleId)).toEqual(['no-computed-member']);
+  });
+
+  it('reports a JSON import without its attribute, as the load refuses it (it once passed check)', async () => {
+    const root = realpathSync(fileURLToPath(new URL('../../fixtures/graph/', import.meta.url)));
+    const found = await checkGraph(path.join(root, 'json-no-attribute.mjs'), { resolver: { root, isAllowed: allowing() }, policy: resolvePolicy() });
+    expect(found.map((d) => [path.basename(fileURLToPath(d.file)), d.line, d.ruleId])).toEqual([['json-no-attribute.mjs', 2, 'load-load']]);
+    expect(found[0]!.message).toContain("with { type: 'json' }");
+  });
+
+  it('follows import() of literal specifiers unless told not to', async () => {
+    const dynamicRoot = realpathSync(fileURLToPath(new URL('../../fixtures/graph/', import.meta.url)));
+    const entry = path.join(dynamicRoot, 'dynamic', 'json.mjs');
+    const resolver = { root: dynamicRoot, isAllowed: allowing() };
+    const followed = await checkGraph(entry, { resolver, policy: resolvePolicy() });
+    expect(followed.map((d) => [d.line, d.ruleId])).toEqual([[7, 'load-load']]);
+    expect(await checkGraph(entry, { resolver, policy: resolvePolicy(), dynamicImports: false })).toEqual([]);
+  });
+
+  it('knows the import.meta properties a sandbox would define (importMeta)', async () => {
+    const pluginRoot = realpathSync(fileURLToPath(new URL('../../fixtures/plugin-server/plugins/', import.meta.url)));
+    const entry = path.join(pluginRoot, 'hello.mjs');
+    const resolver = { root: pluginRoot, isAllowed: allowing() };
+    const rules = (found: Array<{ ruleId: string }>) => found.map((d) => d.ruleId);
+    expect(rules(await checkGraph(entry, { resolver, policy: resolvePolicy() }))).toContain('no-unknown-import-meta');
+    expect(rules(await checkGraph(entry, { resolver, policy: resolvePolicy(), importMeta: ['hot'] }))).not.toContain('no-unknown-import-meta');
   });
 });
