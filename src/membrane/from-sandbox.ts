@@ -4,14 +4,15 @@
  * console output uses). Functions become host callables supplied by the membrane.
  */
 import {
-  ArrayIsArray, DatePrototypeGetTime, FunctionPrototypeToString, MapPrototypeEntries, ObjectCreate, ReflectDefineProperty,
-  ReflectGetOwnPropertyDescriptor, ReflectGetPrototypeOf, ReflectOwnKeys, RegExpFlags, RegExpSource,
+  ArrayIsArray, DatePrototypeGetTime, MapPrototypeEntries, ObjectCreate, ReflectDefineProperty,
+  ReflectGetOwnPropertyDescriptor, ReflectOwnKeys, RegExpFlags, RegExpSource,
   SetPrototypeValues, isArrayBuffer, isBoxedPrimitive, isDate, isMap, isModuleNamespaceObject, isNativeError,
-  isPromise, isProxy, isRegExp, isSet, isTypedArray, typedArrayInfo,
+  inheritedMethods, isPromise, isProxy, isRegExp, isSet, isTypedArray, typedArrayInfo, walkPrototypes,
 } from '../commons.js';
 import { MembraneError } from '../errors/errors.js';
 
-export interface CopyOutLimits {
+/** Limits of a copy, in either direction. */
+export interface CopyLimits {
   /** Deepest nesting copied. */
   maxDepth: number;
   /** Most values (objects and primitives) copied in one crossing. */
@@ -46,9 +47,6 @@ export type CopyOutMode = 'strict' | 'describe';
  */
 const IMPLICIT_HOOKS: ReadonlySet<string> = new Set(['toString', 'valueOf', 'toLocaleString', 'toJSON']);
 
-/** Class hierarchies deeper than this are not walked further for methods. */
-const MAX_PROTOTYPE_LEVELS = 32;
-
 const hostTypedArrays: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView> = {
   Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
   Float32Array, Float64Array, BigInt64Array, BigUint64Array,
@@ -58,7 +56,7 @@ export class CopyOut {
   private nodes = 0;
   private readonly seen = new Map<object, unknown>();
 
-  constructor(private readonly hooks: CopyOutHooks, private readonly limits: CopyOutLimits, private readonly mode: CopyOutMode) {}
+  constructor(private readonly hooks: CopyOutHooks, private readonly limits: CopyLimits, private readonly mode: CopyOutMode) {}
 
   copy(value: unknown, path: string, depth = 0, receiver?: unknown): unknown {
     if (++this.nodes > this.limits.maxNodes) return this.refuse(`more than ${this.limits.maxNodes} values`, path);
@@ -158,33 +156,17 @@ export class CopyOut {
   }
 
   /**
-   * Methods an instance inherits from its classes (a plugin written as a class): each becomes a
-   * host callable with the instance as `this`, as own methods do. Only prototypes of the user's
-   * own are walked, up to the sandbox's `Object.prototype`; a proxy on the chain ends the walk
-   * (its traps are sandbox code), and so does one of the realm's built-in prototypes (an object
-   * made with `Object.create(Array.prototype)` is not an array to call `push` on). Accessors and
-   * data that is not a function are left out, and a name the instance or a nearer prototype
-   * already has is not taken again.
+   * Methods an instance inherits from its classes (commons.ts, inheritedMethods): each becomes a
+   * host callable with the instance as `this`, as own methods do. Accessors and data that is not
+   * a function are left out; so are conversion hooks the sandbox wrote (see IMPLICIT_HOOKS).
    */
   private copyMethods(source: object, path: string, depth: number, out: Record<PropertyKey, unknown>): void {
     const stop = this.hooks.objectPrototype;
-    let proto = ReflectGetPrototypeOf(source);
-    // Plain objects and null-prototype ones, nearly every copy: nothing to walk, nothing to collect.
-    if (stop === undefined || proto === stop || proto === null) return;
-    const taken = new Set<string>();
-    for (const key of ReflectOwnKeys(source)) if (typeof key === 'string') taken.add(key);
-    for (let level = 0; proto !== null && proto !== stop && level < MAX_PROTOTYPE_LEVELS; level++) {
-      if (isProxy(proto) || isBuiltinPrototype(proto)) return;
-      for (const key of ReflectOwnKeys(proto)) {
-        if (typeof key !== 'string' || key === 'constructor' || taken.has(key)) continue;
-        taken.add(key);
-        const desc = ReflectGetOwnPropertyDescriptor(proto, key);
-        if (desc === undefined || typeof desc.value !== 'function') continue;
-        if (IMPLICIT_HOOKS.has(key) && this.hooks.isHostFunction?.(desc.value) !== true) continue;
-        const childPath = path ? `${path}.${key}` : key;
-        ReflectDefineProperty(out, key, { value: this.member(key, desc.value, childPath, depth, source), enumerable: true, writable: true, configurable: true });
-      }
-      proto = ReflectGetPrototypeOf(proto);
+    if (stop === undefined) return;
+    for (const [key, method] of inheritedMethods(source, stop)) {
+      if (IMPLICIT_HOOKS.has(key) && this.hooks.isHostFunction?.(method) !== true) continue;
+      const childPath = path ? `${path}.${key}` : key;
+      ReflectDefineProperty(out, key, { value: this.member(key, method, childPath, depth, source), enumerable: true, writable: true, configurable: true });
     }
   }
 
@@ -230,21 +212,11 @@ export class CopyOut {
 
 /** An error's name from its chain's data properties only; no getter, no proxy trap runs. */
 export function errorName(error: object): string {
-  let current: object | null = error;
-  for (let i = 0; current !== null && i < 100; i++) {
-    if (isProxy(current)) break;
+  return walkPrototypes(error, (current) => {
     const desc = ReflectGetOwnPropertyDescriptor(current, 'name');
-    if (desc !== undefined) return 'value' in desc && typeof desc.value === 'string' ? desc.value : 'Error';
-    current = ReflectGetPrototypeOf(current);
-  }
-  return 'Error';
-}
-
-/** One of the realm's own prototypes (Array.prototype, Function.prototype...): its constructor is native code. */
-function isBuiltinPrototype(proto: object): boolean {
-  const desc = ReflectGetOwnPropertyDescriptor(proto, 'constructor');
-  if (desc === undefined || typeof desc.value !== 'function' || isProxy(desc.value)) return false;
-  return FunctionPrototypeToString(desc.value as (...args: never[]) => unknown).endsWith('{ [native code] }');
+    if (desc === undefined) return undefined;
+    return 'value' in desc && typeof desc.value === 'string' ? desc.value : 'Error';
+  }, { proxy: 'Error', end: 'Error' });
 }
 
 function describeName(fn: object): string {

@@ -12,7 +12,7 @@ import { Job } from '../realm-protocol.js';
 import type { Kit, Realm, ThrownInfo, TurnOutcome } from '../run/realm.js';
 import { supervise } from '../run/rejections.js';
 import { boundedPromise, observeQuietly } from './bounded-promise.js';
-import { CopyOut, type CopyOutHooks, type CopyOutLimits, type CopyOutMode } from './from-sandbox.js';
+import { CopyOut, type CopyOutHooks, type CopyLimits, type CopyOutMode } from './from-sandbox.js';
 import { CopyIn, type RealmErrorShape } from './to-sandbox.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -49,7 +49,7 @@ export function callNow(fn: unknown, args: unknown[]): CallOutcome | undefined {
   return form === undefined ? undefined : form(args);
 }
 
-export const DEFAULT_LIMITS: CopyOutLimits = { maxDepth: 200, maxNodes: 1_000_000 };
+export const DEFAULT_LIMITS: CopyLimits = { maxDepth: 200, maxNodes: 1_000_000 };
 
 export class Membrane {
   private readonly kit: Kit;
@@ -67,7 +67,7 @@ export class Membrane {
   private nextToken = 1;
   private readonly collected = new FinalizationRegistry<number>((id) => this.bridges.delete(id));
 
-  constructor(private readonly realm: Realm, private readonly owner: MembraneOwner, private readonly limits: CopyOutLimits = DEFAULT_LIMITS) {
+  constructor(private readonly realm: Realm, private readonly owner: MembraneOwner, private readonly limits: CopyLimits = DEFAULT_LIMITS) {
     this.kit = realm.kit;
     this.copyOutHooks = { ...this.copyOutFaces, objectPrototype: realm.objectPrototype };
   }

@@ -6,11 +6,11 @@
 import {
   ArrayIsArray, DatePrototypeGetTime, MapPrototypeEntries, ReflectDefineProperty, ReflectOwnKeys, RegExpFlags,
   RegExpSource, SetPrototypeValues, isArrayBuffer, isDate, isMap, isNativeError, isPromise, isRegExp, isSet,
-  isTypedArray, typedArrayInfo,
+  inheritedMethods, isTypedArray, ObjectPrototype, typedArrayInfo,
 } from '../commons.js';
 import { MembraneError } from '../errors/errors.js';
 import type { Kit } from '../run/realm.js';
-import type { CopyOutLimits } from './from-sandbox.js';
+import type { CopyLimits } from './from-sandbox.js';
 
 /** Which of the realm's error constructors a host error is rebuilt with (`base`), and its `name` there. */
 export interface RealmErrorShape {
@@ -31,7 +31,7 @@ export class CopyIn {
   private nodes = 0;
   private readonly seen = new Map<object, unknown>();
 
-  constructor(private readonly kit: Kit, private readonly hooks: CopyInHooks, private readonly limits: CopyOutLimits) {}
+  constructor(private readonly kit: Kit, private readonly hooks: CopyInHooks, private readonly limits: CopyLimits) {}
 
   copy(value: unknown, path: string, depth = 0, receiver?: unknown): unknown {
     if (++this.nodes > this.limits.maxNodes) throw new MembraneError(`more than ${this.limits.maxNodes} values`, path);
@@ -86,13 +86,7 @@ export class CopyIn {
       define(out, key, this.copy((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1, value));
     }
     // Methods reached through the prototype (class instances such as an API client) cross too.
-    for (let proto = Object.getPrototypeOf(value); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
-      for (const key of ReflectOwnKeys(proto)) {
-        if (typeof key !== 'string' || key === 'constructor' || Object.prototype.hasOwnProperty.call(out, key)) continue;
-        const desc = Reflect.getOwnPropertyDescriptor(proto, key);
-        if (desc && typeof desc.value === 'function') define(out, key, this.copy(desc.value, `${path}.${key}`, depth + 1, value));
-      }
-    }
+    for (const [key, method] of inheritedMethods(value, ObjectPrototype)) define(out, key, this.copy(method, `${path}.${key}`, depth + 1, value));
     return out;
   }
 

@@ -13,7 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { DisposedError, type EsmSandboxError, MemoryLimitError, SandboxCrashedError } from '../errors/errors.js';
+import { type EsmSandboxError, MemoryLimitError, SandboxCrashedError } from '../errors/errors.js';
 import type { CallAnswer, Carrier, Inbound, InboundCall, Outbound } from '../worker/carrier.js';
 import { Tenancy } from '../worker/tenancy.js';
 import { encodeError, type Settlement, type SyncReply } from '../worker/protocol.js';

@@ -6,7 +6,7 @@
  * untouched, so the host's own rejections behave exactly as before, listeners included.
  * (`--unhandled-rejections=strict` raises before Node asks: with it, nothing can be routed.)
  */
-import { ObjectPrototype, ReflectApply, ReflectGetPrototypeOf, isProxy } from '../commons.js';
+import { ObjectPrototype, ReflectApply, walkPrototypes } from '../commons.js';
 
 type Handler = (reason: unknown) => void;
 
@@ -60,15 +60,9 @@ function install(): void {
  */
 function ownerOf(promise: unknown): Handler | undefined {
   if (promise === null || typeof promise !== 'object') return undefined;
-  let current: object | null = promise;
-  for (let i = 0; current !== null && i < 1_000; i++) {
-    if (isProxy(current)) return dropped;
-    if (current === ObjectPrototype) return undefined;
-    const owner = owners.get(current);
-    if (owner !== undefined) return owner;
-    current = ReflectGetPrototypeOf(current);
-  }
-  return dropped;
+  // `null` marks the host's Object.prototype: a host promise, no sandbox's business.
+  const owner = walkPrototypes<Handler | null>(promise, (current) => (current === ObjectPrototype ? null : owners.get(current)), { proxy: dropped, end: dropped });
+  return owner ?? undefined;
 }
 
 let warned = false;

@@ -5,7 +5,7 @@
  * `settle` message), errors as their class name and fields.
  */
 import { types } from 'node:util';
-import { isPromise, isMap, isSet } from '../commons.js';
+import { inheritedMethods, isPromise, isMap, isSet } from '../commons.js';
 import * as errors from '../errors/errors.js';
 import { SourceModule } from '../link/allowed.js';
 
@@ -72,12 +72,8 @@ export function encode(value: unknown, register: FunctionRegistry, seen = new Ma
     const wire = shell(value, out);
     seen.set(value, wire);
     for (const key of Object.keys(value)) setOwn(out, key, encode((value as Record<string, unknown>)[key], register, seen));
-    for (let p: object | null = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
-      for (const key of Object.getOwnPropertyNames(p)) {
-        if (key === 'constructor' || Object.hasOwn(out, key) || MARKER_KEYS.has(key)) continue;
-        const desc = Object.getOwnPropertyDescriptor(p, key);
-        if (desc !== undefined && typeof desc.value === 'function') setOwn(out, key, { [FN]: register((desc.value as (...args: unknown[]) => unknown).bind(value)) });
-      }
+    for (const [key, method] of inheritedMethods(value, Object.prototype)) {
+      if (!MARKER_KEYS.has(key)) setOwn(out, key, { [FN]: register((method as (...args: unknown[]) => unknown).bind(value)) });
     }
     return wire;
   }

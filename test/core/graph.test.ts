@@ -303,6 +303,21 @@ describeEach('namespace view', ({ make }) => {
     expect(ns.arrayLike).toEqual({ own: 1 });
   });
 
+  it('copies host instances into the sandbox with the same walk: inherited methods (the nearest wins), none from a built-in prototype', async () => {
+    class Base { hello() { return 'base'; } shared() { return 'base'; } }
+    class Derived extends Base { override shared() { return 'derived'; } get label() { return 'getter'; } }
+    const arrayLike = Object.assign(Object.create(Array.prototype) as object, { own: 1 });
+    const shadowed = Object.defineProperty(new Derived(), 'hello', { value: 'own data', enumerable: false });
+    const ns = await make({ policy: false }).evaluate(`
+      const describe = (o) => Object.keys(o).sort().map((k) => k + ':' + (typeof o[k] === 'function' ? 'fn' : typeof o[k]));
+      export const seen = async (derived, arrayLike, shadowed) => ({
+        derived: describe(derived), shared: await derived.shared(), arrayLike: describe(arrayLike), shadowed: describe(shadowed),
+      });`);
+    expect(await (ns.seen as Fn)(new Derived(), arrayLike, shadowed)).toEqual({
+      derived: ['hello:fn', 'shared:fn'], shared: 'derived', arrayLike: ['own:number'], shadowed: ['shared:fn'],
+    });
+  });
+
   it('stops the walk for methods at a proxy on the prototype chain without running its traps', async () => {
     const ns = await load();
     expect(ns.behindProxy).toEqual({ own: 1 });

@@ -7,7 +7,6 @@
  * their data, and a sibling sandbox sees a clean realm.
  */
 import { expect, it } from 'vitest';
-import type { Sandbox } from '../../src/index.js';
 import { describeEach } from '../helpers/sandbox.js';
 import { guardHost } from '../helpers/host.js';
 import { call, expectAllBlocked, hostApi, root } from './support.js';
