@@ -119,7 +119,7 @@ export class CopyOut {
     const out = this.keep(source, new Array<unknown>(length));
     for (let i = 0; i < length; i++) {
       const item = this.read(source, String(i), `${path}[${i}]`);
-      // No receiver for items: an array holds values, not methods (see Faces in membrane.ts).
+      // No receiver for items: an array holds values, not methods (see CrossedFunctions in membrane.ts).
       if (item.ok) out[i] = this.copy(item.value, `${path}[${i}]`, depth + 1);
     }
     return out;

@@ -56,10 +56,10 @@ export class Membrane {
   private readonly bridges = new Map<number, { fn: AnyFunction; receiver: unknown }>();
   private nextBridge = 1;
   /** Host function (and receiver) → its sandbox bridge: the same function crosses as the same bridge. */
-  private readonly bridgeOf = new Faces();
+  private readonly bridgeOf = new CrossedFunctions();
   private readonly hostFunctionOf = new WeakMap<object, AnyFunction>();
   /** Sandbox function (and receiver) → its host wrapper. */
-  private readonly wrapperOf = new Faces();
+  private readonly wrapperOf = new CrossedFunctions();
   private readonly sandboxFunctionOf = new WeakMap<object, unknown>();
   /** Sandbox errors made from host errors, so the host gets its own error back if it comes out again. */
   private readonly hostErrors = new WeakMap<object, Error>();
@@ -295,7 +295,7 @@ export class Membrane {
  * was read from. A function crossing bare (an argument, a return value) reuses a face it already
  * has, so what went out and comes back, or crosses twice, is the same function there.
  */
-class Faces {
+class CrossedFunctions {
   private readonly bare = new WeakMap<object, AnyFunction>();
   private readonly bound = new WeakMap<object, WeakMap<object, AnyFunction>>();
   private readonly any = new WeakMap<object, AnyFunction>();

@@ -166,14 +166,14 @@ export class ContextSandbox implements Sandbox {
     try {
       module = await this.graph.prepare(resolution, virtualSource);
     } catch (error) {
-      if (error instanceof ErroredDependency) await this.evaluate_(error.module, what);
+      if (error instanceof ErroredDependency) await this.evaluateOnce(error.module, what);
       throw error;
     }
-    await this.evaluate_(module, what);
+    await this.evaluateOnce(module, what);
     return module;
   }
 
-  private evaluate_(module: vm.Module, what: string): Promise<void> {
+  private evaluateOnce(module: vm.Module, what: string): Promise<void> {
     let done = this.evaluations.get(module);
     if (done === undefined) {
       done = this.realm.evaluate(module, what, this.graph.mayAwait(module), this.graph.isStraightLine(module)).catch((error: unknown) => {

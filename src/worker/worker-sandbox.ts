@@ -25,7 +25,7 @@ import type { TenantInit } from './worker-main.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 type Waiter = { resolve(value: unknown): void; reject(reason: unknown): void };
-type Pending = Waiter & { timer: NodeJS.Timeout | undefined; namespace: boolean };
+type PendingRequest = Waiter & { timer: NodeJS.Timeout | undefined; namespace: boolean };
 type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
 /** Extra wall-clock the host grants past the worker's own deadline before it stops the thread. */
@@ -50,7 +50,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private nextFunction = 1;
   private nextRequest = 1;
   private nextPromise = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<number, PendingRequest>();
   /** Sandbox promises the host holds (they crossed as markers), by the worker's id. */
   private readonly promises = new Map<number, Waiter>();
   private death: EsmSandboxError | undefined;
