@@ -18,7 +18,7 @@ import { builtinName, isWriteTarget, memberKey, reflectiveCallee, unwrap } from 
 import { BUILTINS } from '../builtins.js';
 import { defineRule, type RuleContext } from '../rule.js';
 
-type Message = 'write' | 'reflect';
+type Message = 'write';
 
 const WRITERS: ReadonlySet<string> = new Set([
   'Object.defineProperty',
@@ -55,7 +55,7 @@ function member(node: MemberExpression, context: RuleContext<Message>): void {
   // Only the outermost member of a target is the written one; `a.b` in `a.b.c = 1` is read.
   if (!isWriteTarget(context)) return;
   const target = builtinPrototype(node, context);
-  if (target !== undefined) context.report(node, 'write', { target });
+  if (target !== undefined) context.report(node, 'write', { action: 'Writing inside', target });
 }
 
 function call(node: CallExpression, context: RuleContext<Message>): void {
@@ -66,7 +66,7 @@ function call(node: CallExpression, context: RuleContext<Message>): void {
   const method = reflectiveCallee(node, context);
   if (method === undefined || !WRITERS.has(method)) return;
   const target = builtinPrototype(first, context);
-  if (target !== undefined) context.report(first, 'reflect', { method, target });
+  if (target !== undefined) context.report(first, 'write', { action: `${method} on`, target });
 }
 
 export const noBuiltinPrototypeWrite = defineRule<Message>({
@@ -74,8 +74,7 @@ export const noBuiltinPrototypeWrite = defineRule<Message>({
   description: 'Disallow changing the prototypes of built-ins (Object, Array, Function, Promise, Error, ...).',
   defaults: { recommended: 'error', strict: 'error' },
   messages: {
-    write: 'Writing inside {{target}} changes a prototype that every module in the sandbox shares.',
-    reflect: '{{method}} on {{target}} changes a prototype that every module in the sandbox shares.',
+    write: '{{action}} {{target}} changes a prototype that every module in the sandbox shares.',
   },
   visitor: { MemberExpression: member, CallExpression: call },
 });
