@@ -4,7 +4,7 @@
  * plugin's realm and nothing of the host is reachable through them. The host drives it through
  * the module's exports, which cross the membrane like any sandbox function.
  *
- * Differences from Vite (README, "Plugins"):
+ * Differences from Vite (docs/PLUGINS.md):
  * - The unit of reload is the plugin, not the module: every reload evaluates the plugin's whole
  *   graph afresh in a new sandbox. `accept()` is recorded but changes nothing, and its callback is
  *   never called (the new module is not handed to the old one).

@@ -97,7 +97,7 @@ export class ChildProcessCarrier extends Tenancy implements Carrier {
 
   /**
    * The parent cannot block on IPC, so a host function's call of a sandbox callback is never
-   * served inside the worker's wait: it runs after the host function returns (README, "Choosing
+   * served inside the worker's wait: it runs after the host function returns (docs/ISOLATIONS.md, "Choosing
    * an isolation").
    */
   get waitingOnHost(): boolean { return false; }

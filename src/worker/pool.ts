@@ -16,7 +16,7 @@ export interface SandboxPoolOptions extends Omit<SandboxOptions, 'isolation' | '
   size?: number;
   /**
    * `worker` (default): lanes of worker threads in this process. `process`: lanes of child
-   * processes, each hosting one worker thread, which survive what kills a whole process (see README).
+   * processes, each hosting one worker thread, which survive what kills a whole process (docs/ISOLATIONS.md).
    */
   isolation?: 'worker' | 'process';
   /** When a thread is recycled. */

@@ -6,7 +6,7 @@
  *    The two are timed back to back in each iteration, so both see the same machine load.
  *    Next to it, the floor the relay adds: a bare IPC round trip to an echo child
  *    (`serialization: 'advanced'`, as the carrier uses).
- * 3. For the README's table: a sandbox with a carrier of its own (`memoryLimitMb`), start included.
+ * 3. For docs/BENCHMARKS.md: a sandbox with a carrier of its own (`memoryLimitMb`), start included.
  *
  * Run: npx vitest bench --run test/bench/process.bench.ts
  */

@@ -1,5 +1,5 @@
 /**
- * The one kind of error the public API throws that is not an EsmSandboxError (README, Errors): a
+ * The one kind of error the public API throws that is not an EsmSandboxError (docs/ERRORS.md): a
  * bad option is a TypeError whose message begins with the option's name, so a caller knows which
  * one to fix without reading the source.
  */

@@ -118,7 +118,7 @@ describeEach('security: host hygiene', (kit) => {
   it('a host function that calls a sandbox callback runs it before it returns, and gets a settled promise of its value (process isolation: after)', async () => {
     const ns = await make().import('./thenables.mjs');
     expect(await call(ns, 'callsBack')).toBe(2);
-    // A documented difference (README, "Choosing an isolation"): a child's parent cannot block on
+    // A documented difference (docs/ISOLATIONS.md): a child's parent cannot block on
     // IPC, so there the callback runs after the host function returns.
     expect(events).toEqual(kit.isolation === 'process' ? ['host returned', 'callback ran'] : ['callback ran', 'host returned']);
   });
