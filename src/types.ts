@@ -42,7 +42,7 @@ export interface SandboxOptions {
   isolation?: Isolation | 'auto';
   /** Heap limit of a worker or process sandbox, in MB (a process sandbox's child is also held to a resident-memory cap). */
   memoryLimitMb?: number;
-  /** Shown in stack traces and debuggers. */
+  /** Names the sandbox in its errors (`sandboxName`) and, for a realm not made ahead of need (docs/ARCHITECTURE.md, "Warm realms"), in debuggers. */
   name?: string;
   /** Largest module file, in bytes. Default 16 MiB. */
   maxModuleBytes?: number;

@@ -5,9 +5,9 @@
  */
 import vm from 'node:vm';
 import { TURN_NAME } from '../constants.js';
-import { CONSOLE_LEVELS, HostOp, Job, type HostRequest, type JobKind, type ConsoleLevel, type RealmDeferred, type ThrownInfo, type TurnJob } from '../realm-protocol.js';
-import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE } from './realm-source/index.js';
-import { ReflectDefineProperty, ReflectGetOwnPropertyDescriptor, ReflectGetPrototypeOf, isHostObject, isNativeError } from '../commons.js';
+import { HostOp, Job, type HostRequest, type JobKind, type ConsoleLevel, type RealmDeferred, type ThrownInfo, type TurnJob } from '../realm-protocol.js';
+import { takeShell } from './warm-realms.js';
+import { ReflectGetOwnPropertyDescriptor, isHostObject, isNativeError } from '../commons.js';
 import { turnEnded, turnStarted } from './turn-clock.js';
 
 /** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
@@ -75,7 +75,6 @@ export interface RealmOptions {
 const NEEDS_DRAIN_TO_SETTLE = typeof (vm.SourceTextModule?.prototype as { linkRequests?: unknown } | undefined)?.linkRequests !== 'function';
 
 const turnScript = new vm.Script(`${TURN_NAME}()`, { filename: 'esm-sandbox:turn' });
-const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: BOOTSTRAP_FILENAME });
 
 /** Raised inside the host when a turn was cut off by `timeout`; the owner turns it into a `TimeoutError`. */
 export class TurnTimeout extends Error {
@@ -112,15 +111,11 @@ export class Realm {
   constructor(private readonly options: RealmOptions) {
     this.timeout = options.timeout;
     this.watchdog = Number.isFinite(options.timeout) ? Math.max(1, Math.round(options.timeout)) : undefined;
-    this.context = vm.createContext(contextTemplate() as vm.Context, {
-      name: options.name,
-      codeGeneration: { strings: false, wasm: false },
-      microtaskMode: 'afterEvaluate',
-    });
-    const setup = bootstrapScript.runInContext(this.context) as (host: unknown, levels: string, allocationCap: number) => Kit;
-    this.kit = setup(this.hostEntry, CONSOLE_LEVELS.join(','), options.allocationCapBytes ?? 0);
+    const shell = takeShell(options.name, options.allocationCapBytes);
+    shell.adopt(this.hostEntry);
+    this.context = shell.context;
+    this.kit = shell.kit;
     this.objectPrototype = this.kit.ObjectPrototype;
-    raiseStackTraceLimit(this.kit);
   }
 
   get alive(): boolean { return !this.dead; }
@@ -267,28 +262,4 @@ export class Realm {
       return undefined;
     }
   };
-}
-
-/**
- * Frames a sandbox error records. V8 counts the host's frames under a turn (the vm call, the
- * realm, the caller's own stack) against `Error.stackTraceLimit` too, and appends async frames
- * last: with the default 10, a host call into a 3-deep async chain kept only the innermost user
- * frame. The stack formatter drops every frame that is not the user's, so only they are shown.
- */
-const SANDBOX_STACK_TRACE_LIMIT = 50;
-
-/** Runs before any user code: the sandbox's `Error` has no accessors of the user's yet. */
-function raiseStackTraceLimit(kit: Kit): void {
-  const prototype = ReflectGetPrototypeOf(kit.error('Error', '')) as object;
-  const constructor = ReflectGetOwnPropertyDescriptor(prototype, 'constructor')?.value as object | undefined;
-  if (typeof constructor !== 'function') return;
-  ReflectDefineProperty(constructor, 'stackTraceLimit', { value: SANDBOX_STACK_TRACE_LIMIT, writable: true, enumerable: true, configurable: true });
-}
-
-/**
- * `DONT_CONTEXTIFY` (Node 20.18+, 22.8+) gives the context an ordinary global of its own realm.
- * Without it, a null-prototype object keeps `this.constructor` from reaching the host's `Object`.
- */
-function contextTemplate(): unknown {
-  return (vm.constants as unknown as { DONT_CONTEXTIFY?: symbol } | undefined)?.DONT_CONTEXTIFY ?? Object.create(null);
 }

@@ -1,0 +1,112 @@
+/**
+ * Warm realms: contexts created and bootstrapped ahead of need, so that a new sandbox takes one
+ * that is ready instead of paying for `vm.createContext` and the bootstrap on its caller's path
+ * (together most of what creating a sandbox costs).
+ *
+ * A shell is a context whose bootstrap has run with a host entry that forwards to whichever realm
+ * adopts it; before that no user code has run in it, and nothing can reach the entry. A context
+ * that never compiled a module is collected like any object, so a shell that is never taken costs
+ * nothing once dropped (Node keeps only contexts that held a module, nodejs/node#41101).
+ *
+ * The pool is small and bounded, starts with the first realm a process makes (a process that
+ * never makes a sandbox makes no shell), and refills one shell per macrotask after a take, never
+ * inside the call that took one. Inside a worker thread the same module keeps a pool per thread.
+ */
+import vm from 'node:vm';
+import { CONSOLE_LEVELS, type HostRequest } from '../realm-protocol.js';
+import { ReflectDefineProperty, ReflectGetOwnPropertyDescriptor, ReflectGetPrototypeOf } from '../commons.js';
+import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE } from './realm-source/index.js';
+import type { Kit } from './realm.js';
+
+export type HostEntry = (...request: HostRequest) => unknown;
+
+/** A bootstrapped context, not yet a sandbox's. */
+export interface RealmShell {
+  readonly context: vm.Context;
+  readonly kit: Kit;
+  /** Route the bootstrap's host entry to `entry`; once only. */
+  adopt(entry: HostEntry): void;
+}
+
+/** Shells kept ready: enough for a burst of two creations; more would only hold memory. */
+const WARM_SHELLS = 2;
+/** The name a warm context has in debuggers (a context's name is fixed when it is created). */
+const WARM_NAME = 'esm-sandbox (warm)';
+
+const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: BOOTSTRAP_FILENAME });
+const ready: RealmShell[] = [];
+let refilling = false;
+
+/**
+ * A shell for a new realm: a warm one when the realm wants nothing a shell cannot have (an
+ * allocation cap is fixed at bootstrap), else one made now.
+ */
+export function takeShell(name: string, allocationCapBytes: number | undefined): RealmShell {
+  if (allocationCapBytes !== undefined) return createShell(name, allocationCapBytes);
+  const shell = ready.pop() ?? createShell(name, undefined);
+  scheduleRefill();
+  return shell;
+}
+
+/** Shells ready now (for tests). */
+export const warmShells = (): number => ready.length;
+
+function scheduleRefill(): void {
+  if (refilling || ready.length >= WARM_SHELLS) return;
+  refilling = true;
+  // A timer, not a microtask or setImmediate of the caller's turn: the refill runs after the
+  // caller's synchronous work, and an unref'd timer keeps no process alive.
+  setTimeout(refill, 0).unref();
+}
+
+function refill(): void {
+  refilling = false;
+  if (ready.length >= WARM_SHELLS) return;
+  ready.push(createShell(WARM_NAME, undefined));
+  scheduleRefill();
+}
+
+function createShell(name: string, allocationCapBytes: number | undefined): RealmShell {
+  const context = vm.createContext(contextTemplate() as vm.Context, {
+    name,
+    codeGeneration: { strings: false, wasm: false },
+    microtaskMode: 'afterEvaluate',
+  });
+  let target: HostEntry | undefined;
+  const forward: HostEntry = (...request) => target?.(...request);
+  const setup = bootstrapScript.runInContext(context) as (host: unknown, levels: string, allocationCap: number) => Kit;
+  const kit = setup(forward, CONSOLE_LEVELS.join(','), allocationCapBytes ?? 0);
+  raiseStackTraceLimit(kit);
+  return {
+    context,
+    kit,
+    adopt(entry) {
+      if (target !== undefined) throw new Error('a realm shell is adopted once');
+      target = entry;
+    },
+  };
+}
+
+/**
+ * Frames a sandbox error records. V8 counts the host's frames under a turn (the vm call, the
+ * realm, the caller's own stack) against `Error.stackTraceLimit` too, and appends async frames
+ * last: with the default 10, a host call into a 3-deep async chain kept only the innermost user
+ * frame. The stack formatter drops every frame that is not the user's, so only they are shown.
+ */
+const SANDBOX_STACK_TRACE_LIMIT = 50;
+
+/** Runs before any user code: the sandbox's `Error` has no accessors of the user's yet. */
+function raiseStackTraceLimit(kit: Kit): void {
+  const prototype = ReflectGetPrototypeOf(kit.error('Error', '')) as object;
+  const constructor = ReflectGetOwnPropertyDescriptor(prototype, 'constructor')?.value as object | undefined;
+  if (typeof constructor !== 'function') return;
+  ReflectDefineProperty(constructor, 'stackTraceLimit', { value: SANDBOX_STACK_TRACE_LIMIT, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * `DONT_CONTEXTIFY` (Node 20.18+, 22.8+) gives the context an ordinary global of its own realm.
+ * Without it, a null-prototype object keeps `this.constructor` from reaching the host's `Object`.
+ */
+function contextTemplate(): unknown {
+  return (vm.constants as unknown as { DONT_CONTEXTIFY?: symbol } | undefined)?.DONT_CONTEXTIFY ?? Object.create(null);
+}

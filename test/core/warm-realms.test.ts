@@ -1,0 +1,53 @@
+/**
+ * Warm realms (src/run/warm-realms.ts): a new sandbox takes a context made ahead of need. Taking
+ * one must not make sandboxes share anything, and the refill must run after the call that took
+ * one, not inside it.
+ */
+import { describe, expect, it } from 'vitest';
+import { createSandbox } from '../../src/index.js';
+import { warmShells } from '../../src/run/warm-realms.js';
+
+const later = (ms = 20) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+describe('warm realms', () => {
+  it('refills after a take, in a later macrotask, up to a small bound', async () => {
+    await createSandbox({ isolation: 'context' }).dispose();
+    await later();
+    const full = warmShells();
+    expect(full).toBeGreaterThan(0);
+    const sandbox = createSandbox({ isolation: 'context' });
+    expect(warmShells()).toBe(full - 1);
+    await Promise.resolve();
+    expect(warmShells()).toBe(full - 1);
+    await later();
+    expect(warmShells()).toBe(full);
+    await sandbox.dispose();
+    for (let i = 0; i < 10; i++) await later(2);
+    expect(warmShells()).toBe(full);
+  });
+
+  it('gives each sandbox a realm of its own: globals and prototypes changed in one are not in the next', async () => {
+    const first = createSandbox({ isolation: 'context', policy: false });
+    await first.evaluate('globalThis.leaked = 1; Array.prototype.leaked = 2; Object.prototype.leaked = 3; export default 0;');
+    await first.dispose();
+    await later();
+    for (let i = 0; i < 3; i++) {
+      const next = createSandbox({ isolation: 'context', policy: false });
+      const ns = await next.evaluate('export default [typeof globalThis.leaked, typeof [].leaked, typeof {}.leaked];');
+      expect(ns.default).toEqual(['undefined', 'undefined', 'undefined']);
+      await next.dispose();
+    }
+  });
+
+  it('routes a warm realm\'s console and host calls to the sandbox that took it', async () => {
+    await later();
+    const seen: unknown[] = [];
+    const a = createSandbox({ isolation: 'context', console: (_level, args) => seen.push(['a', ...args]), modules: { 'app:id': { id: () => 'a' } } });
+    const b = createSandbox({ isolation: 'context', console: (_level, args) => seen.push(['b', ...args]), modules: { 'app:id': { id: () => 'b' } } });
+    const source = "import { id } from 'app:id'; console.log(id()); export default id();";
+    expect((await b.evaluate(source)).default).toBe('b');
+    expect((await a.evaluate(source)).default).toBe('a');
+    expect(seen).toEqual([['b', 'b'], ['a', 'a']]);
+    await Promise.all([a.dispose(), b.dispose()]);
+  });
+});
