@@ -8,7 +8,10 @@
  * first rename), and is pure JavaScript since version 4. Node's own recursive `fs.watch` is not
  * used: it misses or misreports events on Linux (nodejs/node#48437, #52018).
  */
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import type { FSWatcher } from 'chokidar';
+import { isInside } from '../resolve/paths.js';
 
 export interface WatchListener {
   /** A file under the watched directory was added, changed or removed (an absolute path). */
@@ -63,9 +66,10 @@ export function sharedWatcher(shared: SharedWatcherSource): PluginWatcher {
   let detach: (() => void) | undefined;
   return {
     async watch(directory, listener) {
-      const inside = (file: string) => file === directory || file.startsWith(directory.endsWith('/') ? directory : `${directory}/`);
-      const onAll = (event: string, file: string) => {
-        if ((event === 'add' || event === 'change' || event === 'unlink') && inside(file) && !IGNORED.test(file.slice(directory.length))) listener.change(file);
+      const onAll = (event: string, reported: string) => {
+        if (event !== 'add' && event !== 'change' && event !== 'unlink') return;
+        const file = underDirectory(directory, reported);
+        if (file !== undefined && !IGNORED.test(file.slice(directory.length))) listener.change(file);
       };
       const onError = (error: unknown) => listener.error(error instanceof Error ? error : new Error(String(error)));
       shared.add(directory);
@@ -81,4 +85,20 @@ export function sharedWatcher(shared: SharedWatcherSource): PluginWatcher {
       detach = undefined;
     },
   };
+}
+
+/**
+ * `reported` as a path under `directory` (a real path), or undefined. A shared watcher reports
+ * paths as its owner added them: a dev server whose root is reached through a symlink (macOS's
+ * `/tmp`, a linked workspace) reports the linked path. The folder is resolved, not the file, so a
+ * deleted file is placed too.
+ */
+function underDirectory(directory: string, reported: string): string | undefined {
+  if (isInside(directory, reported)) return reported;
+  try {
+    const real = path.join(realpathSync.native(path.dirname(reported)), path.basename(reported));
+    return isInside(directory, real) ? real : undefined;
+  } catch {
+    return undefined;
+  }
 }
