@@ -13,8 +13,9 @@ import { isTypeScript, stripTypes } from '../transform/typescript.js';
 import { specifierUnder } from '../resolve/paths.js';
 import { resolveSpecifier, type ResolverOptions } from '../resolve/resolver.js';
 import { analyzeModule, policyFindings } from './analyze.js';
+import { environmentFor, sandboxEnvironment } from './environment.js';
 import type { ResolvedPolicy } from './policy/engine.js';
-import type { Diagnostic, PolicyEnvironment } from './policy/types.js';
+import type { Diagnostic } from './policy/types.js';
 
 export interface CheckGraphOptions {
   resolver: ResolverOptions;
@@ -23,8 +24,9 @@ export interface CheckGraphOptions {
 }
 
 export async function checkGraph(entry: string, options: CheckGraphOptions): Promise<Diagnostic[]> {
-  const env: PolicyEnvironment = { isAllowedSpecifier: options.resolver.isAllowed, importMetaProperties: ['url'] };
-  const fingerprint = JSON.stringify([options.policy.rules, allowListToken(options.resolver.isAllowed)]);
+  const env = sandboxEnvironment(options.resolver, ['url']);
+  const listed = options.resolver.packages === undefined ? [] : [...options.resolver.packages.options.listed].sort();
+  const fingerprint = JSON.stringify([options.policy.rules, allowListToken(options.resolver.isAllowed), listed]);
   const seen = new Set<string>();
   const found: Diagnostic[] = [];
   const limits = { maxModuleBytes: options.maxModuleBytes ?? DEFAULT_MAX_MODULE_BYTES };
@@ -52,7 +54,7 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
       if (url.endsWith('.json')) return;
       const code = isTypeScript(url) ? stripTypes(source, url) : source;
       const analysis = analyzeModule(code, url);
-      found.push(...policyFindings(analysis, code, url, options.policy, env, fingerprint));
+      found.push(...policyFindings(analysis, code, url, options.policy, environmentFor(env, options.resolver, url), fingerprint));
       await Promise.all(analysis.imports.map((site) => visit(site.specifier, url, {
         line: site.line, column: site.column, frame: codeFrame(source, site.line, site.column - 1),
       })));

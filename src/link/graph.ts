@@ -9,6 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { analyzeModule, policyFindings, type Analysis, type ImportSite } from '../analyze/analyze.js';
+import { environmentFor, sandboxEnvironment } from '../analyze/environment.js';
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
 import type { Diagnostic, PolicyEnvironment } from '../analyze/policy/types.js';
 import { ReflectApply, ReflectGetOwnPropertyDescriptor } from '../commons.js';
@@ -90,7 +91,7 @@ export class ModuleGraph {
   private readonly env: PolicyEnvironment;
 
   constructor(private readonly options: GraphOptions) {
-    this.env = { isAllowedSpecifier: (s) => options.modules.has(s), importMetaProperties: ['url', ...options.importMeta.keys()] };
+    this.env = sandboxEnvironment(options.resolver, ['url', ...options.importMeta.keys()]);
   }
 
   /** Real paths of the files loaded into this graph, in load order (not `evaluate()` sources). */
@@ -243,7 +244,7 @@ export class ModuleGraph {
     node.topLevelAwait = analysis.topLevelAwait;
     node.straightLine = analysis.straightLine;
     node.analysis = analysis;
-    for (const d of policyFindings(analysis, code, url, this.options.policy, this.env, this.options.policyFingerprint)) diagnostics.push(d);
+    for (const d of policyFindings(analysis, code, url, this.options.policy, environmentFor(this.env, this.options.resolver, url), this.options.policyFingerprint)) diagnostics.push(d);
     await Promise.all(analysis.imports.filter((site) => !site.dynamic).map(async (site) => {
       try {
         // The frame is only read if resolving fails: building it splits the whole source, per import.

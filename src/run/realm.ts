@@ -66,6 +66,8 @@ export interface RealmOptions {
   onTimeout(what: string): void;
   /** ArrayBuffer bytes one turn may allocate (realm-source/memory-cap.ts); none: no count is kept. */
   allocationCapBytes?: number;
+  /** `process.env.NODE_ENV` of the realm's own `process`; without it the realm has no `process`. */
+  nodeEnv?: string;
 }
 
 /**
@@ -117,8 +119,8 @@ export class Realm {
       codeGeneration: { strings: false, wasm: false },
       microtaskMode: 'afterEvaluate',
     });
-    const setup = bootstrapScript.runInContext(this.context) as (host: unknown, levels: string, allocationCap: number) => Kit;
-    this.kit = setup(this.hostEntry, CONSOLE_LEVELS.join(','), options.allocationCapBytes ?? 0);
+    const setup = bootstrapScript.runInContext(this.context) as (host: unknown, levels: string, allocationCap: number, nodeEnv: string | undefined) => Kit;
+    this.kit = setup(this.hostEntry, CONSOLE_LEVELS.join(','), options.allocationCapBytes ?? 0, options.nodeEnv);
     this.objectPrototype = this.kit.ObjectPrototype;
     raiseStackTraceLimit(this.kit);
   }

@@ -26,6 +26,7 @@ import { CONSOLE_SOURCE } from './console.js';
 import { HOST_ENTRY_SOURCE } from './host-entry.js';
 import { INTRINSICS_SOURCE } from './intrinsics.js';
 import { KIT_SOURCE } from './kit.js';
+import { PROCESS_SHIM_SOURCE } from './process-shim.js';
 import { ALLOCATION_CAP_SOURCE } from './memory-cap.js';
 import { TAME_FINALIZATION_SOURCE } from './tame-finalization.js';
 import { TAME_STACK_SOURCE } from './tame-stack.js';
@@ -36,10 +37,10 @@ export const BOOTSTRAP_FILENAME = 'esm-sandbox:realm';
 
 /**
  * A function expression of (host entry, console levels joined by ',', allocation cap in bytes per
- * turn or 0) returning the kit.
+ * turn or 0, `process.env.NODE_ENV` or undefined for no `process`) returning the kit.
  */
 export const BOOTSTRAP_SOURCE = [
-  `(function bootstrap(host, consoleLevels, ALLOCATION_CAP) {\n'use strict';`,
+  `(function bootstrap(host, consoleLevels, ALLOCATION_CAP, NODE_ENV) {\n'use strict';`,
   INTRINSICS_SOURCE,
   HOST_ENTRY_SOURCE,
   CATCH_GUARD_SOURCE,
@@ -48,6 +49,7 @@ export const BOOTSTRAP_SOURCE = [
   TAME_FINALIZATION_SOURCE,
   ALLOCATION_CAP_SOURCE,
   CONSOLE_SOURCE,
+  PROCESS_SHIM_SOURCE,
   `lock(g, '${GUARD_NAME}', guard);`,
   TURNS_SOURCE,
   `lock(g, '${TURN_NAME}', turn);`,
