@@ -159,7 +159,7 @@ describe('packages [context]', () => {
   it('refuses a relative import out of the package, into the sandbox root', async () => {
     const error = await refusal(['alpha'], "import 'alpha/sneaky';");
     expect(error).toBeInstanceOf(ResolveError);
-    expect((error as ResolveError).referrer).toBe(inAlpha('sneaky.js'));
+    expect(error.referrer).toBe(inAlpha('sneaky.js'));
     expect(error.message).toMatch(/outside its package's directory .*alpha/);
     expect(error.message).toContain(`${inAlpha('sneaky.js')}:1:22`);
   });
@@ -205,9 +205,9 @@ describe('packages [context]', () => {
 
   it('reports an unlisted package as a policy finding first, and not a listed one', async () => {
     const sandbox = open({ packages: ['alpha'] });
-    const error = await rejection(sandbox.evaluate("import 'alpha';\nimport 'gamma';", { filename: 'main.mjs' }));
+    const error = await rejection<PolicyError>(sandbox.evaluate("import 'alpha';\nimport 'gamma';", { filename: 'main.mjs' }));
     expect(error).toBeInstanceOf(PolicyError);
-    const { diagnostics } = error as PolicyError;
+    const { diagnostics } = error;
     expect(diagnostics.map((d) => [d.ruleId, d.line])).toEqual([['no-disallowed-import', 2]]);
     await sandbox.dispose();
   });
@@ -270,12 +270,12 @@ describe('process.env.NODE_ENV [context]', () => {
     const sandbox = createSandbox({ root, isolation: 'context', packages: ['env'] });
     const ok = await sandbox.evaluate('export const dev = process.env.NODE_ENV !== "production", g = globalThis.process.env.NODE_ENV;');
     expect(ok).toMatchObject({ dev: false, g: 'production' });
-    const error = await rejection(sandbox.evaluate('process.exit(1);'));
-    expect((error as PolicyError).diagnostics.map((d) => d.ruleId)).toEqual(['no-host-globals']);
+    const error = await rejection<PolicyError>(sandbox.evaluate('process.exit(1);'));
+    expect(error.diagnostics.map((d) => d.ruleId)).toEqual(['no-host-globals']);
     await sandbox.dispose();
     const without = createSandbox({ root, isolation: 'context' });
-    const refused = await rejection(without.evaluate('export const m = process.env.NODE_ENV;'));
-    expect((refused as PolicyError).diagnostics.map((d) => d.ruleId)).toEqual(['no-host-globals']);
+    const refused = await rejection<PolicyError>(without.evaluate('export const m = process.env.NODE_ENV;'));
+    expect(refused.diagnostics.map((d) => d.ruleId)).toEqual(['no-host-globals']);
     await without.dispose();
   });
 });
