@@ -40,6 +40,7 @@ const TREE: Record<string, string> = {
       './sneaky': './esm/sneaky.js',
       './undeclared': './esm/undeclared.js',
       './self': './esm/self.js',
+      './dynamic': './esm/dynamic.js',
     },
     imports: { '#util': './esm/util.js', '#dep': 'beta' },
     dependencies: { beta: '1.0.0' },
@@ -48,6 +49,10 @@ const TREE: Record<string, string> = {
   'project/node_modules/alpha/esm/feature.js': 'export const feature = "feature";',
   'project/node_modules/alpha/esm/util.js': 'export const u = "util";',
   'project/node_modules/alpha/esm/self.js': "import { feature } from 'alpha/feature';\nimport { b } from '#dep';\nexport const self = `${feature}:${b}`;",
+  'project/node_modules/alpha/esm/dynamic.js': [
+    "export const declared = () => import('beta').then((ns) => ns.b);",
+    "export const undeclared = () => import('gamma').then(() => 'loaded', (e) => [e instanceof Error, e.constructor === Error || e.constructor === TypeError, e.message]);",
+  ].join('\n'),
   'project/node_modules/alpha/data/x.js': 'export const x = "data x";',
   'project/node_modules/alpha/esm/sneaky.js': "export { main } from '../../../main.mjs';",
   'project/node_modules/alpha/esm/undeclared.js': "export { g } from 'gamma';",
@@ -141,6 +146,16 @@ describe('packages [context]', () => {
   it('resolves self-references by name and `#` imports that name a dependency', async () => {
     const sandbox = open({ packages: ['alpha'] });
     expect((await sandbox.import('alpha/self')).self).toBe('feature:nested beta');
+    await sandbox.dispose();
+  });
+
+  it('resolves import() in package code as its static imports: declared dependencies only, refusals as sandbox errors', async () => {
+    const sandbox = open({ packages: ['alpha'], policy: false });
+    const ns = await sandbox.import('alpha/dynamic');
+    expect(await (ns.declared as () => Promise<string>)()).toBe('nested beta');
+    const [isError, sandboxRealm, message] = await (ns.undeclared as () => Promise<[boolean, boolean, string]>)();
+    expect([isError, sandboxRealm]).toEqual([true, true]);
+    expect(message).toMatch(/package "alpha" does not declare "gamma"/);
     await sandbox.dispose();
   });
 
