@@ -36,6 +36,8 @@ export const allowedKey = (specifier: string) => `allowed:${specifier}`;
 /** The package directory confining the module at `referrer` (a `file:` URL), or undefined for sandbox code. */
 export function scopeOfReferrer(referrer: string, root: string): string | undefined {
   if (!referrer.startsWith('file:')) return undefined;
+  // The common case, sandbox code far from any node_modules, without fileURLToPath (~7 µs a call).
+  if (!referrer.includes('node_modules') && !referrer.includes('%')) return undefined;
   try {
     return packageScope(fileURLToPath(referrer), root);
   } catch {
