@@ -211,6 +211,9 @@ export class Packages {
     }
     if (target.startsWith('#')) throw new PackageRefusal('resolve', `package "${name}" maps "${specifier}" to another \`#\` import`);
     if (target.startsWith('./')) return { name, dir: scope, file: this.inside(name, scope, target) };
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
+      throw new PackageRefusal('not-allowed', `package "${name}" maps "${specifier}" to "${target}"; only the allow-list (\`modules\`) grants such modules, by their own name`);
+    }
     return this.resolve(target, scope, scope);
   }
 

@@ -41,8 +41,9 @@ const TREE: Record<string, string> = {
       './undeclared': './esm/undeclared.js',
       './self': './esm/self.js',
       './dynamic': './esm/dynamic.js',
+      './probe': './esm/probe.js',
     },
-    imports: { '#util': './esm/util.js', '#dep': 'beta' },
+    imports: { '#util': './esm/util.js', '#dep': 'beta', '#up': './../../main.mjs', '#parent': '../main.mjs', '#fs': 'node:fs' },
     dependencies: { beta: '1.0.0' },
   }),
   'project/node_modules/alpha/esm/index.js': "import { b } from 'beta';\nimport { u } from '#util';\nexport const a = `alpha:${b}:${u}`;",
@@ -169,6 +170,29 @@ describe('packages [context]', () => {
     const error = await refusal(['alpha'], "import 'alpha/escape';");
     expect(error).toBeInstanceOf(ResolveError);
     expect(error.message).toMatch(/outside package "alpha"/);
+  });
+
+  it('refuses `#` imports mapped out of the package or to a builtin, and `#` imports in sandbox code', async () => {
+    const sandbox = open({ packages: ['alpha'], policy: false });
+    try {
+      for (const [specifier, kind, reason] of [
+        ['#up', ResolveError, /target ".\/..\/..\/main.mjs" is outside package "alpha"/],
+        ['#parent', ResolveError, /not a valid package name/],
+        ['#fs', ModuleNotAllowedError, /maps "#fs" to "node:fs"; only the allow-list/],
+        ['#nothing', ResolveError, /package "alpha" does not map "#nothing"/],
+      ] as const) {
+        writeFileSync(path.join(root, 'node_modules/alpha/esm/probe.js'), `import '${specifier}';`);
+        const error = await rejection(sandbox.evaluate("import 'alpha/probe';", { filename: `probe-${specifier.slice(1)}.mjs` }));
+        expect(error).toBeInstanceOf(kind);
+        expect(error.message).toMatch(reason);
+        expect(error.message).toContain(`${inAlpha('probe.js')}:1:8`);
+      }
+      const own = await rejection(sandbox.evaluate("import '#util';", { filename: 'main.mjs' }));
+      expect(own).toBeInstanceOf(ResolveError);
+      expect(own.message).toMatch(/`#` imports are resolved only inside packages/);
+    } finally {
+      await sandbox.dispose();
+    }
   });
 
   it('refuses a relative import out of the package, into the sandbox root', async () => {
