@@ -25,9 +25,14 @@ export interface PackageOptions {
   readonly conditions: readonly string[];
 }
 
-/** `not-allowed`: a permission refusal (ModuleNotAllowedError); `resolve`: the package or its file cannot be used (ResolveError). */
-export class PackageRefusal {
-  constructor(readonly kind: 'not-allowed' | 'resolve', readonly reason: string) {}
+/**
+ * `not-allowed`: a permission refusal (ModuleNotAllowedError); `resolve`: the package or its file
+ * cannot be used (ResolveError). Internal: the resolver always turns it into one of those.
+ */
+export class PackageRefusal extends Error {
+  constructor(readonly kind: 'not-allowed' | 'resolve', readonly reason: string) {
+    super(reason);
+  }
 }
 
 /** Where a bare specifier led: a file to confine to `dir`, the real directory of package `name`. */

@@ -251,6 +251,16 @@ describe('packages [context]', () => {
     await sandbox.dispose();
   });
 
+  it('keys cached findings on the packages: the same file is refused with one list and accepted with another', async () => {
+    const source = "export { a } from 'alpha';\nexport { g } from 'gamma';";
+    const narrow = open({ packages: ['alpha'] });
+    const error = await rejection<PolicyError>(narrow.evaluate(source, { filename: 'cached.mjs' }));
+    expect(error.diagnostics.map((d) => d.ruleId)).toEqual(['no-disallowed-import']);
+    const wide = open({ packages: ['alpha', 'gamma'] });
+    expect(await wide.evaluate(source, { filename: 'cached.mjs' })).toMatchObject({ a: 'alpha:nested beta:util', g: 'gamma' });
+    await Promise.all([narrow.dispose(), wide.dispose()]);
+  });
+
   it('check follows the same resolution, and keys its findings on the packages', async () => {
     writeFileSync(path.join(root, 'checked.mjs'), "import 'alpha';\nimport 'gamma';\n");
     const policy = resolvePolicy({});
