@@ -23,6 +23,28 @@ export interface SandboxOptions {
   /** The allow-list: specifier → module (named exports). Nothing else but files under `root` is importable. */
   modules?: Readonly<Record<string, ModuleDefinition>>;
   /**
+   * npm packages sandbox code may import by bare specifier (`['lodash-es', 'date-fns']`), found in
+   * `node_modules` from the importing file's directory upward, as Node finds them, and resolved
+   * through their `package.json` `exports` (deep imports only where `exports` allows them; without
+   * `exports`, `module`, then `main`, then `index.js`). A listed package may import what its own
+   * `package.json` declares as dependencies (they are what it needs), and itself by name; nothing
+   * else. Each package is confined to its own real directory and runs in the sandbox under the same
+   * policy and limits as sandbox code. ES modules only (no CommonJS). Default: none.
+   */
+  packages?: readonly string[];
+  /**
+   * The `exports`/`imports` conditions packages are resolved with; the package's key order decides
+   * between them, and `default` always matches. Default `['import', 'default']` (no `node`: the
+   * sandbox has none of Node's modules). E.g. `['browser', 'import', 'default']`.
+   */
+  conditions?: readonly string[];
+  /**
+   * `process.env.NODE_ENV` inside the sandbox, which bundled libraries read. Only sandboxes with
+   * `packages` get a `process`: a frozen object made in the sandbox, holding nothing but
+   * `env: { NODE_ENV }`. Default `'production'`.
+   */
+  nodeEnv?: string;
+  /**
    * Milliseconds one turn may run (evaluation, a call, a timer callback), microtasks included.
    * Measured by Node's watchdog as wall-clock time while sandbox code runs, so a busy machine
    * counts against it: keep it well above the work's normal duration. Default 1000.

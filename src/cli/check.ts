@@ -7,10 +7,12 @@ import { checkGraph } from '../load/check-graph.js';
 import { formatDiagnostic, resolvePolicy } from '../analyze/policy/engine.js';
 import { isInside } from '../resolve/paths.js';
 import type { Severity } from '../analyze/policy/types.js';
-import { UsageError } from './flags.js';
+import { Packages } from '../resolve/packages.js';
+import type { ResolverOptions } from '../resolve/resolver.js';
+import { packageFlags, UsageError } from './flags.js';
 import { toJson } from './output.js';
 
-interface CheckFlags { json?: boolean; preset?: string; rule?: string[]; root?: string; allow?: string[] }
+interface CheckFlags { json?: boolean; preset?: string; rule?: string[]; root?: string; allow?: string[]; package?: string[]; condition?: string[] }
 interface Io { out(text: string): void; err(text: string): void; color: boolean }
 
 export async function check(file: string, flags: CheckFlags, io: Io): Promise<number> {
@@ -39,7 +41,10 @@ export async function check(file: string, flags: CheckFlags, io: Io): Promise<nu
   if (!isInside(root, entry)) throw new UsageError(`${file} is not inside --root ${root}`);
   // For check, --allow names specifiers only (no host module is loaded): spec or spec=anything.
   const allowed = new Set((flags.allow ?? []).map((spec) => spec.split('=')[0]!));
-  const diagnostics = await checkGraph(entry, { resolver: { root, isAllowed: (s) => allowed.has(s) }, policy });
+  const resolver: ResolverOptions = { root, isAllowed: (s) => allowed.has(s) };
+  const { packages, conditions } = packageFlags(flags);
+  if (packages.length > 0) resolver.packages = new Packages(root, { listed: new Set(packages), conditions: conditions ?? ['import', 'default'] });
+  const diagnostics = await checkGraph(entry, { resolver, policy });
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if (flags.json) {
     io.out(toJson(diagnostics));

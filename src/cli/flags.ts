@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseBare } from '../resolve/packages.js';
 import { isPathLike, specifierUnder } from '../resolve/paths.js';
 import type { Isolation, ModuleDefinition, PolicyOptions, SandboxOptions } from '../types.js';
 
@@ -25,6 +26,9 @@ export interface SandboxFlags {
   policy?: string;
   isolation?: string;
   'memory-limit'?: string;
+  package?: string[];
+  condition?: string[];
+  'node-env'?: string;
 }
 
 /** The sandbox options the flags ask for (`root` is the caller's business). */
@@ -36,6 +40,8 @@ export async function sandboxOptions(flags: SandboxFlags): Promise<Omit<SandboxO
     policy: policyFlag(flags.policy),
     isolation: isolationFlag(flags.isolation),
   };
+  const packages = packageFlags(flags);
+  if (packages.packages.length > 0) Object.assign(options, packages);
   const memory = flags['memory-limit'];
   if (memory !== undefined) {
     const mb = Number(memory);
@@ -46,6 +52,21 @@ export async function sandboxOptions(flags: SandboxFlags): Promise<Omit<SandboxO
     else if (options.isolation === 'context') throw new UsageError('--memory-limit needs --isolation worker or process (a context shares the host heap)');
   }
   return options;
+}
+
+/** `--package name` (repeatable), `--condition name` (repeatable), `--node-env value`. */
+export function packageFlags(flags: Pick<SandboxFlags, 'package' | 'condition' | 'node-env'>): Pick<SandboxOptions, 'packages' | 'conditions' | 'nodeEnv'> & { packages: string[] } {
+  const packages = flags.package ?? [];
+  for (const name of packages) {
+    if (parseBare(name)?.subpath !== '.') throw new UsageError(`--package ${name}: not a package name (e.g. lodash-es or @scope/name)`);
+  }
+  const out: Pick<SandboxOptions, 'conditions' | 'nodeEnv'> & { packages: string[] } = { packages };
+  if (flags.condition !== undefined) {
+    if (flags.condition.some((c) => c === '')) throw new UsageError('--condition must not be empty');
+    out.conditions = flags.condition;
+  }
+  if (flags['node-env'] !== undefined) out.nodeEnv = flags['node-env'];
+  return out;
 }
 
 /** `--allow spec=./host-module.mjs`: the host module (trusted, loaded natively) provides the exports. */

@@ -35,6 +35,9 @@ const USAGE = `Usage:
 Options for run, watch and config:
   --root <dir>            directory the sandbox may import from (default: the file's directory)
   --allow <spec=file>     allow-list a specifier, backed by a trusted host module (repeatable)
+  --package <name>        let sandbox code import this npm package from node_modules (repeatable)
+  --condition <name>      a package exports condition (repeatable; default import, default)
+  --node-env <value>      process.env.NODE_ENV inside a sandbox with packages (default production)
   --timeout <ms>          time per turn, each entry into sandbox code (default ${DEFAULT_TIMEOUT_MS})
   --deadline <ms>         wall clock per operation (default ${DEFAULT_DEADLINE_MS})
   --policy <preset|off>   recommended (default), strict, or off
@@ -51,6 +54,8 @@ Options for config only:
 Options for check (nothing is run; every module of the import graph is analysed):
   --root <dir>            directory imports may resolve in (default: the file's directory)
   --allow <spec>          treat a specifier as allow-listed (repeatable; spec=file accepted, the file is not loaded)
+  --package <name>        resolve this npm package as a sandbox with packages would (repeatable)
+  --condition <name>      a package exports condition (repeatable; default import, default)
   --preset <name>         recommended (default) or strict
   --rule <id=severity>    set one rule to off, warn or error (repeatable)
   --json                  print every diagnostic as a JSON array
@@ -85,6 +90,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         mode: { type: 'string' },
         command: { type: 'string' },
         env: { type: 'string', multiple: true },
+        package: { type: 'string', multiple: true },
+        condition: { type: 'string', multiple: true },
+        'node-env': { type: 'string' },
         scope: { type: 'string' },
         budget: { type: 'string' },
         escape: { type: 'string' },

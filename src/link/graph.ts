@@ -9,8 +9,9 @@
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import type { ImportSite } from '../analyze/analyze.js';
+import { sandboxEnvironment } from '../analyze/environment.js';
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
-import type { Diagnostic, PolicyEnvironment } from '../analyze/policy/types.js';
+import type { Diagnostic } from '../analyze/policy/types.js';
 import { ReflectApply, ReflectGetOwnPropertyDescriptor } from '../commons.js';
 import { EsmSandboxError, LinkError, PolicyError, ResolveError, type SourceLocation } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
@@ -62,7 +63,7 @@ export class ModuleGraph {
   private readonly compiling: CompileContext;
 
   constructor(private readonly options: GraphOptions) {
-    const env: PolicyEnvironment = { isAllowedSpecifier: (s) => options.modules.has(s), importMetaProperties: ['url', ...options.importMeta.keys()] };
+    const env = sandboxEnvironment(options.resolver, ['url', ...options.importMeta.keys()]);
     this.loading = {
       resolver: options.resolver, policy: options.policy, env, policyFingerprint: options.policyFingerprint, limits: options.limits,
       isLoaded: (key) => this.records.has(key),

@@ -12,6 +12,7 @@ import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_MAX_MODULE_BYTES } from '../constants.js';
 import { EsmSandboxError } from '../errors/errors.js';
+import { sandboxEnvironment } from '../analyze/environment.js';
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
 import type { Diagnostic } from '../analyze/policy/types.js';
 import { specifierUnder } from '../resolve/paths.js';
@@ -40,10 +41,11 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
     return [asDiagnostic(error, rootUrl)];
   }
   const sources = new Map<string, string>();
+  const listed = resolver.packages === undefined ? [] : [...resolver.packages.options.listed].sort();
   const { diagnostics, failures } = await loadGraph(resolution, {
     resolver, policy,
-    env: { isAllowedSpecifier: resolver.isAllowed, importMetaProperties: ['url', ...options.importMeta ?? []] },
-    policyFingerprint: JSON.stringify([policy.rules, allowListToken(resolver.isAllowed), options.importMeta ?? []]),
+    env: sandboxEnvironment(resolver, ['url', ...options.importMeta ?? []]),
+    policyFingerprint: JSON.stringify([policy.rules, allowListToken(resolver.isAllowed), options.importMeta ?? [], listed]),
     limits: { maxModuleBytes: options.maxModuleBytes ?? DEFAULT_MAX_MODULE_BYTES },
     isLoaded: () => false,
     sourceOf: (url) => sources.get(url),

@@ -9,6 +9,7 @@
  * errors at once, and `check` reports everything.
  */
 import { analyzeModule, policyFindings, type Analysis, type ImportSite } from '../analyze/analyze.js';
+import { environmentFor } from '../analyze/environment.js';
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
 import type { Diagnostic, PolicyEnvironment } from '../analyze/policy/types.js';
 import { LoadError } from '../errors/errors.js';
@@ -43,6 +44,7 @@ export interface LoadedModule {
 export interface LoadContext {
   resolver: ResolverOptions;
   policy: ResolvedPolicy;
+  /** What the policy is told of sandbox code; a package's modules get theirs from it (analyze/environment.ts). */
   env: PolicyEnvironment;
   policyFingerprint: string;
   limits: LoadLimits;
@@ -132,7 +134,8 @@ class GraphWalk {
     node.topLevelAwait = analysis.topLevelAwait;
     node.straightLine = analysis.straightLine;
     node.analysis = analysis;
-    for (const d of policyFindings(analysis, code, url, context.policy, context.env, context.policyFingerprint)) this.result.diagnostics.push(d);
+    const env = environmentFor(context.env, context.resolver, url);
+    for (const d of policyFindings(analysis, code, url, context.policy, env, context.policyFingerprint)) this.result.diagnostics.push(d);
     const followed = context.followDynamic ? analysis.imports : analysis.imports.filter((site) => !site.dynamic);
     await Promise.all(followed.map((site) => this.follow(site, url, source, node)));
   }

@@ -22,6 +22,8 @@ export interface Kit {
   /** Stores the job the next `turn()` runs. */
   prepare(...job: TurnJob): void;
   registerModule(url: string, edits: string): void;
+  /** Defines the sandbox's frozen `process` (realm-source/process-shim.ts): `{ env: { NODE_ENV } }`. */
+  installProcess(nodeEnv: string): void;
   object(nullProto: boolean): Record<PropertyKey, unknown>;
   array(): unknown[];
   date(ms: number): object;
@@ -66,6 +68,8 @@ export interface RealmOptions {
   onTimeout(what: string): void;
   /** ArrayBuffer bytes one turn may allocate (realm-source/memory-cap.ts); none: no count is kept. */
   allocationCapBytes?: number;
+  /** `process.env.NODE_ENV` of the realm's own `process`; without it the realm has no `process`. */
+  nodeEnv?: string;
 }
 
 /**
@@ -115,6 +119,7 @@ export class Realm {
     shell.adopt(this.hostEntry);
     this.context = shell.context;
     this.kit = shell.kit;
+    if (options.nodeEnv !== undefined) this.kit.installProcess(options.nodeEnv);
     this.objectPrototype = this.kit.ObjectPrototype;
   }
 

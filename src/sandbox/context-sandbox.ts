@@ -9,6 +9,7 @@ import type vm from 'node:vm';
 import { DeadlineError, DisposedError, EsmSandboxError, MemoryLimitError, ResolveError, TimeoutError } from '../errors/errors.js';
 import { ErroredDependency, ModuleGraph } from '../link/graph.js';
 import { Membrane } from '../membrane/membrane.js';
+import { Packages } from '../resolve/packages.js';
 import { isInside, resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
 import { Job } from '../realm-protocol.js';
 import { Realm, TurnTimeout, type ThrownInfo } from '../run/realm.js';
@@ -48,6 +49,7 @@ export class ContextSandbox implements Sandbox {
   constructor(private readonly options: NormalizedOptions) {
     this.root = options.root;
     this.resolver = { root: options.root, isAllowed: (s) => options.modules.has(s) };
+    if (options.packages !== undefined) this.resolver.packages = new Packages(options.root, options.packages);
     this.realm = new Realm({
       name: options.name,
       timeout: options.timeout,
@@ -64,6 +66,7 @@ export class ContextSandbox implements Sandbox {
       onTimeout: (what) => this.die(new TimeoutError(options.timeout, what)),
       // Set only inside a worker thread with a heap cap (create.ts refuses it for `context`).
       allocationCapBytes: options.memoryLimitMb === undefined ? undefined : options.memoryLimitMb * 1_048_576,
+      nodeEnv: options.nodeEnv,
     });
     this.membrane = new Membrane(this.realm, {
       toHostError: (value, info) => this.toHostError(value, info),

@@ -6,6 +6,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolvePolicy, type ResolvedPolicy } from '../analyze/policy/engine.js';
 import { allowList, type ModuleDefinition } from '../link/allowed.js';
+import { parseBare, type PackageOptions } from '../resolve/packages.js';
 import type { ConsoleHandler, SandboxOptions } from '../types.js';
 import type { Diagnostic } from '../analyze/policy/types.js';
 import { DEFAULT_DEADLINE_MS, DEFAULT_MAX_MODULE_BYTES, DEFAULT_TIMEOUT_MS } from '../constants.js';
@@ -27,7 +28,14 @@ export interface NormalizedOptions {
   memoryLimitMb: number | undefined;
   /** `import.meta` property → allow-listed provider specifier (SandboxOptions.importMeta). */
   importMeta: ReadonlyMap<string, string>;
+  /** The packages sandbox code may import and their conditions; undefined when none is listed. */
+  packages: PackageOptions | undefined;
+  /** `process.env.NODE_ENV` in the realm; undefined (no `process` at all) without packages. */
+  nodeEnv: string | undefined;
 }
+
+/** Node's default minus `node`: the sandbox has none of Node's modules. */
+const DEFAULT_CONDITIONS: readonly string[] = Object.freeze(['import', 'default']);
 
 let counter = 0;
 
@@ -48,6 +56,12 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
   const effective = policyFor(options.policy);
   const modules = allowList(options.modules);
   const importMeta = importMetaProviders(options.importMeta, modules);
+  const packages = packageOptions(options);
+  let policyFingerprint = fingerprint(effective, modules);
+  // Which import.meta names exist changes what no-unknown-import-meta reports, so it keys the cache too;
+  // the packages change what no-disallowed-import and no-host-globals (`process.env`) report.
+  if (importMeta.size > 0) policyFingerprint += `\nmeta:${[...importMeta.keys()].sort().join(',')}`;
+  if (packages !== undefined) policyFingerprint += `\npackages:${JSON.stringify([...packages.listed].sort())}`;
   return {
     root,
     rootUrl: pathToFileURL(root).href.replace(/\/?$/, '/'),
@@ -58,13 +72,37 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
     onError: fn('onError', options.onError),
     onWarning: fn('onWarning', options.onWarning),
     policy: effective,
-    // Which import.meta names exist changes what no-unknown-import-meta reports, so it keys the cache too.
-    policyFingerprint: importMeta.size === 0 ? fingerprint(effective, modules) : `${fingerprint(effective, modules)}\nmeta:${[...importMeta.keys()].sort().join(',')}`,
+    policyFingerprint,
     name: options.name ?? nextSandboxName(),
     maxModuleBytes: positive('maxModuleBytes', options.maxModuleBytes, DEFAULT_MAX_MODULE_BYTES, 'bytes'),
     memoryLimitMb: options.memoryLimitMb === undefined ? undefined : positive('memoryLimitMb', options.memoryLimitMb, 0, 'megabytes'),
     importMeta,
+    packages,
+    nodeEnv: packages === undefined ? undefined : nodeEnvOf(options.nodeEnv),
   };
+}
+
+function packageOptions(options: SandboxOptions): PackageOptions | undefined {
+  const names = stringList('packages', options.packages);
+  for (const name of names) {
+    if (parseBare(name)?.subpath !== '.') throw new TypeError(`packages: "${name}" is not a package name`);
+  }
+  const conditions = options.conditions === undefined ? DEFAULT_CONDITIONS : stringList('conditions', options.conditions);
+  return names.length === 0 ? undefined : { listed: new Set(names), conditions: Object.freeze([...conditions]) };
+}
+
+function stringList(name: string, value: readonly string[] | undefined): readonly string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item === '')) {
+    throw new TypeError(`${name} must be an array of non-empty strings`);
+  }
+  return value;
+}
+
+function nodeEnvOf(value: string | undefined): string {
+  if (value === undefined) return 'production';
+  if (typeof value !== 'string') throw new TypeError('nodeEnv must be a string');
+  return value;
 }
 
 /** Resolved policies by their options: most sandboxes share one, and resolving builds dispatch tables. */

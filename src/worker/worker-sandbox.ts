@@ -70,6 +70,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
       options: {
         root: normalized.root, timeout: normalized.timeout, deadline: normalized.deadline, policy: options.policy,
         name: normalized.name, maxModuleBytes: normalized.maxModuleBytes, importMeta: options.importMeta,
+        packages: options.packages, conditions: options.conditions, nodeEnv: options.nodeEnv,
         hasConsole: options.console !== undefined, hasOnWarning: options.onWarning !== undefined,
       },
       modules: encode(Object.fromEntries(normalized.modules), this.register) as Record<string, unknown>,

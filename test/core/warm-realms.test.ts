@@ -50,4 +50,16 @@ describe('warm realms', () => {
     expect(seen).toEqual([['b', 'b'], ['a', 'a']]);
     await Promise.all([a.dispose(), b.dispose()]);
   });
+
+  it('installs the `process` shim only in the realm of a sandbox with packages, never in a warm one left for the next', async () => {
+    await later();
+    const source = "export default typeof process === 'object' ? process.env.NODE_ENV : typeof process;";
+    const withPackages = createSandbox({ isolation: 'context', packages: ['yaml'], nodeEnv: 'test' });
+    expect((await withPackages.evaluate(source)).default).toBe('test');
+    await withPackages.dispose();
+    await later();
+    const plain = createSandbox({ isolation: 'context' });
+    expect((await plain.evaluate(source)).default).toBe('undefined');
+    await plain.dispose();
+  });
 });

@@ -22,4 +22,6 @@ export interface PolicyEnvironment {
   isAllowedSpecifier(specifier: string): boolean;
   /** `import.meta` properties the sandbox provides (e.g. `['url']`). */
   importMetaProperties: readonly string[];
+  /** Host-named globals the sandbox makes itself: `process` (only `process.env`) when it has packages. */
+  sandboxGlobals?: readonly string[];
 }

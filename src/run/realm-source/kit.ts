@@ -44,6 +44,7 @@ return ObjectFreeze({
     }
     apply(MapSet, modules, [url, lines]);
   },
+  installProcess,
   object(nullProto) { return nullProto ? ObjectCreate(null) : {}; },
   array() { return []; },
   date(ms) { return new DateCtor(ms); },

@@ -10,7 +10,8 @@
  * loader's internals); the same names read off `globalThis` (`globalThis.process`,
  * `globalThis['require']`, `const { process } = globalThis`).
  *
- * Not reported: the operand of `typeof` (`typeof process !== 'undefined'` is the standard,
+ * Not reported: `process.env…` in a sandbox with packages, whose realm has a `process` of its own
+ * holding only `env.NODE_ENV`; the operand of `typeof` (`typeof process !== 'undefined'` is the standard,
  * harmless way isomorphic code asks where it runs, and cannot throw or read anything);
  * locals that shadow a name (`const process = createProcess()`, a parameter named `require`,
  * `import module from './module.mjs'`); property names (`options.process`, `{ require: true }`);
@@ -29,15 +30,28 @@ function kindOf(name: string): Message | undefined {
   return HOST_GLOBALS.get(name) ?? (name.startsWith(RESERVED_PREFIX) ? 'internal' : undefined);
 }
 
+/**
+ * `process.env…` where the sandbox has its own `process` (a sandbox with packages: a frozen
+ * `{ env: { NODE_ENV } }` of the realm), which bundled libraries read; anything else of `process`
+ * does not exist there and is still reported.
+ */
+function readsSandboxEnv(node: Identifier | MemberExpression, name: string, context: RuleContext<Message>): boolean {
+  if (name !== 'process' || context.env.sandboxGlobals?.includes('process') !== true) return false;
+  const parent = context.ancestor(1);
+  return parent?.type === 'MemberExpression' && parent.object === node && memberKey(parent) === 'env';
+}
+
 function identifier(node: Identifier, context: RuleContext<Message>): void {
   const kind = kindOf(node.name);
-  if (kind !== undefined && context.isFree(node.name) && !isTypeofOperand(context)) context.report(node, kind, { name: node.name });
+  if (kind !== undefined && context.isFree(node.name) && !isTypeofOperand(context) && !readsSandboxEnv(node, node.name, context)) context.report(node, kind, { name: node.name });
 }
 
 function member(node: MemberExpression, context: RuleContext<Message>): void {
   const key = memberKey(node);
   const kind = key === undefined ? undefined : kindOf(key);
-  if (kind !== undefined && isGlobalThis(node.object, context) && !isTypeofOperand(context)) context.report(node, kind, { name: key! });
+  if (kind !== undefined && isGlobalThis(node.object, context) && !isTypeofOperand(context) && !readsSandboxEnv(node, key!, context)) {
+    context.report(node, kind, { name: key! });
+  }
 }
 
 function declarator(node: VariableDeclarator, context: RuleContext<Message>): void {

@@ -1,0 +1,27 @@
+/**
+ * What the policy is told about the sandbox a module runs in, per module: sandbox code may import
+ * the allow-list and the listed packages; a package's code also what its `package.json` declares
+ * (resolve/packages.ts). The same answers the resolver gives, so the policy reports early what a
+ * load would refuse, and no more.
+ */
+import { scopeOfReferrer, type ResolverOptions } from '../resolve/resolver.js';
+import type { PolicyEnvironment } from './policy/types.js';
+
+/** The environment of sandbox code (modules outside any package). */
+export function sandboxEnvironment(resolver: ResolverOptions, importMetaProperties: readonly string[]): PolicyEnvironment {
+  const { packages, isAllowed } = resolver;
+  return {
+    isAllowedSpecifier: packages === undefined ? isAllowed : (s) => isAllowed(s) || packages.mayImport(s, undefined),
+    importMetaProperties,
+    // The realm's process shim exists exactly when packages do (run/realm-source/process-shim.ts).
+    sandboxGlobals: packages === undefined ? [] : ['process'],
+  };
+}
+
+/** `base` for sandbox code; for a module of a package, one that also grants the package's dependencies. */
+export function environmentFor(base: PolicyEnvironment, resolver: ResolverOptions, url: string): PolicyEnvironment {
+  const { packages } = resolver;
+  const scope = packages === undefined ? undefined : scopeOfReferrer(url, resolver.root);
+  if (packages === undefined || scope === undefined) return base;
+  return { ...base, isAllowedSpecifier: (s) => resolver.isAllowed(s) || packages.mayImport(s, scope) };
+}

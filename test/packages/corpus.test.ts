@@ -1,0 +1,103 @@
+/**
+ * Real npm packages (devDependencies) inside the sandbox, under the `recommended` policy. Each probe
+ * in fixtures/packages/corpus/ calls a few representative functions of one package and exports the
+ * results as data; it is imported natively and in a sandbox, and both must give the same data (the
+ * sandbox's comes out through the membrane, a copy). A package the sandbox refuses must be refused
+ * for the documented reason: the error class and the rule ids, and what happens with the policy off
+ * (the realm's own verdict, which tells the policy-precision step what each rule is worth here).
+ * The score is printed; README's "Packages" section carries the same table.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSandbox, PolicyError, type Sandbox } from '../../src/index.js';
+
+const root = new URL('../../fixtures/packages/corpus/', import.meta.url);
+
+/** What the realm does with the policy off: the same data, or an error of this class and message. */
+type Unchecked = 'same' | { error: string; message: RegExp };
+
+interface Case {
+  name: string;
+  /** Under `recommended`: the same data as natively, or a PolicyError with exactly these rules. */
+  recommended: 'same' | { rules: readonly string[] };
+  off: Unchecked;
+}
+
+/** Why each refusal, in one line: see README "Packages". */
+const CORPUS: readonly Case[] = [
+  { name: 'date-fns', recommended: 'same', off: 'same' },
+  { name: 'yaml', recommended: 'same', off: 'same' },
+  { name: 'marked', recommended: 'same', off: 'same' },
+  { name: 'valibot', recommended: 'same', off: 'same' },
+  { name: 'clsx', recommended: 'same', off: 'same' },
+  { name: 'dequal', recommended: 'same', off: 'same' },
+  // 56 files in 21 packages: its dependencies resolve as their package.json files declare them.
+  { name: 'micromark', recommended: 'same', off: 'same' },
+  { name: 'defu', recommended: 'same', off: 'same' },
+  { name: 'ufo', recommended: 'same', off: 'same' },
+  { name: 'superstruct', recommended: 'same', off: 'same' },
+  { name: 'mitt', recommended: 'same', off: 'same' },
+  { name: 'uuid', recommended: 'same', off: 'same' },
+  // `Function('return this')()` to find the global object (no `global`/`self` here); `.constructor` calls.
+  { name: 'lodash-es', recommended: { rules: ['no-constructor-chain', 'no-host-globals'] }, off: { error: 'SandboxError', message: /EvalError: Code generation from strings disallowed/ } },
+  // `const F = Function` to probe for eval (fast-path parsers), `Error.stackTraceLimit` writes, `captureStackTrace`, `__proto__`.
+  { name: 'zod', recommended: { rules: ['no-host-globals', 'no-proto-access', 'no-stack-trace-api'] }, off: 'same' },
+  // A component's render calls `this.constructor(props, context)`.
+  { name: 'preact', recommended: { rules: ['no-constructor-chain'] }, off: 'same' },
+  // `Function.toString.call(Ctor)` to recognise plain objects.
+  { name: 'immer', recommended: { rules: ['no-host-globals'] }, off: 'same' },
+  // The default export condition imports `node:crypto` and uses `Buffer` (the browser build needs `crypto.getRandomValues`).
+  { name: 'nanoid', recommended: { rules: ['no-disallowed-import', 'no-host-globals'] }, off: { error: 'ModuleNotAllowedError', message: /"node:crypto"/ } },
+  // Reads `process.stdout.isTTY` to decide on colours (its `process.env` reads pass).
+  { name: 'kleur', recommended: { rules: ['no-host-globals'] }, off: 'same' },
+  // CommonJS (`module.exports`): not supported yet.
+  { name: 'picocolors', recommended: { rules: ['no-host-globals'] }, off: { error: 'LinkError', message: /does not provide an export named 'default'/ } },
+];
+
+const score: Array<[name: string, verdict: string]> = [];
+
+async function inSandbox(name: string, policy: false | undefined): Promise<{ result?: unknown; error?: Error }> {
+  const sandbox: Sandbox = createSandbox({ root, isolation: 'context', packages: [name], policy, timeout: 5_000 });
+  try {
+    const ns = await sandbox.import(`./${name}.mjs`);
+    return { result: ns.result };
+  } catch (error) {
+    return { error: error as Error };
+  } finally {
+    await sandbox.dispose();
+  }
+}
+
+describe('npm packages in the sandbox, compared with native import()', () => {
+  afterAll(() => {
+    const passed = score.filter(([, verdict]) => verdict === 'same').length;
+    console.log(`packages corpus: ${passed}/${score.length} run unchanged under recommended\n${score.map(([n, v]) => `  ${n}: ${v}`).join('\n')}`);
+  });
+
+  for (const { name, recommended, off } of CORPUS) {
+    it(`${name}: ${recommended === 'same' ? 'same results as natively' : `refused by ${recommended.rules.join(', ')}`}`, async () => {
+      const native = (await import(fileURLToPath(new URL(`${name}.mjs`, root)))) as { result: unknown };
+      const checked = await inSandbox(name, undefined);
+      if (recommended === 'same') {
+        expect(checked.error).toBeUndefined();
+        expect(checked.result).toEqual(native.result);
+        score.push([name, 'same']);
+      } else {
+        expect(checked.error).toBeInstanceOf(PolicyError);
+        const rules = [...new Set((checked.error as PolicyError).diagnostics.map((d) => d.ruleId))].sort();
+        expect(rules).toEqual([...recommended.rules].sort());
+        // Every finding is in the package, none in the probe: the refusal is the package's.
+        expect((checked.error as PolicyError).diagnostics.every((d) => d.file.includes(`/node_modules/${name}/`))).toBe(true);
+        score.push([name, `refused (${rules.join(', ')})`]);
+      }
+      const unchecked = await inSandbox(name, false);
+      if (off === 'same') {
+        expect(unchecked.error).toBeUndefined();
+        expect(unchecked.result).toEqual(native.result);
+      } else {
+        expect(unchecked.error?.name).toBe(off.error);
+        expect(unchecked.error?.message).toMatch(off.message);
+      }
+    });
+  }
+});
