@@ -58,7 +58,7 @@ describe('warm realms', () => {
     expect((await withPackages.evaluate(source)).default).toBe('test');
     await withPackages.dispose();
     await later();
-    const plain = createSandbox({ isolation: 'context' });
+    const plain = createSandbox({ isolation: 'context', policy: false });
     expect((await plain.evaluate(source)).default).toBe('undefined');
     await plain.dispose();
   });
