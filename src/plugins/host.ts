@@ -67,6 +67,7 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
     const sandbox: SandboxOptions = {
       root: this.root, modules: options.modules, policy: options.policy, timeout: options.timeout, deadline: options.deadline,
       console: options.console, onWarning: options.onWarning, maxModuleBytes: options.maxModuleBytes,
+      packages: options.packages, conditions: options.conditions, nodeEnv: options.nodeEnv,
       onError: (error) => this.emitError(error),
     };
     const isolation = options.isolation ?? 'worker';

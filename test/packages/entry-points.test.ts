@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createSandboxPool, loadConfig, PolicyError } from '../../src/index.js';
+import { createPluginHost, createSandboxPool, loadConfig, PolicyError } from '../../src/index.js';
 
 const app = new URL('../../fixtures/packages/app/', import.meta.url);
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -34,6 +34,16 @@ describe('packages through the entry points', () => {
       expect(dev.default).toEqual({ ...expected, mode: 'test' });
     } finally {
       await pool.close();
+    }
+  });
+
+  it('createPluginHost passes packages, conditions and nodeEnv to every plugin sandbox', async () => {
+    const host = await createPluginHost({ root: app, plugins: { main: './main.mjs' }, watch: false, isolation: 'context', packages: ['yaml'], nodeEnv: 'development' });
+    try {
+      expect(host.status('main').state).toBe('active');
+      expect(host.plugin('main').exports.default).toEqual({ ...expected, mode: 'development' });
+    } finally {
+      await host.close();
     }
   });
 
