@@ -24,6 +24,8 @@ export interface PrepareContext {
   data: Promise<Readonly<Record<string, unknown>>>;
   /** `import.meta.hot.invalidate()` was called in generation `generation` of plugin `id`. */
   invalidate(id: string, generation: number, url: string, message: string): void;
+  /** A call into this instance failed and left its sandbox disposed (a timeout, a deadline, a crash). */
+  died?(instance: PluginInstance, error: unknown): void;
 }
 
 /** A failed preparation: the phase it failed in and the error, with file, line, column and frame when the source is at fault. */
@@ -48,6 +50,7 @@ export class PluginInstance {
     private readonly namespace: ModuleNamespace,
     private readonly hot: HotControl | undefined,
     readonly files: readonly string[],
+    private readonly died: PrepareContext['died'],
   ) {
     this.exports = this.wrap(namespace);
   }
@@ -84,7 +87,7 @@ export class PluginInstance {
       }
     }
     const files = await sandbox.files().catch(() => [] as string[]);
-    return new PluginInstance(id, context.generation, sandbox, namespace, hot, files);
+    return new PluginInstance(id, context.generation, sandbox, namespace, hot, files, context.died);
   }
 
   /** This instance's `import.meta.hot` data (a host copy), to carry into the next generation. */
@@ -153,6 +156,9 @@ export class PluginInstance {
       this.running++;
       try {
         return await fn(...args);
+      } catch (error) {
+        if (this.sandbox.disposed) this.died?.(this, error);
+        throw error;
       } finally {
         if (--this.running === 0) this.idle?.();
       }

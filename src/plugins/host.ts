@@ -7,12 +7,14 @@ import { EventEmitter } from 'node:events';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_DEADLINE_MS } from '../constants.js';
 import { PluginError } from '../errors/errors.js';
 import { createSandbox } from '../create.js';
 import type { ModuleNamespace, Sandbox, SandboxOptions } from '../types.js';
 import type { RecycleBudget } from '../worker/lane.js';
 import { createSandboxPool, type SandboxPool } from '../worker/pool.js';
 import { ChangeTracker } from './changes.js';
+import type { PluginInstance } from './generation.js';
 import { Transactions } from './transaction.js';
 import type {
   PluginHandle, PluginHostEvents, PluginHostOptions, PluginStatus, ReloadResult,
@@ -21,7 +23,8 @@ import { chokidarWatcher, type PluginWatcher } from './watcher.js';
 
 const DEFAULT_QUIET_MS = 75;
 const DEFAULT_DISPOSE_MS = 1_000;
-const DEFAULT_DEADLINE_MS = 10_000;
+/** Least time between two restarts of a plugin whose live generation keeps dying. */
+const RESTART_INTERVAL_MS = 1_000;
 /**
  * Half the library's default: a retired thread's memory is not all given back to the system, and
  * RSS settles higher the more contexts a thread held. Measured over 3,000 reloads (Node 24): RSS
@@ -54,6 +57,9 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
   private readonly handles = new Map<string, PluginHandle>();
   private readonly pool: SandboxPool | undefined;
   private closing: Promise<void> | undefined;
+  /** Plugins whose dead live generation is about to be rebuilt, and when each was last rebuilt so. */
+  private readonly restarting = new Set<string>();
+  private readonly restartedAt = new Map<string, number>();
 
   constructor(private readonly options: PluginHostOptions) {
     super();
@@ -68,7 +74,14 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
       root: this.root, modules: options.modules, policy: options.policy, timeout: options.timeout, deadline: options.deadline,
       console: options.console, onWarning: options.onWarning, maxModuleBytes: options.maxModuleBytes,
       packages: options.packages, conditions: options.conditions, nodeEnv: options.nodeEnv,
-      onError: (error) => this.emitError(error),
+      onError: (error) => {
+        this.emitError(error);
+        // A background turn (a timer, a settled promise) that timed out disposed its sandbox.
+        for (const id of Object.keys(this.options.plugins)) {
+          const instance = this.transactions.instance(id);
+          if (instance?.sandbox.disposed) this.died(instance, error);
+        }
+      },
     };
     const isolation = options.isolation ?? 'worker';
     if (isolation !== 'worker' && isolation !== 'process' && isolation !== 'context') {
@@ -89,7 +102,7 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
       entries,
       drainMs: options.deadline ?? DEFAULT_DEADLINE_MS,
       disposeMs: options.disposeTimeout ?? DEFAULT_DISPOSE_MS,
-      context: () => ({ modules: options.modules, create, hot, invalidate: (id, generation) => this.invalidated(id, generation) }),
+      context: () => ({ modules: options.modules, create, hot, invalidate: (id, generation) => this.invalidated(id, generation), died: (instance, error) => this.died(instance, error) }),
       committed: (generation, plugins, changed, ms) => {
         const remembered = this.tracker?.remember(plugins.flatMap((id) => this.transactions.instance(id)?.files ?? []));
         void remembered?.catch((error: unknown) => this.emitError(error));
@@ -195,6 +208,28 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
   private invalidated(id: string, generation: number): void {
     if (this.closing !== undefined || this.transactions.instance(id)?.generation !== generation) return;
     void this.transactions.reload([id]);
+  }
+
+  /**
+   * The live generation of a plugin lost its sandbox (a call or a background turn ran past its
+   * limits, or its thread or child died): build the plugin again from the same files, as a
+   * supervisor restarts a crashed service, telling `error` listeners why. A plugin that keeps
+   * dying is restarted at most once per RESTART_INTERVAL_MS.
+   */
+  private died(instance: PluginInstance, cause: unknown): void {
+    const { id, generation } = instance;
+    if (this.closing !== undefined || this.transactions.instance(id) !== instance || this.restarting.has(id)) return;
+    this.restarting.add(id);
+    const why = cause instanceof Error ? cause.message : 'its sandbox was disposed';
+    this.emitError(new PluginError(`plugin "${id}" (generation ${generation}) stopped: ${why}; restarting it`, id, { cause }));
+    const last = this.restartedAt.get(id) ?? -Infinity;
+    const wait = Math.max(0, last + RESTART_INTERVAL_MS - performance.now());
+    setTimeout(() => {
+      this.restarting.delete(id);
+      if (this.closing !== undefined || this.transactions.instance(id) !== instance) return;
+      this.restartedAt.set(id, performance.now());
+      void this.transactions.reload([id]).catch((error: unknown) => this.emitError(error));
+    }, wait).unref();
   }
 
   private known(id: string): void {
