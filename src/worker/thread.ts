@@ -13,7 +13,6 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { DisposedError, MemoryLimitError, SandboxCrashedError, type EsmSandboxError } from '../errors/errors.js';
 import { HOST_WAKE, type CallAnswer, type Carrier, type Inbound, type InboundCall, type NestedAnswer, type NestedCall, type Outbound } from './carrier.js';
-import { ChannelReader, ChannelWriter, openChannel } from './channel.js';
 import { Tenancy } from './tenancy.js';
 import { encodeError, type SyncReply } from './protocol.js';
 
@@ -52,9 +51,6 @@ export class WorkerThread extends Tenancy implements Carrier {
   /** [0]: the host wakes the worker (an answer is on the call port); [HOST_WAKE]: the worker wakes the host. */
   private readonly flag = new Int32Array(new SharedArrayBuffer(8));
   private readonly callPort: MessagePort;
-  /** Envelopes both ways (channel.ts); the worker's own port stays for `process` isolation's relay. */
-  private readonly writer: ChannelWriter;
-  private readonly reader: ChannelReader;
   /** Synchronous calls of the worker being answered now: while any, the worker is blocked on us. */
   private answering = 0;
   /** The worker's turn was cut off under a nested call: it no longer waits, whatever `answering` says. */
@@ -64,44 +60,29 @@ export class WorkerThread extends Tenancy implements Carrier {
   constructor(readonly memoryLimitMb?: number) {
     super();
     const { port1, port2 } = new MessageChannel();
-    const channel = openChannel();
     this.worker = new Worker(workerEntry(), {
       execArgv: WORKER_EXEC_ARGV,
       resourceLimits: workerLimits(memoryLimitMb),
-      workerData: { callPort: port2, flag: this.flag.buffer, channel: channel.worker },
-      transferList: [port2, channel.worker.port],
+      workerData: { callPort: port2, flag: this.flag.buffer },
+      transferList: [port2],
       stdout: false,
       stderr: false,
     });
     this.callPort = port1;
     port1.on('message', (call: InboundCall) => this.answer(port1, call));
     port1.unref();
-    // Read with receiveMessageOnPort only: never started, it holds nothing alive.
-    channel.host.port.unref();
-    this.writer = new ChannelWriter(channel.host);
-    this.reader = new ChannelReader(channel.host, (message) => this.route(message as Outbound));
     this.worker.on('message', (message: Outbound) => this.route(message));
     this.worker.on('error', (error: Error & { code?: string }) => {
-      this.reader.drain();
       this.end(error.code === 'ERR_WORKER_OUT_OF_MEMORY'
         ? new MemoryLimitError(memoryLimitMb)
         : new SandboxCrashedError(`it failed with ${error.message}`, 'worker thread'));
     });
-    this.worker.on('exit', () => {
-      this.reader.drain();
-      this.end(new DisposedError('its worker thread exited'));
-    });
+    this.worker.on('exit', () => this.end(new DisposedError('its worker thread exited')));
     this.worker.unref();
   }
 
   protected deliver(message: Inbound): void {
-    this.writer.write(message);
-  }
-
-  protected override end(error: EsmSandboxError): void {
-    super.end(error);
-    this.reader.close();
-    this.writer.close();
+    this.worker.postMessage(message);
   }
 
   protected keepAlive(on: boolean): void {

@@ -20,7 +20,6 @@ import {
   decode, decodeThrown, encode, encodeError, functionIdentity, type FunctionFactory, type FunctionRegistry, type Message,
   type Request, type Settlement, type SyncReply,
 } from './protocol.js';
-import { ChannelReader, ChannelWriter, type ChannelEnd } from './channel.js';
 import { HOST_WAKE, type CallAnswer, type Inbound, type InboundCall, type NestedAnswer, type NestedCall, type Outbound } from './carrier.js';
 
 /** What the host sends to create a sandbox here. */
@@ -31,10 +30,8 @@ export interface TenantInit {
 
 import { publishTurns } from '../run/turn-clock.js';
 
-const { callPort, flag: flagBuffer, turns, channel } = workerData as {
+const { callPort, flag: flagBuffer, turns } = workerData as {
   callPort: MessagePort; flag: SharedArrayBuffer;
-  /** In a thread of this process: envelopes go through shared memory (channel.ts). A child process's relay posts them. */
-  channel?: ChannelEnd;
   /** In a child process: where turns are published for its main thread's watch (turn-clock.ts). */
   turns?: { slots: SharedArrayBuffer; epoch: number };
 };
@@ -75,12 +72,9 @@ if (externalCapMb !== undefined && externalCapMb > 0) {
     }
   }, EXTERNAL_CHECK_MS).unref();
 }
-const writer = channel === undefined ? undefined : new ChannelWriter(channel);
 const post = (sandbox: number, body: Message, withHeap = false) => {
   const heap = withHeap ? heapMb() : undefined;
-  const message = (heap !== undefined ? { sandbox, body, heapMb: heap } : { sandbox, body }) satisfies Outbound;
-  if (writer !== undefined) writer.write(message);
-  else port.postMessage(message);
+  port.postMessage((heap !== undefined ? { sandbox, body, heapMb: heap } : { sandbox, body }) satisfies Outbound);
 };
 
 let callSeq = 0;
@@ -257,7 +251,7 @@ class Tenant {
   }
 }
 
-function receive(message: Inbound): void {
+port.on('message', (message: Inbound) => {
   if (message.create === true) {
     try {
       tenants.set(message.sandbox, new Tenant(message.sandbox, message.init as TenantInit));
@@ -274,7 +268,5 @@ function receive(message: Inbound): void {
     const request = message.body as Request;
     if (request.op !== 'dispose') post(message.sandbox, { kind: 'reply', id: request.id, ok: false, error: encodeError(new DisposedError('it is gone from its worker')) });
   }
-}
-port.on('message', receive);
-if (channel !== undefined) new ChannelReader(channel, (message) => receive(message as Inbound));
+});
 post(0, { kind: 'ready' });
