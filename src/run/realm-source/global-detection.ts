@@ -23,12 +23,13 @@
  * In scope: g, R, apply, defineProperty, getOwnPropertyDescriptor, hide. Defines:
  * installGlobalDetection (handed out by the kit).
  */
+import { GLOBAL_DETECTION_BODY } from '../../constants.js';
+
 export const GLOBAL_DETECTION_SOURCE = String.raw`
 const installGlobalDetection = () => {
   const FunctionCtor = g.Function, ObjectCtor = Object, ProxyCtor = Proxy, construct = R.construct;
   const RegExpExec = RegExp.prototype.exec;
-  // The directive ends at ';' or a line break (ASI), as in JavaScript: '"use strict" return this' does not parse.
-  const GLOBAL_BODY = /^\s*(?:(['"])use strict\1[ \t]*(?:;|\r?\n)\s*)?return[ \t]+this[ \t]*;?\s*$/;
+  const GLOBAL_BODY = /${GLOBAL_DETECTION_BODY}/;
   // undefined: not the idiom; else a new function, as Function makes a new one each call.
   const answer = (args) => {
     if (args.length !== 1 || typeof args[0] !== 'string') return undefined;
