@@ -52,6 +52,11 @@ const CORPUS: readonly Case[] = [
   { name: 'immer', recommended: 'same', off: 'same' },
   // Reads `process.stdout.isTTY` behind `typeof process !== 'undefined'` (the shim has no stdout: no colours by TTY).
   { name: 'kleur', recommended: 'same', off: 'same' },
+  // Its `#supports-color` import resolves to the browser build under the default condition.
+  { name: 'chalk', recommended: 'same', off: 'same' },
+  { name: 'escape-string-regexp', recommended: 'same', off: 'same' },
+  // `Sub.__proto__ = Base` (compiled classes), `iter.constructor(seq)`.
+  { name: 'immutable', recommended: 'same', off: 'same' },
   // The default export condition imports `node:crypto` and uses `Buffer` (the browser build needs `crypto.getRandomValues`).
   { name: 'nanoid', recommended: { rules: ['no-disallowed-import', 'no-host-globals'] }, off: { error: 'ModuleNotAllowedError', message: /"node:crypto"/ } },
   // CommonJS (`module.exports`): not supported yet.

@@ -52,3 +52,13 @@ describe('no-proto-access: delete', () => {
     expect(lint('no-proto-access', 'delete o.__proto__.polluted; delete o.__lookupGetter__;')).toHaveLength(2);
   });
 });
+
+describe('no-proto-access: Sub.__proto__ = Base', () => {
+  it('does not report setting a named object\'s own prototype (as Object.setPrototypeOf does, unreported)', () => {
+    expect(lint('no-proto-access', 'function Sub() {} if (Base) Sub.__proto__ = Base;')).toEqual([]);
+  });
+
+  it('reports it on built-ins, globalThis, member chains, and with compound operators', () => {
+    expect(lint('no-proto-access', 'Array.__proto__ = x; globalThis.__proto__ = x; a.b.__proto__ = x; a.__proto__ ||= x;')).toHaveLength(4);
+  });
+});

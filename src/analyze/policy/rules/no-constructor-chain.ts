@@ -20,11 +20,13 @@
  *   class A { constructor() {} }           a method definition, not a member access
  *   { constructor: 1 }                     an object key is data
  *   C.prototype.constructor = C            a write (lodash's wrappers) reads nothing
- *   this.constructor(props, context)       a direct call on `this` with no string literal, template or `+`
- *                                          among its arguments (preact's function components render so):
- *                                          if `this` were a function, its constructor is the realm's
- *                                          Function (host functions only cross as bridges of the realm),
- *                                          which throws EvalError whatever it is given
+ *   this.constructor(props, context)       a direct call with no string literal, template or `+` among its
+ *   iter.constructor(seq)                  arguments (preact's function components render so, immutable
+ *                                          rebuilds a collection so): if the receiver were a function, its
+ *                                          constructor is the realm's Function (host functions only cross
+ *                                          as bridges of the realm), which throws EvalError whatever it is
+ *                                          given; and `const C = x.constructor; C(code)` was never in reach
+ *                                          of this rule anyway
  *   this.constructor.name, new this.constructor(x), value.constructor === Object,
  *   obj.constructor.name, new obj.constructor()   the usual ways code names or clones its own class
  *   Object.getPrototypeOf(v).constructor === Foo, typeof a.b.constructor, if (a.b.constructor && …)
@@ -80,12 +82,13 @@ function isStringy(node: AnyNode): boolean {
   const value = unwrap(node);
   if (value.type === 'Literal') return typeof value.value === 'string';
   if (value.type === 'SpreadElement') return isStringy(value.argument);
+  if (value.type === 'ArrayExpression') return value.elements.some((e) => e !== null && isStringy(e));
   return value.type === 'TemplateLiteral' || (value.type === 'BinaryExpression' && value.operator === '+');
 }
 
-/** `this.constructor(a, b)` called directly, with no argument that spells code: a component rendering itself. */
+/** `x.constructor(a, b)` called directly, with no argument that spells code, on anything but a function literal. */
 function callsOwnClass(node: MemberExpression, object: AnyNode, parent: AnyNode | undefined): boolean {
-  return object.type === 'ThisExpression' && parent?.type === 'CallExpression' && unwrap(parent.callee) === node && !parent.arguments.some(isStringy);
+  return !isFunctionLiteral(object) && parent?.type === 'CallExpression' && unwrap(parent.callee) === node && !parent.arguments.some(isStringy);
 }
 
 /** True when `node` may evaluate to a `.constructor` read, looking through `(0, x)`, `?:`, `||`. */
