@@ -25,3 +25,11 @@ export const RESERVED_PREFIX = '__esmSandbox';
 export const GUARD_NAME = `${RESERVED_PREFIX}Guard`;
 /** The realm global the host's turn script calls (run/realm.ts). */
 export const TURN_NAME = `${RESERVED_PREFIX}Turn`;
+
+/**
+ * The one body a sandbox with packages compiles: `return this`, optionally after a 'use strict'
+ * directive (ended by `;` or a line break, as ASI would), whitespace and a final `;` allowed; group 1
+ * is the directive's quote. The realm's `Function` (run/realm-source/global-detection.ts) answers
+ * it, and no-code-generation lets exactly it through.
+ */
+export const GLOBAL_DETECTION_BODY = String.raw`^\s*(?:(['"])use strict\1[ \t]*(?:;|\r?\n)\s*)?return[ \t]+this[ \t]*;?\s*$`;

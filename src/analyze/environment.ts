@@ -13,8 +13,10 @@ export function sandboxEnvironment(resolver: ResolverOptions, importMetaProperti
   return {
     isAllowedSpecifier: packages === undefined ? isAllowed : (s) => isAllowed(s) || packages.mayImport(s, undefined),
     importMetaProperties,
-    // The realm's process shim exists exactly when packages do (run/realm-source/process-shim.ts).
-    sandboxGlobals: packages === undefined ? [] : ['process'],
+    // The realm's process shim and global detection exist exactly when packages do
+    // (run/realm-source/process-shim.ts, global-detection.ts).
+    sandboxGlobals: packages === undefined ? [] : ['process', 'global', 'self'],
+    globalDetection: packages !== undefined,
   };
 }
 

@@ -24,6 +24,8 @@ export interface Kit {
   registerModule(url: string, edits: string): void;
   /** Defines the sandbox's frozen `process` (realm-source/process-shim.ts): `{ env: { NODE_ENV } }`. */
   installProcess(nodeEnv: string): void;
+  /** `Function('return this')` answered with the realm's globalThis, `self` and `global` (realm-source/global-detection.ts). */
+  installGlobalDetection(): void;
   object(nullProto: boolean): Record<PropertyKey, unknown>;
   array(): unknown[];
   date(ms: number): object;
@@ -119,7 +121,11 @@ export class Realm {
     shell.adopt(this.hostEntry);
     this.context = shell.context;
     this.kit = shell.kit;
-    if (options.nodeEnv !== undefined) this.kit.installProcess(options.nodeEnv);
+    // A sandbox with packages (nodeEnv set) gets what bundled libraries probe for.
+    if (options.nodeEnv !== undefined) {
+      this.kit.installProcess(options.nodeEnv);
+      this.kit.installGlobalDetection();
+    }
     this.objectPrototype = this.kit.ObjectPrototype;
   }
 

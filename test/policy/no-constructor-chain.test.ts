@@ -93,3 +93,18 @@ describe(rule, () => {
     expect(count('const Reflect = { get() {} }; Reflect.get(fn, "constructor");')).toBe(0);
   });
 });
+
+describe('no-constructor-chain: what the realm makes harmless', () => {
+  it('does not report writes of `constructor` (lodash: Ctor.prototype.constructor = Ctor)', () => {
+    expect(count('LazyWrapper.prototype.constructor = LazyWrapper; a.b.constructor = B;')).toBe(0);
+    expect(count('x.constructor.constructor = f;')).toBe(1);
+  });
+
+  it('does not report a direct `.constructor(a, b)` call (preact, immutable), unless an argument spells code', () => {
+    expect(count('Component.prototype.render = function (n, l, u) { return this.constructor(n, u); };')).toBe(0);
+    expect(count('function f(...a) { return this.constructor(...a); } const r = iter.constructor(seq); c.x.constructor(iters[0]);')).toBe(0);
+    for (const source of ['this.constructor("return process")', 'this.constructor(`x`)', 'this.constructor("a" + b)', 'this.constructor.call(this, x)', '(0, this.constructor)(x)', 'this.constructor`code`', 'that.constructor("x")', '(() => {}).constructor(x)', 'fn.constructor(...["code"])']) {
+      expect(count(source), source).toBe(1);
+    }
+  });
+});

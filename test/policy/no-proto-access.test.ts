@@ -42,3 +42,23 @@ describe(rule, () => {
     expect(count('o.__proto = 1; o.proto__ = 2; o._proto_ = 3;')).toBe(0);
   });
 });
+
+describe('no-proto-access: delete', () => {
+  it('does not report `delete o.__proto__`, which can only remove an own property of o', () => {
+    expect(lint('no-proto-access', 'if (Object.hasOwn(o, "__proto__")) delete o.__proto__; delete o["__proto__"];')).toEqual([]);
+  });
+
+  it('reports what a delete reads on the way, and the other accessors', () => {
+    expect(lint('no-proto-access', 'delete o.__proto__.polluted; delete o.__lookupGetter__;')).toHaveLength(2);
+  });
+});
+
+describe('no-proto-access: Sub.__proto__ = Base', () => {
+  it('does not report setting a named object\'s own prototype (as Object.setPrototypeOf does, unreported)', () => {
+    expect(lint('no-proto-access', 'function Sub() {} if (Base) Sub.__proto__ = Base;')).toEqual([]);
+  });
+
+  it('reports it on built-ins, globalThis, member chains, and with compound operators', () => {
+    expect(lint('no-proto-access', 'Array.__proto__ = x; globalThis.__proto__ = x; a.b.__proto__ = x; a.__proto__ ||= x;')).toHaveLength(4);
+  });
+});

@@ -20,7 +20,7 @@ export const BUILTINS: ReadonlySet<string> = new Set([
   'setInterval', 'clearInterval',
 ]);
 
-/** Why a host global is refused decides the message; see no-host-globals. */
+/** Why a host global is refused decides the message; see no-host-globals (`eval` and `Function`: no-code-generation). */
 export type HostGlobalKind = 'host' | 'codegen' | 'shared-memory';
 
 export const HOST_GLOBALS: ReadonlyMap<string, HostGlobalKind> = new Map<string, HostGlobalKind>([
@@ -32,8 +32,6 @@ export const HOST_GLOBALS: ReadonlyMap<string, HostGlobalKind> = new Map<string,
   ['Buffer', 'host'],
   ['__dirname', 'host'],
   ['__filename', 'host'],
-  ['eval', 'codegen'],
-  ['Function', 'codegen'],
   ['WebAssembly', 'codegen'],
   ['SharedArrayBuffer', 'shared-memory'],
   ['Atomics', 'shared-memory'],

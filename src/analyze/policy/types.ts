@@ -22,6 +22,8 @@ export interface PolicyEnvironment {
   isAllowedSpecifier(specifier: string): boolean;
   /** `import.meta` properties the sandbox provides (e.g. `['url']`). */
   importMetaProperties: readonly string[];
-  /** Host-named globals the sandbox makes itself: `process` (only `process.env`) when it has packages. */
+  /** Host-named globals the sandbox makes itself: `process` (only `process.env`), `global` and `self` when it has packages. */
   sandboxGlobals?: readonly string[];
+  /** The realm answers `Function('return this')` with its globalThis (a sandbox with packages). */
+  globalDetection?: boolean;
 }

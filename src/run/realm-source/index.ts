@@ -26,6 +26,7 @@ import { CONSOLE_SOURCE } from './console.js';
 import { HOST_ENTRY_SOURCE } from './host-entry.js';
 import { INTRINSICS_SOURCE } from './intrinsics.js';
 import { KIT_SOURCE } from './kit.js';
+import { GLOBAL_DETECTION_SOURCE } from './global-detection.js';
 import { PROCESS_SHIM_SOURCE } from './process-shim.js';
 import { ALLOCATION_CAP_SOURCE } from './memory-cap.js';
 import { TAME_FINALIZATION_SOURCE } from './tame-finalization.js';
@@ -39,7 +40,7 @@ export const BOOTSTRAP_FILENAME = 'esm-sandbox:realm';
  * A function expression of (host entry, console levels joined by ',', allocation cap in bytes per
  * turn or 0) returning the kit. Nothing here depends on which sandbox adopts the realm but the
  * allocation cap, so realms are made ahead of need (run/warm-realms.ts); what is per sandbox and
- * must exist before user code runs (the `process` shim) the kit installs after adoption.
+ * must exist before user code runs (the `process` shim, global detection) the kit installs after adoption.
  */
 export const BOOTSTRAP_SOURCE = [
   `(function bootstrap(host, consoleLevels, ALLOCATION_CAP) {\n'use strict';`,
@@ -52,6 +53,7 @@ export const BOOTSTRAP_SOURCE = [
   ALLOCATION_CAP_SOURCE,
   CONSOLE_SOURCE,
   PROCESS_SHIM_SOURCE,
+  GLOBAL_DETECTION_SOURCE,
   `lock(g, '${GUARD_NAME}', guard);`,
   TURNS_SOURCE,
   `lock(g, '${TURN_NAME}', turn);`,

@@ -45,6 +45,7 @@ return ObjectFreeze({
     apply(MapSet, modules, [url, lines]);
   },
   installProcess,
+  installGlobalDetection,
   object(nullProto) { return nullProto ? ObjectCreate(null) : {}; },
   array() { return []; },
   date(ms) { return new DateCtor(ms); },

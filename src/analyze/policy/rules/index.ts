@@ -2,6 +2,7 @@
 import type { RuleDefinition } from '../rule.js';
 import { noBuiltinPrototypeWrite } from './no-builtin-prototype-write.js';
 import { noBuiltinWrite } from './no-builtin-write.js';
+import { noCodeGeneration } from './no-code-generation.js';
 import { noComputedImport } from './no-computed-import.js';
 import { noComputedMember } from './no-computed-member.js';
 import { noConstructorChain } from './no-constructor-chain.js';
@@ -19,6 +20,7 @@ export const rules: readonly RuleDefinition[] = Object.freeze([
   noBuiltinWrite,
   noStackTraceApi,
   noHostGlobals,
+  noCodeGeneration,
   noComputedImport,
   noDisallowedImport,
   noUnknownImportMeta,

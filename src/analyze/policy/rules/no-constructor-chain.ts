@@ -19,6 +19,14 @@
  * Not reported
  *   class A { constructor() {} }           a method definition, not a member access
  *   { constructor: 1 }                     an object key is data
+ *   C.prototype.constructor = C            a write (lodash's wrappers) reads nothing
+ *   this.constructor(props, context)       a direct call with no string literal, template or `+` among its
+ *   iter.constructor(seq)                  arguments (preact's function components render so, immutable
+ *                                          rebuilds a collection so): if the receiver were a function, its
+ *                                          constructor is the realm's Function (host functions only cross
+ *                                          as bridges of the realm), which throws EvalError whatever it is
+ *                                          given; and `const C = x.constructor; C(code)` was never in reach
+ *                                          of this rule anyway
  *   this.constructor.name, new this.constructor(x), value.constructor === Object,
  *   obj.constructor.name, new obj.constructor()   the usual ways code names or clones its own class
  *   Object.getPrototypeOf(v).constructor === Foo, typeof a.b.constructor, if (a.b.constructor && …)
@@ -28,7 +36,7 @@
  * the membrane (no host functions) are what hold there; this rule makes the obvious forms fail early.
  */
 import type { AnyNode, CallExpression, MemberExpression, Property, AssignmentProperty } from 'acorn';
-import { isFunctionLiteral, memberKey, propertyKey, reflectedProperty, unwrap, usage } from '../ast.js';
+import { isFunctionLiteral, isWriteTarget, memberKey, propertyKey, reflectedProperty, unwrap, usage } from '../ast.js';
 import { defineRule, type RuleContext } from '../rule.js';
 
 type Message = 'chain' | 'call' | 'functionLiteral' | 'computed' | 'destructure' | 'reflect';
@@ -69,6 +77,20 @@ function isCalled(parent: AnyNode | undefined, child: AnyNode): boolean {
   return key === 'call' || key === 'apply' || key === 'bind';
 }
 
+/** Could build source text: a string literal, a template, or a `+`. */
+function isStringy(node: AnyNode): boolean {
+  const value = unwrap(node);
+  if (value.type === 'Literal') return typeof value.value === 'string';
+  if (value.type === 'SpreadElement') return isStringy(value.argument);
+  if (value.type === 'ArrayExpression') return value.elements.some((e) => e !== null && isStringy(e));
+  return value.type === 'TemplateLiteral' || (value.type === 'BinaryExpression' && value.operator === '+');
+}
+
+/** `x.constructor(a, b)` called directly, with no argument that spells code, on anything but a function literal. */
+function callsOwnClass(node: MemberExpression, object: AnyNode, parent: AnyNode | undefined): boolean {
+  return !isFunctionLiteral(object) && parent?.type === 'CallExpression' && unwrap(parent.callee) === node && !parent.arguments.some(isStringy);
+}
+
 /** True when `node` may evaluate to a `.constructor` read, looking through `(0, x)`, `?:`, `||`. */
 function reachesConstructor(node: AnyNode): boolean {
   const value = unwrap(node);
@@ -93,7 +115,9 @@ function member(node: MemberExpression, context: RuleContext<Message>): void {
   const { parent, child } = usage(context, true);
   // The outer access of a `.constructor.constructor` chain reports the whole chain once.
   if (parent?.type === 'MemberExpression' && parent.object === child && memberKey(parent) === 'constructor') return;
-  if (isCalled(parent, child)) return context.report(node.property, 'call');
+  if (isWriteTarget(context)) return;
+  if (isCalled(parent, child) && !callsOwnClass(node, object, parent)) return context.report(node.property, 'call');
+  if (isCalled(parent, child)) return;
   if (isFunctionLiteral(object)) return context.report(node.property, 'functionLiteral');
   if ((object.type === 'CallExpression' || object.type === 'MemberExpression') && !isHarmlessUse(parent, child)) {
     context.report(node.property, 'computed');
