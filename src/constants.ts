@@ -25,3 +25,7 @@ export const RESERVED_PREFIX = '__esmSandbox';
 export const GUARD_NAME = `${RESERVED_PREFIX}Guard`;
 /** The realm global the host's turn script calls (run/realm.ts). */
 export const TURN_NAME = `${RESERVED_PREFIX}Turn`;
+/** The module-scoped countdown of metered code (transform/meter.ts). */
+export const METER_COUNT_NAME = `${RESERVED_PREFIX}Ticks`;
+/** The realm global metered code calls when its countdown runs out (run/realm-source/meter.ts). */
+export const METER_REFILL_NAME = `${RESERVED_PREFIX}Refill`;

@@ -236,7 +236,7 @@ export class ModuleGraph {
     }
     // TypeScript is stripped to spaces, so positions in `code` are positions in `source`.
     const code = isTypeScript(url) ? stripTypes(source, url) : source;
-    const analysis = analyzeModule(code, url);
+    const analysis = analyzeModule(code, url, undefined, this.options.realm.metered);
     node.code = analysis.code;
     node.edits = analysis.edits;
     node.imports = analysis.imports;

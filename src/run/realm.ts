@@ -16,7 +16,12 @@ export interface Kit {
   readonly ObjectPrototype: object;
   turn(): void;
   fail(error: unknown): object;
-  setInTurn(value: boolean): void;
+  /** `meterMs`: the metered code's time for this turn (Infinity: none, a watchdog or nothing bounds it). */
+  setInTurn(value: boolean, meterMs?: number): void;
+  /** Has metered code run out of time (realm-source/meter.ts)? Sticky. */
+  expired(): boolean;
+  /** Runs the pending regular expression operation (realm-source/tame-regexp.ts); the host calls it under a watchdog. */
+  runRegex(): void;
   /** The user's frames on the current stack, as rows of "url\tline\tcolumn\tfunction" (see realm-source/tame-stack.ts). */
   callerFrames(): string;
   /** Stores the job the next `turn()` runs. */
@@ -66,6 +71,11 @@ export interface RealmOptions {
   onTimeout(what: string): void;
   /** ArrayBuffer bytes one turn may allocate (realm-source/memory-cap.ts); none: no count is kept. */
   allocationCapBytes?: number;
+  /**
+   * The realm's modules are metered (transform/meter.ts), so turns other than module evaluations
+   * run without a watchdog thread: the metered code's own clock bounds them.
+   */
+  metering?: boolean;
 }
 
 /**
@@ -75,6 +85,29 @@ export interface RealmOptions {
 const NEEDS_DRAIN_TO_SETTLE = typeof (vm.SourceTextModule?.prototype as { linkRequests?: unknown } | undefined)?.linkRequests !== 'function';
 
 const turnScript = new vm.Script(`${TURN_NAME}()`, { filename: 'esm-sandbox:turn' });
+
+/**
+ * Regular expressions of a metered turn run here, under a watchdog (realm-source/tame-regexp.ts).
+ * A context of its own with the default microtask mode: a run in the sandbox's context would
+ * drain its microtask queue in the middle of the user's synchronous code. No user code ever
+ * runs in this context's realm; the kit's function it calls does, in the sandbox's.
+ */
+let regexWork: (() => void) | undefined;
+const regexGlobal = Object.create(null) as { run(): void };
+regexGlobal.run = () => {
+  const work = regexWork;
+  regexWork = undefined;
+  work?.();
+};
+const regexContext = vm.createContext(regexGlobal, { name: 'esm-sandbox regular expressions' });
+const regexScript = new vm.Script('run()', { filename: 'esm-sandbox:regex' });
+
+/**
+ * Regular expression operations a metered realm runs under a watchdog of their own (~60 µs
+ * each) before its turns go back to Node's watchdog (~100-200 µs a turn) for good: past a few,
+ * a sandbox is one that matches a lot, and one watchdog per turn is the cheaper bound.
+ */
+const WATCHED_REGEX_RUNS = 16;
 const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: BOOTSTRAP_FILENAME });
 
 /** Raised inside the host when a turn was cut off by `timeout`; the owner turns it into a `TimeoutError`. */
@@ -101,9 +134,13 @@ export class Realm {
   /** The sandbox's own `Object.prototype`: the mark of its values (see run/rejections.ts). */
   readonly objectPrototype: object;
   readonly timeout: number;
+  /** See RealmOptions.metering. */
+  readonly metered: boolean;
   /** What `vm` gets as `timeout`: a whole number of ms, or nothing for an unbounded realm. */
   private readonly watchdog: number | undefined;
   private depth = 0;
+  /** Regular expression runs watched one by one (see WATCHED_REGEX_RUNS). */
+  private regexRuns = 0;
   /** See importOpened. */
   private openImports = 0;
   private outcome: TurnOutcome | undefined;
@@ -111,14 +148,15 @@ export class Realm {
 
   constructor(private readonly options: RealmOptions) {
     this.timeout = options.timeout;
+    this.metered = options.metering === true;
     this.watchdog = Number.isFinite(options.timeout) ? Math.max(1, Math.round(options.timeout)) : undefined;
     this.context = vm.createContext(contextTemplate() as vm.Context, {
       name: options.name,
       codeGeneration: { strings: false, wasm: false },
       microtaskMode: 'afterEvaluate',
     });
-    const setup = bootstrapScript.runInContext(this.context) as (host: unknown, levels: string, allocationCap: number) => Kit;
-    this.kit = setup(this.hostEntry, CONSOLE_LEVELS.join(','), options.allocationCapBytes ?? 0);
+    const setup = bootstrapScript.runInContext(this.context) as (host: unknown, levels: string, allocationCap: number, metered: boolean) => Kit;
+    this.kit = setup(this.hostEntry, CONSOLE_LEVELS.join(','), options.allocationCapBytes ?? 0, this.metered);
     this.objectPrototype = this.kit.ObjectPrototype;
     raiseStackTraceLimit(this.kit);
   }
@@ -143,6 +181,12 @@ export class Realm {
     this.outcome = undefined;
     if (this.depth > 0) {
       kit.turn();
+      // Out of time in a nested turn: stop here, as the watchdog would have, not in the host code between.
+      if (this.metered && kit.expired()) throw this.timedOut(what);
+    } else if (this.metered && this.regexRuns < WATCHED_REGEX_RUNS) {
+      // No watchdog: the metered code's clock ends the turn. The script (not a direct call of
+      // the kit) because Node drains the context's microtask queue only after a run in it.
+      this.enter(() => turnScript.runInContext(this.context), what, this.timeout);
     } else {
       this.enter(() => turnScript.runInContext(this.context, { timeout: this.watchdog }), what);
     }
@@ -211,18 +255,21 @@ export class Realm {
 
   /**
    * Run host-started sandbox work (e.g. `module.evaluate`) as a turn: the kit knows a turn is
-   * under way, and a timeout becomes `TurnTimeout`.
+   * under way, and a timeout (the watchdog's, or metered code's) becomes `TurnTimeout`.
+   * @param meterMs the metered code's time (Infinity: a watchdog bounds `work`, or nothing does).
    */
-  enter<T>(work: () => T, what: string): T {
+  enter<T>(work: () => T, what: string, meterMs = Infinity): T {
     this.depth++;
-    if (this.depth === 1) {
-      this.kit.setInTurn(true);
+    const outermost = this.depth === 1;
+    if (outermost) {
+      this.kit.setInTurn(true, meterMs);
       turnStarted(this.timeout);
     }
+    let result: T;
     try {
-      return work();
+      result = work();
     } catch (error) {
-      if (isTimeout(error)) throw this.timedOut(what);
+      if (isTimeout(error) || (outermost && this.metered && this.kit.expired())) throw this.timedOut(what);
       throw error;
     } finally {
       this.depth--;
@@ -230,6 +277,23 @@ export class Realm {
         this.kit.setInTurn(false);
         turnEnded();
       }
+    }
+    if (outermost && this.metered && this.kit.expired()) throw this.timedOut(what);
+    return result;
+  }
+
+  /** Runs the kit's pending regular expression under a watchdog of `ms`; false if it ran out of time. */
+  private watchRegex(ms: number): boolean {
+    this.regexRuns++;
+    regexWork = this.kit.runRegex;
+    try {
+      regexScript.runInContext(regexContext, { timeout: Math.max(1, Math.ceil(ms)) });
+      return true;
+    } catch (error) {
+      if (isTimeout(error)) return false;
+      throw error;
+    } finally {
+      regexWork = undefined;
     }
   }
 
@@ -256,6 +320,7 @@ export class Realm {
         case HostOp.Console: host.console(a, b); return undefined;
         case HostOp.Settled: host.settled(a, b, c, d); return undefined;
         case HostOp.Memory: host.memoryExceeded?.(); return undefined;
+        case HostOp.Regex: return this.watchRegex(a);
         case HostOp.Result: this.outcome = { threw: a, value: b, info: c }; return undefined;
         default: return undefined;
       }

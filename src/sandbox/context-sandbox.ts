@@ -51,6 +51,7 @@ export class ContextSandbox implements Sandbox {
     this.realm = new Realm({
       name: options.name,
       timeout: options.timeout,
+      metering: options.metering,
       host: {
         // A turn can outlive its sandbox (dispose() called from a bridged function): from then
         // on no host function runs for it, and no new host timer keeps the process alive.
