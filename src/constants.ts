@@ -29,3 +29,7 @@ export const TURN_NAME = `${RESERVED_PREFIX}Turn`;
 export const METER_COUNT_NAME = `${RESERVED_PREFIX}Ticks`;
 /** The realm global metered code calls when its countdown runs out (run/realm-source/meter.ts). */
 export const METER_REFILL_NAME = `${RESERVED_PREFIX}Refill`;
+/** One budget check, as an expression: also true of a counter still `undefined` (NaN refills). */
+export const METER_CHECK = `--${METER_COUNT_NAME}>=0||(${METER_COUNT_NAME}=${METER_REFILL_NAME}())`;
+/** Marks the brackets the metering rewrite adds, so that `Function.prototype.toString` can take them out again. */
+export const METER_MARK = `/*${RESERVED_PREFIX}*/`;

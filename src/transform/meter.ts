@@ -12,10 +12,12 @@
  * count that is still `undefined` (a hoisted function called before its module ran): NaN refills.
  *
  * Like guard.ts, insertions never add lines; each becomes a column edit for the stack formatter.
+ * Brackets it adds carry METER_MARK, so the realm's `Function.prototype.toString` can give a
+ * function's text back as the user wrote it (realm-source/meter.ts).
  */
 import type { ArrowFunctionExpression, Node, Program, PropertyDefinition, StaticBlock, Statement } from 'acorn';
 import { simple } from 'acorn-walk';
-import { METER_COUNT_NAME, METER_REFILL_NAME } from '../constants.js';
+import { METER_CHECK, METER_COUNT_NAME, METER_MARK } from '../constants.js';
 
 /** One piece of text to insert at a source offset. Closers go before earlier insertions at the same offset. */
 export interface Insertion {
@@ -26,7 +28,7 @@ export interface Insertion {
   from: number;
 }
 
-const CHECK = `--${METER_COUNT_NAME}>=0||(${METER_COUNT_NAME}=${METER_REFILL_NAME}())`;
+const CHECK = METER_CHECK;
 const STATEMENT = `${CHECK};`;
 const DECLARATION = `var ${METER_COUNT_NAME};`;
 
@@ -44,7 +46,7 @@ export function meterInsertions(source: string, program: Program): Insertion[] {
     if (body.type === 'BlockStatement') {
       out.push({ at: body.start + 1, text: STATEMENT, closer: false, from: node.start });
     } else {
-      out.push({ at: body.start, text: `{${STATEMENT}`, closer: false, from: node.start }, { at: body.end, text: '}', closer: true, from: node.start });
+      out.push({ at: body.start, text: `{${METER_MARK}${STATEMENT}`, closer: false, from: node.start }, { at: body.end, text: `${METER_MARK}}`, closer: true, from: node.start });
     }
   };
   const fn = (node: Node) => {
@@ -53,7 +55,7 @@ export function meterInsertions(source: string, program: Program): Insertion[] {
       out.push({ at: body.start + 1, text: STATEMENT, closer: false, from: node.start });
     } else {
       // An arrow's expression body: the check, then the expression, as one parenthesised sequence.
-      out.push({ at: body.start, text: `(${CHECK},`, closer: false, from: node.start }, { at: body.end, text: ')', closer: true, from: node.start });
+      out.push({ at: body.start, text: `(${METER_MARK}${CHECK},`, closer: false, from: node.start }, { at: body.end, text: `${METER_MARK})`, closer: true, from: node.start });
     }
   };
   simple(program, {
@@ -68,7 +70,7 @@ export function meterInsertions(source: string, program: Program): Insertion[] {
     PropertyDefinition: (node: PropertyDefinition) => {
       const value = node.value;
       if (value === null || value === undefined) return;
-      out.push({ at: value.start, text: `(${CHECK},`, closer: false, from: node.start }, { at: value.end, text: ')', closer: true, from: node.start });
+      out.push({ at: value.start, text: `(${METER_MARK}${CHECK},`, closer: false, from: node.start }, { at: value.end, text: `${METER_MARK})`, closer: true, from: node.start });
     },
     StaticBlock: (node: StaticBlock) => {
       // Before the closing brace (the leading `;` ends a last statement left to ASI): the block's

@@ -118,6 +118,19 @@ describeEach('metering', (kit) => {
     expect(await ns.ok!()).toBe('alive');
   });
 
+  it('Function.prototype.toString gives the user\'s text, without the checks', async () => {
+    const sandbox = make();
+    const source = [
+      'function a(x) { for (;;) if (x) return x; }', 'const b = (x) => x + 1', 'const c = async function* () { while (0); }',
+      'class D { f = 1; static { void 0 } m() { do x(); while (0) } get g() { return () => ({ y: 1 }); } }',
+      'const e = { n() { for (const k in {}) { } } }',
+    ];
+    const ns = await sandbox.evaluate(`${source.join('\n')}\nexport const texts = [a, b, c, D, e.n].map(String);\nexport const native = String(Function.prototype.toString);`);
+    expect(ns.texts).toEqual(['function a(x) { for (;;) if (x) return x; }', '(x) => x + 1', 'async function* () { while (0); }',
+      source[3], 'n() { for (const k in {}) { } }']);
+    expect(ns.native).toBe('function toString() { [native code] }');
+  });
+
   it('stack traces keep the user\'s columns, metered or not', async () => {
     const frames = async (metering: boolean) => {
       const sandbox = make({ metering, timeout: 1_000 });
