@@ -20,6 +20,8 @@ export interface Kit {
   setInTurn(value: boolean, meterMs?: number): void;
   /** Has metered code run out of time (realm-source/meter.ts)? Sticky. */
   expired(): boolean;
+  /** Metered code is out of time from now on (sticky, as if its clock had said so). */
+  expire(): void;
   /** Runs the pending regular expression operation (realm-source/tame-regexp.ts); the host calls it under a watchdog. */
   runRegex(): void;
   /** The user's frames on the current stack, as rows of "url\tline\tcolumn\tfunction" (see realm-source/tame-stack.ts). */
@@ -29,6 +31,8 @@ export interface Kit {
   registerModule(url: string, edits: string): void;
   object(nullProto: boolean): Record<PropertyKey, unknown>;
   array(): unknown[];
+  /** A sandbox array of these host primitives (read by index: a host array has no getters of the user's). */
+  arrayOf(values: readonly unknown[]): unknown[];
   date(ms: number): object;
   regexp(source: string, flags: string): object;
   map(): object;
@@ -139,6 +143,8 @@ export class Realm {
   /** What `vm` gets as `timeout`: a whole number of ms, or nothing for an unbounded realm. */
   private readonly watchdog: number | undefined;
   private depth = 0;
+  /** performance.now() when the running metered turn's time is up (Infinity: none, or a watchdog bounds it). */
+  private meterDeadline = Infinity;
   /** Regular expression runs watched one by one (see WATCHED_REGEX_RUNS). */
   private regexRuns = 0;
   /** See importOpened. */
@@ -247,6 +253,20 @@ export class Realm {
     return this.watchdog === undefined || performance.now() - started < this.watchdog - 2;
   }
 
+  /**
+   * Ms left to the running turn when metered code's clock bounds it (Infinity otherwise): what a
+   * host function that blocks inside the turn (a worker waiting for its host's answer) may wait,
+   * since no watchdog will wake it.
+   */
+  turnTimeLeft(): number {
+    return this.meterDeadline - performance.now();
+  }
+
+  /** The running metered turn is out of time (see turnTimeLeft): it ends as if its code had found out. */
+  expireTurn(): void {
+    this.kit.expire();
+  }
+
   /** Drain the context's microtask queue as a turn of its own. */
   drain(what = 'microtasks'): void {
     if (this.depth > 0) return;
@@ -263,6 +283,7 @@ export class Realm {
     const outermost = this.depth === 1;
     if (outermost) {
       this.kit.setInTurn(true, meterMs);
+      this.meterDeadline = performance.now() + meterMs;
       turnStarted(this.timeout);
     }
     let result: T;
@@ -274,6 +295,7 @@ export class Realm {
     } finally {
       this.depth--;
       if (this.depth === 0) {
+        this.meterDeadline = Infinity;
         this.kit.setInTurn(false);
         turnEnded();
       }

@@ -68,7 +68,6 @@ export class ContextSandbox implements Sandbox {
     });
     this.membrane = new Membrane(this.realm, {
       toHostError: (value, info) => this.toHostError(value, info),
-      operation: (what, work) => this.operation(what, work),
       operationNow: (work) => this.operationNow(work),
       settleTurnEnded: (started) => this.chargeBackground(started),
       deadline: options.deadline,
@@ -91,6 +90,12 @@ export class ContextSandbox implements Sandbox {
   }
 
   get disposed(): boolean { return this.death !== undefined; }
+
+  /** Ms the running turn may still block the thread when no watchdog can wake it (Realm.turnTimeLeft). */
+  turnTimeLeft(): number { return this.realm.turnTimeLeft(); }
+
+  /** The running turn ran out of time while the host blocked it (Realm.expireTurn). */
+  expireTurn(): void { this.realm.expireTurn(); }
 
   import<T extends ModuleNamespace = ModuleNamespace>(specifier: string): Promise<T> {
     return this.operation(`import("${specifier}")`, async () => {

@@ -63,12 +63,16 @@ describeEach('metering', (kit) => {
   }
   it('a loop in a sandbox callback the host calls back into (a nested turn): TimeoutError', async () => {
     const { sandbox, ns } = await load();
-    let hostSawReturn = false;
-    callBack = (fn) => { const value = (fn as () => unknown)(); hostSawReturn = true; return value; };
-    const error = await rejection(ns.nested!());
-    expect(error).toBeInstanceOf(TimeoutError);
+    let inner: unknown;
+    callBack = (fn) => { inner = (fn as () => unknown)(); return 'answered'; };
+    // In `process` isolation the callback runs after the host function returned (README), in a turn of its own.
+    const outcome = await ns.nested!().catch((error: unknown) => error);
+    if (kit.isolation !== 'process') expect(outcome).toBeInstanceOf(TimeoutError);
+    const until = Date.now() + BOUND[kit.isolation];
+    while (!sandbox.disposed && Date.now() < until) await sleep(10);
     expect(sandbox.disposed).toBe(true);
-    if (kit.isolation === 'context') expect(hostSawReturn).toBe(false);
+    // The host function's own call of the callback failed with the sandbox's death too.
+    if (kit.isolation === 'context') expect(await rejection(inner as Promise<unknown>)).toBeInstanceOf(TimeoutError);
   });
   it('a promise-microtask loop left behind by a call is stopped', () => expectStoppedLater('microtasks'));
   it('a queueMicrotask loop left behind by a call is stopped', () => expectStoppedLater('queued'));

@@ -24,7 +24,7 @@ const WeakMapGet = WeakMap.prototype.get, WeakMapSet = WeakMap.prototype.set;
 const WeakSetCtor = WeakSet, WeakSetAdd = WeakSet.prototype.add, WeakSetHas = WeakSet.prototype.has;
 const PromiseCtor = Promise, PromiseThen = Promise.prototype.then, PromiseResolve = Promise.resolve;
 const StringCtor = String, NumberCtor = Number, DateNow = Date.now;
-const FunctionPrototype = Function.prototype, SymbolReplace = Symbol.replace;
+const FunctionPrototype = Function.prototype, SymbolReplace = Symbol.replace, ArrayOf = Array.of;
 const StringSplit = String.prototype.split, ArrayPush = Array.prototype.push;
 const errorCtors = ObjectCreate(null);
 errorCtors.Error = Error; errorCtors.TypeError = TypeError; errorCtors.RangeError = RangeError;

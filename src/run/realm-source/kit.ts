@@ -22,6 +22,7 @@ return ObjectFreeze({
   fail(e) { stashed = e; return FAIL; },
   setInTurn(v, meterMs) { inTurn = v; if (v) { allocated = 0; armMeter(meterMs); } },
   expired() { return exhausted; },
+  expire() { exhausted = true; },
   runRegex,
   // The user's frames of the current stack ("url\tline\tcol\tfn\n" rows, columns in the original
   // source), e.g. to say where an import() call is. Runs no user code: the holder has no prototype,
@@ -48,6 +49,7 @@ return ObjectFreeze({
   },
   object(nullProto) { return nullProto ? ObjectCreate(null) : {}; },
   array() { return []; },
+  arrayOf(values) { return apply(ArrayOf, ArrayCtor, values); },
   date(ms) { return new DateCtor(ms); },
   regexp(source, flags) { return new RegExpCtor(source, flags); },
   map() { return new MapCtor(); },
