@@ -7,7 +7,7 @@
  * whose every call is a turn; sandbox promises are observed inside a turn. Values that went
  * out and come back are unwrapped to the original, so identity survives a round trip.
  */
-import { ReflectApply, ReflectGetOwnPropertyDescriptor, isNativeError } from '../commons.js';
+import { ReflectApply, ReflectGetOwnPropertyDescriptor, isNativeError, isPromise } from '../commons.js';
 import { Job } from '../realm-protocol.js';
 import type { Kit, Realm, ThrownInfo, TurnOutcome } from '../run/realm.js';
 import { supervise } from '../run/rejections.js';
@@ -20,6 +20,8 @@ type AnyFunction = (...args: unknown[]) => unknown;
 export interface MembraneOwner {
   /** A sandbox throw (or rejection) as a host error with the user's location. */
   toHostError(value: unknown, info: ThrownInfo | undefined): Error;
+  /** Runs host-initiated sandbox work as a bounded operation (deadline, timeout → typed errors). */
+  operation<T>(what: string, work: () => Promise<T>): Promise<T>;
   /**
    * Runs host-initiated work that finishes within its turn (a call into the sandbox), bounded by
    * the turn's `timeout`; throws the typed errors (a dead sandbox's, a `TurnTimeout` as its death).
@@ -186,16 +188,25 @@ export class Membrane {
   }
 
   /**
-   * A call is over when its turn returns (a promise it returns crosses as a copy with a deadline
-   * of its own), so the turn's `timeout` bounds it and no deadline timer is armed: a timer per
-   * call was a third of a metered call's cost.
+   * A call that returns (or throws) anything but a promise is over when its turn returns, so the
+   * turn's `timeout` bounds it and no deadline timer is armed: a timer per call was a third of a
+   * metered call's cost. One that returns a promise lasts until it settles, under `deadline`,
+   * like every operation.
    */
   private callSandbox(fn: AnyFunction, receiver: unknown, args: unknown[]): Promise<unknown> {
     const what = this.callName(fn);
+    let outcome: TurnOutcome;
+    try {
+      outcome = this.owner.operationNow(() => this.realm.turn(what, Job.Call, fn, receiver, this.argsToSandbox(args)));
+    } catch (error) {
+      return supervise(Promise.reject(error), this.owner.unwatched);
+    }
+    if (!outcome.threw && isPromise(outcome.value)) return this.owner.operation(what, () => this.settle(outcome, 'return value'));
     let result: Promise<unknown>;
     try {
-      result = this.owner.operationNow(() => this.settle(this.realm.turn(what, Job.Call, fn, receiver, this.argsToSandbox(args)), 'return value'));
+      result = this.settle(outcome, 'return value');
     } catch (error) {
+      // What cannot cross (too deep, too large) rejects the call.
       result = Promise.reject(error);
     }
     return supervise(result, this.owner.unwatched);

@@ -68,6 +68,7 @@ export class ContextSandbox implements Sandbox {
     });
     this.membrane = new Membrane(this.realm, {
       toHostError: (value, info) => this.toHostError(value, info),
+      operation: (what, work) => this.operation(what, work),
       operationNow: (work) => this.operationNow(work),
       settleTurnEnded: (started) => this.chargeBackground(started),
       deadline: options.deadline,
