@@ -24,6 +24,8 @@ export interface Kit {
   expire(): void;
   /** Runs the pending regular expression operation (realm-source/tame-regexp.ts); the host calls it under a watchdog. */
   runRegex(): void;
+  /** Did a regular expression run since the last call? */
+  regexUsed(): boolean;
   /** The user's frames on the current stack, as rows of "url\tline\tcolumn\tfunction" (see realm-source/tame-stack.ts). */
   callerFrames(): string;
   /** Stores the job the next `turn()` runs. */
@@ -107,10 +109,14 @@ const regexContext = vm.createContext(regexGlobal, { name: 'esm-sandbox regular 
 const regexScript = new vm.Script('run()', { filename: 'esm-sandbox:regex' });
 
 /**
- * Regular expression operations a metered realm runs under a watchdog of their own (~60 µs
- * each) before its turns go back to Node's watchdog (~100-200 µs a turn) for good: past a few,
- * a sandbox is one that matches a lot, and one watchdog per turn is the cheaper bound.
+ * When a metered realm's turns go without a watchdog. A regular expression run under a watchdog
+ * of its own costs ~60 µs, one watchdog per turn ~100-200 µs: code that matches a lot is better
+ * off with the latter (60,000 matches in one turn, watched one by one, took 5 s). So a realm
+ * starts with watched turns, in which matching costs nothing more, and turns to unwatched ones
+ * after QUIET_TURNS turns in a row without a regular expression; a turn that then watches more
+ * than WATCHED_REGEX_RUNS of them one by one sends it back.
  */
+const QUIET_TURNS = 8;
 const WATCHED_REGEX_RUNS = 16;
 const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: BOOTSTRAP_FILENAME });
 
@@ -145,7 +151,9 @@ export class Realm {
   private depth = 0;
   /** performance.now() when the running metered turn's time is up (Infinity: none, or a watchdog bounds it). */
   private meterDeadline = Infinity;
-  /** Regular expression runs watched one by one (see WATCHED_REGEX_RUNS). */
+  /** See QUIET_TURNS: outermost turns in a row that ran no regular expression, while turns are watched. */
+  private quietTurns = 0;
+  /** Regular expression runs watched one by one in the running turn (see WATCHED_REGEX_RUNS). */
   private regexRuns = 0;
   /** See importOpened. */
   private openImports = 0;
@@ -189,12 +197,15 @@ export class Realm {
       kit.turn();
       // Out of time in a nested turn: stop here, as the watchdog would have, not in the host code between.
       if (this.metered && kit.expired()) throw this.timedOut(what);
-    } else if (this.metered && this.regexRuns < WATCHED_REGEX_RUNS) {
+    } else if (this.metered && this.quietTurns >= QUIET_TURNS) {
       // No watchdog: the metered code's clock ends the turn. The script (not a direct call of
       // the kit) because Node drains the context's microtask queue only after a run in it.
+      this.regexRuns = 0;
       this.enter(() => turnScript.runInContext(this.context), what, this.timeout);
+      if (this.regexRuns > WATCHED_REGEX_RUNS) this.quietTurns = 0;
     } else {
       this.enter(() => turnScript.runInContext(this.context, { timeout: this.watchdog }), what);
+      if (this.metered) this.quietTurns = kit.regexUsed() ? 0 : this.quietTurns + 1;
     }
     const outcome = this.outcome ?? { threw: false, value: undefined, info: undefined };
     this.outcome = undefined;

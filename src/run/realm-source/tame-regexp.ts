@@ -11,18 +11,20 @@
  *
  * In scope: g, apply, getPrototypeOf, RegExpCtor, DateNow, callHost, lock, exhausted, EXHAUSTED,
  * meterDeadline, METERED.
- * Defines: runRegex (the kit's, called by the host inside its watched run).
+ * Defines: runRegex (the kit's, called by the host inside its watched run), regexUsed (read and
+ * reset by the kit's `regexUsed()`, which tells the host whether its turns need a watchdog).
  */
 import { HostOp } from '../../realm-protocol.js';
 
 export const TAME_REGEXP_SOURCE = String.raw`
-let regexWatched = false, regexFn, regexThis, regexArgs, regexOut, regexThrew = false;
+let regexUsed = false, regexWatched = false, regexFn, regexThis, regexArgs, regexOut, regexThrew = false;
 function runRegex() {
   regexWatched = true;
   try { regexOut = apply(regexFn, regexThis, regexArgs); regexThrew = false; } catch (e) { regexOut = e; regexThrew = true; }
   regexWatched = false;
 }
 function watchedRegex(fn, self, args) {
+  regexUsed = true;
   if (meterDeadline === Infinity || regexWatched) return apply(fn, self, args);
   const left = meterDeadline - DateNow();
   if (exhausted || left <= 0) { exhausted = true; throw EXHAUSTED; }
