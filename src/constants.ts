@@ -33,3 +33,12 @@ export const TURN_NAME = `${RESERVED_PREFIX}Turn`;
  * it, and no-code-generation lets exactly it through.
  */
 export const GLOBAL_DETECTION_BODY = String.raw`^\s*(?:(['"])use strict\1[ \t]*(?:;|\r?\n)\s*)?return[ \t]+this[ \t]*;?\s*$`;
+
+/** The module-scoped countdown of metered code (transform/meter.ts). */
+export const METER_COUNT_NAME = `${RESERVED_PREFIX}Ticks`;
+/** The realm global metered code calls when its countdown runs out (run/realm-source/meter.ts). */
+export const METER_REFILL_NAME = `${RESERVED_PREFIX}Refill`;
+/** One budget check, as an expression: also true of a counter still `undefined` (NaN refills). */
+export const METER_CHECK = `--${METER_COUNT_NAME}>=0||(${METER_COUNT_NAME}=${METER_REFILL_NAME}())`;
+/** Marks the brackets the metering rewrite adds, so that `Function.prototype.toString` can take them out again. */
+export const METER_MARK = `/*${RESERVED_PREFIX}*/`;

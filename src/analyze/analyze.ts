@@ -8,6 +8,7 @@ import type { ImportDeclaration, ExportAllDeclaration, ExportNamedDeclaration, I
 import { codeFrame } from '../errors/frame.js';
 import { SandboxSyntaxError } from '../errors/errors.js';
 import { guardCatches } from '../transform/guard.js';
+import { meterInsertions } from '../transform/meter.js';
 import { isStraightLine } from './bounded.js';
 import { parseModule } from './parse.js';
 import { checkModule, type ResolvedPolicy } from './policy/engine.js';
@@ -80,9 +81,12 @@ let cachedChars = 0;
 
 export const contentHash = (source: string) => createHash('sha1').update(source).digest('base64url');
 
-/** Parse, find imports and guard; throws `SandboxSyntaxError` with the location. */
-export function analyzeModule(source: string, url: string, hash = contentHash(source)): CacheEntry {
-  const key = `${hash}:${url}`;
+/**
+ * Parse, find imports and guard (and meter, for a metered realm: transform/meter.ts); throws
+ * `SandboxSyntaxError` with the location.
+ */
+export function analyzeModule(source: string, url: string, hash = contentHash(source), metered = false): CacheEntry {
+  const key = `${hash}:${url}${metered ? ':metered' : ''}`;
   const hit = cache.get(key);
   if (hit !== undefined) {
     cache.delete(key);
@@ -95,7 +99,7 @@ export function analyzeModule(source: string, url: string, hash = contentHash(so
   } catch (error) {
     throw syntaxError(error, source, url);
   }
-  const guarded = guardCatches(source, program);
+  const guarded = guardCatches(source, program, metered ? meterInsertions(source, program) : undefined);
   if (guarded.reserved !== undefined) {
     const loc = guarded.reserved.loc!.start;
     throw new SandboxSyntaxError(`"${guarded.reserved.name}" is reserved for esm-sandbox`, {

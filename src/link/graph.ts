@@ -66,6 +66,7 @@ export class ModuleGraph {
     const env = sandboxEnvironment(options.resolver, ['url', ...options.importMeta.keys()]);
     this.loading = {
       resolver: options.resolver, policy: options.policy, env, policyFingerprint: options.policyFingerprint, limits: options.limits,
+      metered: options.realm.metered,
       isLoaded: (key) => this.records.has(key),
       sourceOf: (url) => this.sources.get(url),
       onSource: (url, source) => { this.sources.set(url, source); },

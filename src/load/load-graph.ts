@@ -48,6 +48,8 @@ export interface LoadContext {
   env: PolicyEnvironment;
   policyFingerprint: string;
   limits: LoadLimits;
+  /** Meter the code (transform/meter.ts): the realm it is compiled for runs turns without a watchdog. */
+  metered?: boolean;
   /** Is this graph key loaded already (by an earlier load of the same graph)? Not visited again. */
   isLoaded(key: string): boolean;
   /** The text of a module loaded earlier or in this load, for code frames of its imports. */
@@ -127,7 +129,7 @@ class GraphWalk {
     }
     // TypeScript is stripped to spaces, so positions in `code` are positions in `source`.
     const code = isTypeScript(url) ? stripTypes(source, url) : source;
-    const analysis = analyzeModule(code, url);
+    const analysis = analyzeModule(code, url, undefined, context.metered === true);
     node.code = analysis.code;
     node.edits = analysis.edits;
     node.imports = analysis.imports;

@@ -7,7 +7,7 @@
  * whose every call is a turn; sandbox promises are observed inside a turn. Values that went
  * out and come back are unwrapped to the original, so identity survives a round trip.
  */
-import { ReflectApply, ReflectGetOwnPropertyDescriptor, isNativeError } from '../commons.js';
+import { ReflectApply, ReflectGetOwnPropertyDescriptor, isNativeError, isPromise } from '../commons.js';
 import { Job } from '../realm-protocol.js';
 import type { Kit, Realm, ThrownInfo, TurnOutcome } from '../run/realm.js';
 import { supervise } from '../run/rejections.js';
@@ -22,7 +22,10 @@ export interface MembraneOwner {
   toHostError(value: unknown, info: ThrownInfo | undefined): Error;
   /** Runs host-initiated sandbox work as a bounded operation (deadline, timeout → typed errors). */
   operation<T>(what: string, work: () => Promise<T>): Promise<T>;
-  /** The same, for work that must finish now (it is bounded by its turn's `timeout`; throws the typed errors). */
+  /**
+   * Runs host-initiated work that finishes within its turn (a call into the sandbox), bounded by
+   * the turn's `timeout`; throws the typed errors (a dead sandbox's, a `TurnTimeout` as its death).
+   */
   operationNow<T>(work: () => T): T;
   /** A turn that settled a bridged host promise ended (it began at `started`, performance.now()). */
   settleTurnEnded?(started: number): void;
@@ -58,6 +61,7 @@ export class Membrane {
   /** Host function (and receiver) → its sandbox bridge: the same function crosses as the same bridge. */
   private readonly bridgeOf = new CrossedFunctions();
   private readonly hostFunctionOf = new WeakMap<object, AnyFunction>();
+  private readonly callNames = new WeakMap<AnyFunction, string>();
   /** Sandbox function (and receiver) → its host wrapper. */
   private readonly wrapperOf = new CrossedFunctions();
   private readonly sandboxFunctionOf = new WeakMap<object, unknown>();
@@ -167,19 +171,51 @@ export class Membrane {
     return simple ? out : (this.toHost(args, 'arguments') as unknown[]);
   }
 
+  /** Arguments of a host call into the sandbox: primitives only (the common case) are one kit call. */
+  private argsToSandbox(args: unknown[]): unknown[] {
+    for (let i = 0; i < args.length; i++) {
+      const item = args[i];
+      if (item !== null && (typeof item === 'object' || typeof item === 'function')) return this.toSandbox(args, 'arguments') as unknown[];
+    }
+    return this.kit.arrayOf(args);
+  }
+
+  /** "a call of name()", once per function: a host call into the sandbox is a few µs, and this is on its path. */
+  private callName(fn: AnyFunction): string {
+    let what = this.callNames.get(fn);
+    if (what === undefined) this.callNames.set(fn, what = `a call of ${functionName(fn)}()`);
+    return what;
+  }
+
+  /**
+   * A call that returns (or throws) anything but a promise is over when its turn returns, so the
+   * turn's `timeout` bounds it and no deadline timer is armed: a timer per call was a third of a
+   * metered call's cost. One that returns a promise lasts until it settles, under `deadline`,
+   * like every operation.
+   */
   private callSandbox(fn: AnyFunction, receiver: unknown, args: unknown[]): Promise<unknown> {
-    const what = `a call of ${functionName(fn)}()`;
-    return this.owner.operation(what, () => {
-      const sandboxArgs = this.toSandbox(args, 'arguments') as unknown[];
-      const outcome = this.realm.turn(what, Job.Call, fn, receiver, sandboxArgs);
-      return this.settle(outcome, 'return value');
-    });
+    const what = this.callName(fn);
+    let outcome: TurnOutcome;
+    try {
+      outcome = this.owner.operationNow(() => this.realm.turn(what, Job.Call, fn, receiver, this.argsToSandbox(args)));
+    } catch (error) {
+      return supervise(Promise.reject(error), this.owner.unwatched);
+    }
+    if (!outcome.threw && isPromise(outcome.value)) return this.owner.operation(what, () => this.settle(outcome, 'return value'));
+    let result: Promise<unknown>;
+    try {
+      result = this.settle(outcome, 'return value');
+    } catch (error) {
+      // What cannot cross (too deep, too large) rejects the call.
+      result = Promise.reject(error);
+    }
+    return supervise(result, this.owner.unwatched);
   }
 
   private callSandboxNow(fn: AnyFunction, receiver: unknown, args: unknown[]): CallOutcome {
-    const what = `a call of ${functionName(fn)}()`;
+    const what = this.callName(fn);
     try {
-      const outcome = this.owner.operationNow(() => this.realm.turn(what, Job.Call, fn, receiver, this.toSandbox(args, 'arguments') as unknown[]));
+      const outcome = this.owner.operationNow(() => this.realm.turn(what, Job.Call, fn, receiver, this.argsToSandbox(args)));
       if (outcome.threw) return { ok: false, error: this.owner.toHostError(outcome.value, outcome.info) };
       return { ok: true, value: this.toHost(outcome.value, 'return value') };
     } catch (error) {

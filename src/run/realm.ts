@@ -16,7 +16,16 @@ export interface Kit {
   readonly ObjectPrototype: object;
   turn(): void;
   fail(error: unknown): object;
-  setInTurn(value: boolean): void;
+  /** `meterMs`: the metered code's time for this turn (Infinity: none, a watchdog or nothing bounds it). */
+  setInTurn(value: boolean, meterMs?: number): void;
+  /** Has metered code run out of time (realm-source/meter.ts)? Sticky. */
+  expired(): boolean;
+  /** Metered code is out of time from now on (sticky, as if its clock had said so). */
+  expire(): void;
+  /** Runs the pending regular expression operation (realm-source/tame-regexp.ts); the host calls it under a watchdog. */
+  runRegex(): void;
+  /** Did a regular expression run since the last call? */
+  regexUsed(): boolean;
   /** The user's frames on the current stack, as rows of "url\tline\tcolumn\tfunction" (see realm-source/tame-stack.ts). */
   callerFrames(): string;
   /** Stores the job the next `turn()` runs. */
@@ -28,6 +37,8 @@ export interface Kit {
   installGlobalDetection(): void;
   object(nullProto: boolean): Record<PropertyKey, unknown>;
   array(): unknown[];
+  /** A sandbox array of these host primitives (read by index: a host array has no getters of the user's). */
+  arrayOf(values: readonly unknown[]): unknown[];
   date(ms: number): object;
   regexp(source: string, flags: string): object;
   map(): object;
@@ -72,6 +83,11 @@ export interface RealmOptions {
   allocationCapBytes?: number;
   /** `process.env.NODE_ENV` of the realm's own `process`; without it the realm has no `process`. */
   nodeEnv?: string;
+  /**
+   * The realm's modules are metered (transform/meter.ts), so turns other than module evaluations
+   * run without a watchdog thread: the metered code's own clock bounds them.
+   */
+  metering?: boolean;
 }
 
 /**
@@ -81,6 +97,33 @@ export interface RealmOptions {
 const NEEDS_DRAIN_TO_SETTLE = typeof (vm.SourceTextModule?.prototype as { linkRequests?: unknown } | undefined)?.linkRequests !== 'function';
 
 const turnScript = new vm.Script(`${TURN_NAME}()`, { filename: 'esm-sandbox:turn' });
+
+/**
+ * Regular expressions of a metered turn run here, under a watchdog (realm-source/tame-regexp.ts).
+ * A context of its own with the default microtask mode: a run in the sandbox's context would
+ * drain its microtask queue in the middle of the user's synchronous code. No user code ever
+ * runs in this context's realm; the kit's function it calls does, in the sandbox's.
+ */
+let regexWork: (() => void) | undefined;
+const regexGlobal = Object.create(null) as { run(): void };
+regexGlobal.run = () => {
+  const work = regexWork;
+  regexWork = undefined;
+  work?.();
+};
+const regexContext = vm.createContext(regexGlobal, { name: 'esm-sandbox regular expressions' });
+const regexScript = new vm.Script('run()', { filename: 'esm-sandbox:regex' });
+
+/**
+ * When a metered realm's turns go without a watchdog. A regular expression run under a watchdog
+ * of its own costs ~60 µs, one watchdog per turn ~100-200 µs: code that matches a lot is better
+ * off with the latter (60,000 matches in one turn, watched one by one, took 5 s). So a realm
+ * starts with watched turns, in which matching costs nothing more, and turns to unwatched ones
+ * after QUIET_TURNS turns in a row without a regular expression; a turn that then watches more
+ * than WATCHED_REGEX_RUNS of them one by one sends it back.
+ */
+const QUIET_TURNS = 8;
+const WATCHED_REGEX_RUNS = 16;
 
 /** Raised inside the host when a turn was cut off by `timeout`; the owner turns it into a `TimeoutError`. */
 export class TurnTimeout extends Error {
@@ -106,9 +149,17 @@ export class Realm {
   /** The sandbox's own `Object.prototype`: the mark of its values (see run/rejections.ts). */
   readonly objectPrototype: object;
   readonly timeout: number;
+  /** See RealmOptions.metering. */
+  readonly metered: boolean;
   /** What `vm` gets as `timeout`: a whole number of ms, or nothing for an unbounded realm. */
   private readonly watchdog: number | undefined;
   private depth = 0;
+  /** performance.now() when the running metered turn's time is up (Infinity: none, or a watchdog bounds it). */
+  private meterDeadline = Infinity;
+  /** See QUIET_TURNS: outermost turns in a row that ran no regular expression, while turns are watched. */
+  private quietTurns = 0;
+  /** Regular expression runs watched one by one in the running turn (see WATCHED_REGEX_RUNS). */
+  private regexRuns = 0;
   /** See importOpened. */
   private openImports = 0;
   private outcome: TurnOutcome | undefined;
@@ -116,8 +167,9 @@ export class Realm {
 
   constructor(private readonly options: RealmOptions) {
     this.timeout = options.timeout;
+    this.metered = options.metering === true;
     this.watchdog = Number.isFinite(options.timeout) ? Math.max(1, Math.round(options.timeout)) : undefined;
-    const shell = takeShell(options.name, options.allocationCapBytes);
+    const shell = takeShell(options.name, options.allocationCapBytes, this.metered);
     shell.adopt(this.hostEntry);
     this.context = shell.context;
     this.kit = shell.kit;
@@ -149,8 +201,17 @@ export class Realm {
     this.outcome = undefined;
     if (this.depth > 0) {
       kit.turn();
+      // Out of time in a nested turn: stop here, as the watchdog would have, not in the host code between.
+      if (this.metered && kit.expired()) throw this.timedOut(what);
+    } else if (this.metered && this.quietTurns >= QUIET_TURNS) {
+      // No watchdog: the metered code's clock ends the turn. The script (not a direct call of
+      // the kit) because Node drains the context's microtask queue only after a run in it.
+      this.regexRuns = 0;
+      this.enter(() => turnScript.runInContext(this.context), what, this.timeout);
+      if (this.regexRuns > WATCHED_REGEX_RUNS) this.quietTurns = 0;
     } else {
       this.enter(() => turnScript.runInContext(this.context, { timeout: this.watchdog }), what);
+      if (this.metered) this.quietTurns = kit.regexUsed() ? 0 : this.quietTurns + 1;
     }
     const outcome = this.outcome ?? { threw: false, value: undefined, info: undefined };
     this.outcome = undefined;
@@ -209,6 +270,20 @@ export class Realm {
     return this.watchdog === undefined || performance.now() - started < this.watchdog - 2;
   }
 
+  /**
+   * Ms left to the running turn when metered code's clock bounds it (Infinity otherwise): what a
+   * host function that blocks inside the turn (a worker waiting for its host's answer) may wait,
+   * since no watchdog will wake it.
+   */
+  turnTimeLeft(): number {
+    return this.meterDeadline - performance.now();
+  }
+
+  /** The running metered turn is out of time (see turnTimeLeft): it ends as if its code had found out. */
+  expireTurn(): void {
+    this.kit.expire();
+  }
+
   /** Drain the context's microtask queue as a turn of its own. */
   drain(what = 'microtasks'): void {
     if (this.depth > 0) return;
@@ -217,25 +292,47 @@ export class Realm {
 
   /**
    * Run host-started sandbox work (e.g. `module.evaluate`) as a turn: the kit knows a turn is
-   * under way, and a timeout becomes `TurnTimeout`.
+   * under way, and a timeout (the watchdog's, or metered code's) becomes `TurnTimeout`.
+   * @param meterMs the metered code's time (Infinity: a watchdog bounds `work`, or nothing does).
    */
-  enter<T>(work: () => T, what: string): T {
+  enter<T>(work: () => T, what: string, meterMs = Infinity): T {
     this.depth++;
-    if (this.depth === 1) {
-      this.kit.setInTurn(true);
+    const outermost = this.depth === 1;
+    if (outermost) {
+      this.kit.setInTurn(true, meterMs);
+      this.meterDeadline = performance.now() + meterMs;
       turnStarted(this.timeout);
     }
+    let result: T;
     try {
-      return work();
+      result = work();
     } catch (error) {
-      if (isTimeout(error)) throw this.timedOut(what);
+      if (isTimeout(error) || (outermost && this.metered && this.kit.expired())) throw this.timedOut(what);
       throw error;
     } finally {
       this.depth--;
       if (this.depth === 0) {
+        this.meterDeadline = Infinity;
         this.kit.setInTurn(false);
         turnEnded();
       }
+    }
+    if (outermost && this.metered && this.kit.expired()) throw this.timedOut(what);
+    return result;
+  }
+
+  /** Runs the kit's pending regular expression under a watchdog of `ms`; false if it ran out of time. */
+  private watchRegex(ms: number): boolean {
+    this.regexRuns++;
+    regexWork = this.kit.runRegex;
+    try {
+      regexScript.runInContext(regexContext, { timeout: Math.max(1, Math.ceil(ms)) });
+      return true;
+    } catch (error) {
+      if (isTimeout(error)) return false;
+      throw error;
+    } finally {
+      regexWork = undefined;
     }
   }
 
@@ -262,6 +359,7 @@ export class Realm {
         case HostOp.Console: host.console(a, b); return undefined;
         case HostOp.Settled: host.settled(a, b, c, d); return undefined;
         case HostOp.Memory: host.memoryExceeded?.(); return undefined;
+        case HostOp.Regex: return this.watchRegex(a);
         case HostOp.Result: this.outcome = { threw: a, value: b, info: c }; return undefined;
         default: return undefined;
       }

@@ -38,12 +38,12 @@ const ready: RealmShell[] = [];
 let refilling = false;
 
 /**
- * A shell for a new realm: a warm one when the realm wants nothing a shell cannot have (an
- * allocation cap is fixed at bootstrap), else one made now.
+ * A shell for a new realm: a warm one when the realm wants what warm shells are (metered, no
+ * allocation cap: both are fixed at bootstrap), else one made now.
  */
-export function takeShell(name: string, allocationCapBytes: number | undefined): RealmShell {
-  if (allocationCapBytes !== undefined) return createShell(name, allocationCapBytes);
-  const shell = ready.pop() ?? createShell(name, undefined);
+export function takeShell(name: string, allocationCapBytes: number | undefined, metered: boolean): RealmShell {
+  if (allocationCapBytes !== undefined || !metered) return createShell(name, allocationCapBytes, metered);
+  const shell = ready.pop() ?? createShell(name, undefined, true);
   scheduleRefill();
   return shell;
 }
@@ -62,11 +62,11 @@ function scheduleRefill(): void {
 function refill(): void {
   refilling = false;
   if (ready.length >= WARM_SHELLS) return;
-  ready.push(createShell(WARM_NAME, undefined));
+  ready.push(createShell(WARM_NAME, undefined, true));
   scheduleRefill();
 }
 
-function createShell(name: string, allocationCapBytes: number | undefined): RealmShell {
+function createShell(name: string, allocationCapBytes: number | undefined, metered: boolean): RealmShell {
   const context = vm.createContext(contextTemplate() as vm.Context, {
     name,
     codeGeneration: { strings: false, wasm: false },
@@ -74,8 +74,8 @@ function createShell(name: string, allocationCapBytes: number | undefined): Real
   });
   let target: HostEntry | undefined;
   const forward: HostEntry = (...request) => target?.(...request);
-  const setup = bootstrapScript.runInContext(context) as (host: unknown, levels: string, allocationCap: number) => Kit;
-  const kit = setup(forward, CONSOLE_LEVELS.join(','), allocationCapBytes ?? 0);
+  const setup = bootstrapScript.runInContext(context) as (host: unknown, levels: string, allocationCap: number, metered: boolean) => Kit;
+  const kit = setup(forward, CONSOLE_LEVELS.join(','), allocationCapBytes ?? 0, metered);
   raiseStackTraceLimit(kit);
   return {
     context,

@@ -53,6 +53,7 @@ export class ContextSandbox implements Sandbox {
     this.realm = new Realm({
       name: options.name,
       timeout: options.timeout,
+      metering: options.metering,
       host: {
         // A turn can outlive its sandbox (dispose() called from a bridged function): from then
         // on no host function runs for it, and no new host timer keeps the process alive.
@@ -93,6 +94,12 @@ export class ContextSandbox implements Sandbox {
   }
 
   get disposed(): boolean { return this.death !== undefined; }
+
+  /** Ms the running turn may still block the thread when no watchdog can wake it (Realm.turnTimeLeft). */
+  turnTimeLeft(): number { return this.realm.turnTimeLeft(); }
+
+  /** The running turn ran out of time while the host blocked it (Realm.expireTurn). */
+  expireTurn(): void { this.realm.expireTurn(); }
 
   import<T extends ModuleNamespace = ModuleNamespace>(specifier: string): Promise<T> {
     return this.operation(`import("${specifier}")`, async () => {

@@ -18,6 +18,8 @@ export interface NormalizedOptions {
   modules: Map<string, ModuleDefinition>;
   timeout: number;
   deadline: number;
+  /** SandboxOptions.metering, default true. */
+  metering: boolean;
   console: ConsoleHandler | undefined;
   onError: ((error: Error) => void) | undefined;
   onWarning: ((diagnostic: Diagnostic) => void) | undefined;
@@ -68,6 +70,7 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
     modules,
     timeout: positive('timeout', options.timeout, DEFAULT_TIMEOUT_MS),
     deadline: positive('deadline', options.deadline, DEFAULT_DEADLINE_MS),
+    metering: flag('metering', options.metering, true),
     console: fn('console', options.console),
     onError: fn('onError', options.onError),
     onWarning: fn('onWarning', options.onWarning),
@@ -150,6 +153,12 @@ function importMetaProviders(option: SandboxOptions['importMeta'], modules: Map<
 function positive(name: string, value: number | undefined, fallback: number, unit = 'milliseconds'): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`${name} must be a positive number of ${unit} (or Infinity), got ${String(value)}`);
+  return value;
+}
+
+function flag(name: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${String(value)}`);
   return value;
 }
 

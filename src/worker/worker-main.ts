@@ -15,7 +15,7 @@ import { ContextSandbox } from '../sandbox/context-sandbox.js';
 import { observeQuietly } from '../membrane/bounded-promise.js';
 import { callNow } from '../membrane/membrane.js';
 import { normalizeOptions } from '../sandbox/options.js';
-import type { ModuleDefinition, Sandbox, SandboxOptions } from '../types.js';
+import type { ModuleDefinition, SandboxOptions } from '../types.js';
 import {
   decode, decodeThrown, encode, encodeError, functionIdentity, type FunctionFactory, type FunctionRegistry, type Message,
   type Request, type Settlement, type SyncReply,
@@ -85,9 +85,12 @@ let callSeq = 0;
  * this call (which may be another sandbox's). The host posts an answer before it sets the flag,
  * so a flag seen set means the answer is already on the port.
  */
-function awaitAnswer(seq: number): SyncReply {
+function awaitAnswer(seq: number, until: number): SyncReply | undefined {
   for (;;) {
-    Atomics.wait(flag, 0, 0);
+    // A metered turn has no watchdog to wake this wait: it gives up when the turn's time is.
+    const left = until - performance.now();
+    if (left <= 0) return undefined;
+    Atomics.wait(flag, 0, 0, left);
     Atomics.store(flag, 0, 0);
     for (let message = receiveMessageOnPort(callPort)?.message as CallAnswer | NestedCall | undefined; message !== undefined;
       message = receiveMessageOnPort(callPort)?.message as CallAnswer | NestedCall | undefined) {
@@ -141,7 +144,7 @@ class Tenant {
   private nextId = 1;
   private readonly register: FunctionRegistry;
   private readonly hostFunction: FunctionFactory;
-  readonly sandbox: Sandbox;
+  readonly sandbox: ContextSandbox;
 
   constructor(private readonly id: number, init: TenantInit) {
     const registerOwn: FunctionRegistry = (value) => {
@@ -244,7 +247,12 @@ class Tenant {
     // event loop: wake it there.
     if (serving > 0) wakeHost(call);
     else callPort.postMessage(call);
-    const reply = awaitAnswer(seq);
+    const reply = awaitAnswer(seq, performance.now() + this.sandbox.turnTimeLeft());
+    if (reply === undefined) {
+      // Its answer, when it comes, is dropped as late (awaitAnswer); the turn ends as timed out.
+      this.sandbox.expireTurn();
+      throw new Error('the turn ran out of time waiting for the host');
+    }
     if (!reply.ok) throw decodeThrown(reply.error, this.hostFunction);
     if ('promise' in reply) return new Promise((resolve, reject) => this.waiting.set(reply.promise, { resolve, reject }));
     return decode(reply.value, this.hostFunction);

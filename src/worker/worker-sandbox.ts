@@ -68,7 +68,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
     this.thread = thread ?? (own ? startCarrier(this.isolation)(normalized.memoryLimitMb) : lane().acquire());
     const init: TenantInit = {
       options: {
-        root: normalized.root, timeout: normalized.timeout, deadline: normalized.deadline, policy: options.policy,
+        root: normalized.root, timeout: normalized.timeout, deadline: normalized.deadline, metering: normalized.metering, policy: options.policy,
         name: normalized.name, maxModuleBytes: normalized.maxModuleBytes, importMeta: options.importMeta,
         packages: options.packages, conditions: options.conditions, nodeEnv: options.nodeEnv,
         hasConsole: options.console !== undefined, hasOnWarning: options.onWarning !== undefined,

@@ -68,7 +68,7 @@ const STANDARD = new Set([
   'escape', 'eval', 'globalThis', 'isFinite', 'isNaN', 'parseFloat', 'parseInt', 'undefined', 'unescape',
 ]);
 /** What esm-sandbox adds: console, timers, and the two hooks its transform and turns use. */
-const PROVIDED = ['console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', '__esmSandboxGuard', '__esmSandboxTurn'];
+const PROVIDED = ['console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', '__esmSandboxGuard', '__esmSandboxTurn', '__esmSandboxRefill'];
 /** Present on Node 20 (the oldest supported line); later lines only add standard names. */
 const NODE20 = [
   'AggregateError', 'Array', 'ArrayBuffer', 'BigInt', 'BigInt64Array', 'BigUint64Array', 'Boolean', 'DataView', 'Date', 'Error',

@@ -4,7 +4,9 @@
  * raised by host code while formatting a stack, or at a stack overflow in a host frame) are
  * replaced by equivalents of this realm; errors built natively around them are scrubbed.
  *
- * In scope: apply, getPrototypeOf, getOwnPropertyDescriptor, defineProperty, ObjectPrototype,
+ * A turn out of time (meter.ts) is rethrown, whatever was caught: no catch body runs after it.
+ *
+ * In scope: exhausted, EXHAUSTED, apply, getPrototypeOf, getOwnPropertyDescriptor, defineProperty, ObjectPrototype,
  * ArrayCtor, ErrorCtor, RangeErrorCtor, errorCtors, PromiseCtor, PromiseThen, lock.
  * Defines: guard (published as the global GUARD_NAME by the assembly, after the console).
  */
@@ -35,6 +37,7 @@ function localCopy(e) {
 }
 const containerKeys = ['error', 'suppressed', 'cause'];
 function guard(e) {
+  if (exhausted) throw EXHAUSTED;
   if (e === null || (typeof e !== 'object' && typeof e !== 'function')) return e;
   try {
     if (isForeign(e)) return localCopy(e);

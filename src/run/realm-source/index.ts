@@ -20,7 +20,7 @@
  * here, never retyped. It is kept as source text (not a compiled function's `toString()`) so that
  * no test transform or coverage tool can inject references to host helpers into it.
  */
-import { GUARD_NAME, TURN_NAME } from '../../constants.js';
+import { GUARD_NAME, METER_REFILL_NAME, TURN_NAME } from '../../constants.js';
 import { CATCH_GUARD_SOURCE } from './catch-guard.js';
 import { CONSOLE_SOURCE } from './console.js';
 import { HOST_ENTRY_SOURCE } from './host-entry.js';
@@ -29,7 +29,9 @@ import { KIT_SOURCE } from './kit.js';
 import { GLOBAL_DETECTION_SOURCE } from './global-detection.js';
 import { PROCESS_SHIM_SOURCE } from './process-shim.js';
 import { ALLOCATION_CAP_SOURCE } from './memory-cap.js';
+import { METER_SOURCE } from './meter.js';
 import { TAME_FINALIZATION_SOURCE } from './tame-finalization.js';
+import { TAME_REGEXP_SOURCE } from './tame-regexp.js';
 import { TAME_STACK_SOURCE } from './tame-stack.js';
 import { TIMERS_SOURCE } from './timers.js';
 import { TURNS_SOURCE } from './turns.js';
@@ -38,15 +40,19 @@ export const BOOTSTRAP_FILENAME = 'esm-sandbox:realm';
 
 /**
  * A function expression of (host entry, console levels joined by ',', allocation cap in bytes per
- * turn or 0) returning the kit. Nothing here depends on which sandbox adopts the realm but the
- * allocation cap, so realms are made ahead of need (run/warm-realms.ts); what is per sandbox and
- * must exist before user code runs (the `process` shim, global detection) the kit installs after adoption.
+ * turn or 0, metered: the realm's modules are metered) returning the kit. Nothing here depends on
+ * which sandbox adopts the realm but the allocation cap and metering, so realms are made ahead of
+ * need (run/warm-realms.ts); what is per sandbox and must exist before user code runs (the
+ * `process` shim, global detection) the kit installs after adoption.
  */
 export const BOOTSTRAP_SOURCE = [
-  `(function bootstrap(host, consoleLevels, ALLOCATION_CAP) {\n'use strict';`,
+  `(function bootstrap(host, consoleLevels, ALLOCATION_CAP, METERED) {\n'use strict';`,
   INTRINSICS_SOURCE,
   HOST_ENTRY_SOURCE,
+  METER_SOURCE,
+  `lock(g, '${METER_REFILL_NAME}', refill);`,
   CATCH_GUARD_SOURCE,
+  TAME_REGEXP_SOURCE,
   TAME_STACK_SOURCE,
   TIMERS_SOURCE,
   TAME_FINALIZATION_SOURCE,

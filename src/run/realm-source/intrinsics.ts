@@ -4,7 +4,7 @@
  * which calls them with `apply`. Also `lock` and `hide`, the two ways the bootstrap defines a
  * property.
  *
- * Defines: g, R, apply, defineProperty, getPrototypeOf, getOwnPropertyDescriptor, deleteProperty,
+ * Defines: g, R, apply, DateNow, defineProperty, getPrototypeOf, getOwnPropertyDescriptor, deleteProperty,
  * the *Ctor constructors, Map/Set/WeakMap/WeakSet/Promise/String/Array methods, errorCtors,
  * typedCtors, lock, hide.
  */
@@ -23,7 +23,8 @@ const SetAdd = Set.prototype.add;
 const WeakMapGet = WeakMap.prototype.get, WeakMapSet = WeakMap.prototype.set;
 const WeakSetCtor = WeakSet, WeakSetAdd = WeakSet.prototype.add, WeakSetHas = WeakSet.prototype.has;
 const PromiseCtor = Promise, PromiseThen = Promise.prototype.then, PromiseResolve = Promise.resolve;
-const StringCtor = String, NumberCtor = Number;
+const StringCtor = String, NumberCtor = Number, DateNow = Date.now;
+const FunctionPrototype = Function.prototype, SymbolReplace = Symbol.replace, ArrayOf = Array.of;
 const StringSplit = String.prototype.split, ArrayPush = Array.prototype.push;
 const errorCtors = ObjectCreate(null);
 errorCtors.Error = Error; errorCtors.TypeError = TypeError; errorCtors.RangeError = RangeError;

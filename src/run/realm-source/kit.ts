@@ -20,7 +20,11 @@ return ObjectFreeze({
   turn,
   ObjectPrototype,
   fail(e) { stashed = e; return FAIL; },
-  setInTurn(v) { inTurn = v; if (v) allocated = 0; },
+  setInTurn(v, meterMs) { inTurn = v; if (v) { allocated = 0; armMeter(meterMs); } },
+  expired() { return exhausted; },
+  expire() { exhausted = true; },
+  runRegex,
+  regexUsed() { const used = regexUsed; regexUsed = false; return used; },
   // The user's frames of the current stack ("url\tline\tcol\tfn\n" rows, columns in the original
   // source), e.g. to say where an import() call is. Runs no user code: the holder has no prototype,
   // so header() reads no getter, and prepareStackTrace is the locked one of tame-stack.
@@ -48,6 +52,7 @@ return ObjectFreeze({
   installGlobalDetection,
   object(nullProto) { return nullProto ? ObjectCreate(null) : {}; },
   array() { return []; },
+  arrayOf(values) { return apply(ArrayOf, ArrayCtor, values); },
   date(ms) { return new DateCtor(ms); },
   regexp(source, flags) { return new RegExpCtor(source, flags); },
   map() { return new MapCtor(); },
