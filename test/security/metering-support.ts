@@ -12,14 +12,14 @@ import type { IsolationKit } from '../helpers/sandbox.js';
 import { call, hostApi, rejection, root } from './support.js';
 
 export const TIMEOUT = 150;
-export const DEADLINE = 2_000;
+const DEADLINE = 2_000;
 /**
  * Wall time from the call to its outcome: the timeout plus a generous margin for a loaded 2-core
  * machine (and the thread hop of worker and process isolation). Far below "hung".
  */
 export const BOUND = { context: TIMEOUT + 2_000, worker: TIMEOUT + 4_000, process: TIMEOUT + 4_000 } as const;
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface MeteringKit {
   make(extra?: SandboxOptions): Sandbox;
