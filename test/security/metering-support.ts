@@ -28,9 +28,9 @@ export interface MeteringKit {
   /**
    * Work that runs after the call returned (a timer, a finalizer): the sandbox dies of it within
    * BOUND of `started`, with a TimeoutError reported to onError or among `observed` (what calls
-   * in flight at the time rejected with).
+   * in flight at the time rejected with), whose message matches `during` (the kind of turn).
    */
-  expectDiesLater(ns: ModuleNamespace, sandbox: Sandbox, started: number, observed?: unknown[]): Promise<void>;
+  expectDiesLater(ns: ModuleNamespace, sandbox: Sandbox, started: number, observed?: unknown[], during?: RegExp): Promise<void>;
   /** Import `file`, call `name(...args)`: it must end in a RangeError of the sandbox, which lives on. */
   expectRangeError(file: string, name: string, ...args: unknown[]): Promise<void>;
   /** Register a value the host received, for the canary scan. */
@@ -58,10 +58,10 @@ export function meteringKit(kit: IsolationKit): MeteringKit {
       expect(sandbox.disposed).toBe(true);
       await expect(call(ns, 'ok')).rejects.toBeInstanceOf(DisposedError);
     },
-    async expectDiesLater(ns, sandbox, started, observed = []) {
+    async expectDiesLater(ns, sandbox, started, observed = [], during = /./) {
       while (!sandbox.disposed && performance.now() - started < bound) await sleep(10);
       expect(sandbox.disposed, `still alive ${Math.round(performance.now() - started)} ms later`).toBe(true);
-      const reported = [...host.log, ...observed].filter((entry) => entry instanceof TimeoutError);
+      const reported = [...host.log, ...observed].filter((entry) => entry instanceof TimeoutError && during.test(entry.message));
       expect(reported.length, `seen: ${[...host.log, ...observed].map(String).join('; ')}`).toBeGreaterThan(0);
       await expect(call(ns, 'ok')).rejects.toBeInstanceOf(DisposedError);
     },
