@@ -77,7 +77,7 @@ describeEach('security: metering bypasses by entry path', (kit) => {
     await expect(generator.next()).rejects.toBeInstanceOf(DisposedError);
   });
 
-  it.each(ATTACKS)('a FinalizationRegistry cleanup (%s): runs as a bounded timer turn, the sandbox dies of it', async (attack) => {
+  it.for(ATTACKS)('a FinalizationRegistry cleanup (%s): runs as a bounded timer turn, the sandbox dies of it', async (attack, { skip }) => {
     // A full collection of a big shared heap can pause a churn call past 150 ms; the cleanup runs forever anyway.
     const sandbox = m.make({ timeout: 1_000 });
     const ns = await sandbox.import(file);
@@ -92,6 +92,8 @@ describeEach('security: metering bypasses by entry path', (kit) => {
       await call(ns, 'churn').catch((error: unknown) => observed.push(error));
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
+    // No full collection in 20 s (a big, busy shared heap): nothing was judged, so say so rather than pass.
+    if (!sandbox.disposed && observed.length === 0) skip('the engine collected nothing within 20 s');
     const started = performance.now();
     // A churn call cut off on its own would say "during a call of churn()": not this case's proof.
     await m.expectDiesLater(ns, sandbox, started, observed, /during a timer callback/);
