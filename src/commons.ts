@@ -5,8 +5,10 @@
  */
 import { types } from 'node:util';
 
-const uncurry = <T, A extends unknown[], R>(fn: (this: T, ...args: A) => R) =>
-  (self: T, ...args: A): R => Reflect.apply(fn, self, args);
+const uncurry =
+  <T, A extends unknown[], R>(fn: (this: T, ...args: A) => R) =>
+  (self: T, ...args: A): R =>
+    Reflect.apply(fn, self, args);
 
 export const {
   apply: ReflectApply,
@@ -24,12 +26,11 @@ export const MapPrototypeEntries = uncurry(Map.prototype.entries) as (self: Map<
 export const SetPrototypeValues = uncurry(Set.prototype.values) as (self: Set<unknown>) => IterableIterator<unknown>;
 export const FunctionPrototypeToString = uncurry(Function.prototype.toString) as (self: (...args: never[]) => unknown) => string;
 export const DatePrototypeGetTime = uncurry(Date.prototype.getTime) as (self: Date) => number;
-const regExpGetter = (name: 'source' | 'flags') =>
-  ReflectGetOwnPropertyDescriptor(RegExp.prototype, name)!.get as (this: RegExp) => string;
+const regExpGetter = (name: 'source' | 'flags') => ReflectGetOwnPropertyDescriptor(RegExp.prototype, name)!.get as (this: RegExp) => string;
 const RegExpSourceGetter = regExpGetter('source');
 /** `flags` is a generic getter that reads user-overridable props; rebuild flags from the slot-reading getters instead. */
 const RegExpFlagGetters = (['hasIndices', 'global', 'ignoreCase', 'multiline', 'dotAll', 'unicode', 'unicodeSets', 'sticky'] as const)
-  .map((name, i) => [('dgimsuvy')[i]!, ReflectGetOwnPropertyDescriptor(RegExp.prototype, name)?.get] as const)
+  .map((name, i) => ['dgimsuvy'[i]!, ReflectGetOwnPropertyDescriptor(RegExp.prototype, name)?.get] as const)
   .filter((pair): pair is readonly [string, () => boolean] => pair[1] !== undefined);
 export const RegExpSource = (re: RegExp): string => ReflectApply(RegExpSourceGetter, re, []);
 export const RegExpFlags = (re: RegExp): string => {
@@ -111,16 +112,20 @@ export function inheritedMethods(value: object, stop: object): Array<[string, (.
   const taken = new Set<string>();
   for (const key of ReflectOwnKeys(value)) if (typeof key === 'string') taken.add(key);
   let level = 0;
-  walkPrototypes(proto, (current) => {
-    if (current === stop || level++ >= MAX_CLASS_LEVELS || isBuiltinPrototype(current)) return true;
-    for (const key of ReflectOwnKeys(current)) {
-      if (typeof key !== 'string' || key === 'constructor' || taken.has(key)) continue;
-      taken.add(key);
-      const desc = ReflectGetOwnPropertyDescriptor(current, key);
-      if (desc !== undefined && typeof desc.value === 'function') found.push([key, desc.value as (...args: never[]) => unknown]);
-    }
-    return undefined;
-  }, { proxy: true, end: true });
+  walkPrototypes(
+    proto,
+    (current) => {
+      if (current === stop || level++ >= MAX_CLASS_LEVELS || isBuiltinPrototype(current)) return true;
+      for (const key of ReflectOwnKeys(current)) {
+        if (typeof key !== 'string' || key === 'constructor' || taken.has(key)) continue;
+        taken.add(key);
+        const desc = ReflectGetOwnPropertyDescriptor(current, key);
+        if (desc !== undefined && typeof desc.value === 'function') found.push([key, desc.value as (...args: never[]) => unknown]);
+      }
+      return undefined;
+    },
+    { proxy: true, end: true },
+  );
   return found;
 }
 

@@ -15,8 +15,18 @@ export const DEFAULT_MAX_MODULE_BYTES = 16 * 1024 * 1024;
 
 /** The typed array constructors a realm may have (Float16Array only on engines that ship it). */
 export const TYPED_ARRAY_NAMES = [
-  'Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array',
-  'Uint32Array', 'Float32Array', 'Float64Array', 'BigInt64Array', 'BigUint64Array', 'Float16Array',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+  'Float16Array',
 ] as const;
 
 /** Prefix of esm-sandbox's own names inside a realm: user code may neither declare nor reference one. */

@@ -31,7 +31,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const useContext = isolation === 'context' || (isolation === 'auto' && hasVmModules && options.memoryLimitMb === undefined);
   if (useContext) {
     if (!hasVmModules) {
-      throw new UnsupportedError('isolation "context" needs vm.SourceTextModule: start node with --experimental-vm-modules, or use isolation "auto" or "worker"');
+      throw new UnsupportedError(
+        'isolation "context" needs vm.SourceTextModule: start node with --experimental-vm-modules, or use isolation "auto" or "worker"',
+      );
     }
     return new ContextSandbox(normalized);
   }

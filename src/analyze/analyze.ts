@@ -4,7 +4,17 @@
  * not parse again; policy findings are cached per policy and allow-list as well.
  */
 import { createHash } from 'node:crypto';
-import type { ImportDeclaration, ExportAllDeclaration, ExportNamedDeclaration, ImportExpression, Literal, Node, ObjectExpression, Program, Identifier } from 'acorn';
+import type {
+  ImportDeclaration,
+  ExportAllDeclaration,
+  ExportNamedDeclaration,
+  ImportExpression,
+  Literal,
+  Node,
+  ObjectExpression,
+  Program,
+  Identifier,
+} from 'acorn';
 import { codeFrame } from '../errors/frame.js';
 import { SandboxSyntaxError } from '../errors/errors.js';
 import { guardCatches } from '../transform/guard.js';
@@ -103,12 +113,23 @@ export function analyzeModule(source: string, url: string, hash = contentHash(so
   if (guarded.reserved !== undefined) {
     const loc = guarded.reserved.loc!.start;
     throw new SandboxSyntaxError(`"${guarded.reserved.name}" is reserved for esm-sandbox`, {
-      url, line: loc.line, column: loc.column + 1, frame: codeFrame(source, loc.line, loc.column),
+      url,
+      line: loc.line,
+      column: loc.column + 1,
+      frame: codeFrame(source, loc.line, loc.column),
     });
   }
-  const entry: CacheEntry = { code: guarded.code, edits: guarded.edits, imports: importsOf(program, /\bimport\s*\(/.test(source)),
-    topLevelAwait: source.includes('await') && hasTopLevelAwait(program), straightLine: isStraightLine(program),
-    compiles: 0, codeCache: undefined, program, diagnostics: new Map() };
+  const entry: CacheEntry = {
+    code: guarded.code,
+    edits: guarded.edits,
+    imports: importsOf(program, /\bimport\s*\(/.test(source)),
+    topLevelAwait: source.includes('await') && hasTopLevelAwait(program),
+    straightLine: isStraightLine(program),
+    compiles: 0,
+    codeCache: undefined,
+    program,
+    diagnostics: new Map(),
+  };
   cache.set(key, entry);
   cachedChars += entry.code.length;
   while (cache.size > MAX_CACHE || cachedChars > MAX_CACHE_CHARS) {
@@ -120,7 +141,14 @@ export function analyzeModule(source: string, url: string, hash = contentHash(so
 }
 
 /** Policy findings for an analysed module, cached per policy fingerprint. */
-export function policyFindings(entry: CacheEntry, source: string, url: string, policy: ResolvedPolicy, env: PolicyEnvironment, fingerprint: string): Diagnostic[] {
+export function policyFindings(
+  entry: CacheEntry,
+  source: string,
+  url: string,
+  policy: ResolvedPolicy,
+  env: PolicyEnvironment,
+  fingerprint: string,
+): Diagnostic[] {
   const known = entry.diagnostics.get(fingerprint);
   if (known !== undefined) return known;
   const program = entry.program ?? parseModule(source);
@@ -135,23 +163,41 @@ function syntaxError(error: unknown, source: string, url: string): SandboxSyntax
   const loc = (error as { loc?: { line: number; column: number } }).loc;
   const message = error instanceof Error ? error.message.replace(/ \(\d+:\d+\)$/, '') : String(error);
   return new SandboxSyntaxError(message, {
-    url, line: loc?.line, column: loc ? loc.column + 1 : undefined, frame: loc ? codeFrame(source, loc.line, loc.column) : undefined,
+    url,
+    line: loc?.line,
+    column: loc ? loc.column + 1 : undefined,
+    frame: loc ? codeFrame(source, loc.line, loc.column) : undefined,
   });
 }
 
 function importsOf(program: Program, hasDynamic: boolean): ImportSite[] {
   const sites: ImportSite[] = [];
-  const add = (source: Literal | null | undefined, attributes: ImportDeclaration['attributes'] | undefined, dynamic: boolean, names: ImportedName[] = []) => {
+  const add = (
+    source: Literal | null | undefined,
+    attributes: ImportDeclaration['attributes'] | undefined,
+    dynamic: boolean,
+    names: ImportedName[] = [],
+  ) => {
     if (!source || typeof source.value !== 'string') return;
     const attrs: Record<string, string> = {};
     for (const attr of attributes ?? []) {
       const key = attr.key.type === 'Identifier' ? (attr.key as Identifier).name : String((attr.key as Literal).value);
       attrs[key] = String(attr.value.value);
     }
-    sites.push({ specifier: source.value, line: source.loc!.start.line, column: source.loc!.start.column + 1, attributes: attrs, dynamic, names });
+    sites.push({
+      specifier: source.value,
+      line: source.loc!.start.line,
+      column: source.loc!.start.column + 1,
+      attributes: attrs,
+      dynamic,
+      names,
+    });
   };
-  const named = (node: Identifier | Literal, name = node.type === 'Identifier' ? node.name : String(node.value)): ImportedName =>
-    ({ name, line: node.loc!.start.line, column: node.loc!.start.column + 1 });
+  const named = (node: Identifier | Literal, name = node.type === 'Identifier' ? node.name : String(node.value)): ImportedName => ({
+    name,
+    line: node.loc!.start.line,
+    column: node.loc!.start.column + 1,
+  });
   for (const node of program.body) {
     if (node.type === 'ImportDeclaration') {
       const names: ImportedName[] = [];
@@ -160,7 +206,8 @@ function importsOf(program: Program, hasDynamic: boolean): ImportSite[] {
         else if (spec.type === 'ImportDefaultSpecifier') names.push(named(spec.local, 'default'));
       }
       add(node.source, node.attributes, false, names);
-    } else if (node.type === 'ExportAllDeclaration') add((node as ExportAllDeclaration).source, (node as ExportAllDeclaration).attributes, false);
+    } else if (node.type === 'ExportAllDeclaration')
+      add((node as ExportAllDeclaration).source, (node as ExportAllDeclaration).attributes, false);
     else if (node.type === 'ExportNamedDeclaration' && (node as ExportNamedDeclaration).source) {
       const names = (node as ExportNamedDeclaration).specifiers.map((spec) => named(spec.local));
       add((node as ExportNamedDeclaration).source, (node as ExportNamedDeclaration).attributes, false, names);
@@ -180,7 +227,8 @@ function importsOf(program: Program, hasDynamic: boolean): ImportSite[] {
 /** `{ with: { type: 'json' } }` written out, as an attributes record; anything else is unknown. */
 function literalAttributes(options: Node | null | undefined): Record<string, string> | undefined {
   if (options === null || options === undefined) return {};
-  const keyOf = (key: Node) => (key.type === 'Identifier' ? (key as Identifier).name : key.type === 'Literal' ? String((key as Literal).value) : undefined);
+  const keyOf = (key: Node) =>
+    key.type === 'Identifier' ? (key as Identifier).name : key.type === 'Literal' ? String((key as Literal).value) : undefined;
   if (options.type !== 'ObjectExpression') return undefined;
   const attrs: Record<string, string> = {};
   for (const property of (options as ObjectExpression).properties) {
@@ -188,7 +236,8 @@ function literalAttributes(options: Node | null | undefined): Record<string, str
     if (property.value.type !== 'ObjectExpression') return undefined;
     for (const attr of property.value.properties) {
       const key = attr.type === 'Property' && !attr.computed ? keyOf(attr.key) : undefined;
-      if (key === undefined || attr.type !== 'Property' || attr.value.type !== 'Literal' || typeof attr.value.value !== 'string') return undefined;
+      if (key === undefined || attr.type !== 'Property' || attr.value.type !== 'Literal' || typeof attr.value.value !== 'string')
+        return undefined;
       attrs[key] = attr.value.value;
     }
   }
@@ -209,7 +258,10 @@ function walkNodes(program: Program, visit: (node: Record<string, unknown>) => V
   while (stack.length > 0) {
     const node = stack.pop();
     if (node === null || typeof node !== 'object') continue;
-    if (Array.isArray(node)) { for (const child of node) stack.push(child); continue; }
+    if (Array.isArray(node)) {
+      for (const child of node) stack.push(child);
+      continue;
+    }
     const record = node as Record<string, unknown>;
     const said = visit(record);
     if (said === 'stop') return true;

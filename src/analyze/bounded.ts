@@ -28,7 +28,28 @@
 import type { Expression, ModuleDeclaration, Node, Program, Statement } from 'acorn';
 
 const PRIMITIVE_UNARY = new Set(['-', '+', '!', '~', 'typeof', 'void']);
-const PRIMITIVE_BINARY = new Set(['==', '!=', '===', '!==', '<', '<=', '>', '>=', '<<', '>>', '>>>', '+', '-', '*', '/', '%', '**', '|', '^', '&']);
+const PRIMITIVE_BINARY = new Set([
+  '==',
+  '!=',
+  '===',
+  '!==',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '<<',
+  '>>',
+  '>>>',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '**',
+  '|',
+  '^',
+  '&',
+]);
 const LOGICAL = new Set(['||', '&&', '??']);
 
 /** True when evaluating `program` is bounded by its length and runs nothing but the module itself. */
@@ -46,10 +67,13 @@ export function isStraightLine(program: Program): boolean {
 function statement(node: Statement | ModuleDeclaration, locals: ReadonlySet<string>): boolean {
   switch (node.type) {
     case 'VariableDeclaration':
-      return node.declarations.every((d) => d.id.type === 'Identifier' && (d.init === null || d.init === undefined || value(d.init, locals)));
+      return node.declarations.every(
+        (d) => d.id.type === 'Identifier' && (d.init === null || d.init === undefined || value(d.init, locals)),
+      );
     case 'ExportNamedDeclaration':
       if (node.source !== null && node.source !== undefined) return false;
-      if (node.declaration !== null && node.declaration !== undefined) return node.declaration.type === 'VariableDeclaration' && statement(node.declaration, locals);
+      if (node.declaration !== null && node.declaration !== undefined)
+        return node.declaration.type === 'VariableDeclaration' && statement(node.declaration, locals);
       return node.specifiers.every((s) => s.local.type === 'Identifier' && locals.has(s.local.name));
     case 'ExportDefaultDeclaration':
       return isExpression(node.declaration) && value(node.declaration, locals);
@@ -73,9 +97,15 @@ function value(node: Expression, locals: ReadonlySet<string>): boolean {
     case 'ArrayExpression':
       return node.elements.every((e) => e === null || (e.type !== 'SpreadElement' && value(e, locals)));
     case 'ObjectExpression':
-      return node.properties.every((p) => p.type === 'Property' && p.kind === 'init' && !p.method && !p.computed
-        && (p.key.type === 'Identifier' || (p.key.type === 'Literal' && primitive(p.key)))
-        && value(p.value as Expression, locals));
+      return node.properties.every(
+        (p) =>
+          p.type === 'Property' &&
+          p.kind === 'init' &&
+          !p.method &&
+          !p.computed &&
+          (p.key.type === 'Identifier' || (p.key.type === 'Literal' && primitive(p.key))) &&
+          value(p.value as Expression, locals),
+      );
     default:
       return primitive(node);
   }

@@ -10,7 +10,9 @@ import type { Parser } from 'acorn';
 
 /** A name list whose `indexOf` answers misses from a Set. Only `push` adds names in acorn's scope code. */
 class NameList extends Array<string> {
-  static override get [Symbol.species](): ArrayConstructor { return Array; }
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
   private readonly names = new Set<string>();
 
   override push(...items: string[]): number {
@@ -23,8 +25,14 @@ class NameList extends Array<string> {
   }
 }
 
-interface AcornScope { var: string[]; lexical: string[]; functions: string[] }
-interface ScopedParser { scopeStack: AcornScope[] }
+interface AcornScope {
+  var: string[];
+  lexical: string[];
+  functions: string[];
+}
+interface ScopedParser {
+  scopeStack: AcornScope[];
+}
 type EnterScope = (this: unknown, flags: number) => void;
 
 /** `Parser.extend(indexedScopes)`: same parse, same errors, without the quadratic scope checks. */

@@ -12,8 +12,20 @@ import type { ResolverOptions } from '../resolve/resolver.js';
 import { packageFlags, UsageError } from './flags.js';
 import { toJson } from './output.js';
 
-interface CheckFlags { json?: boolean; preset?: string; rule?: string[]; root?: string; allow?: string[]; package?: string[]; condition?: string[] }
-interface Io { out(text: string): void; err(text: string): void; color: boolean }
+interface CheckFlags {
+  json?: boolean;
+  preset?: string;
+  rule?: string[];
+  root?: string;
+  allow?: string[];
+  package?: string[];
+  condition?: string[];
+}
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  color: boolean;
+}
 
 export async function check(file: string, flags: CheckFlags, io: Io): Promise<number> {
   const rules: Record<string, Severity> = {};
@@ -43,7 +55,8 @@ export async function check(file: string, flags: CheckFlags, io: Io): Promise<nu
   const allowed = new Set((flags.allow ?? []).map((spec) => spec.split('=')[0]!));
   const resolver: ResolverOptions = { root, isAllowed: (s) => allowed.has(s) };
   const { packages, conditions } = packageFlags(flags);
-  if (packages.length > 0) resolver.packages = new Packages(root, { listed: new Set(packages), conditions: conditions ?? ['import', 'default'] });
+  if (packages.length > 0)
+    resolver.packages = new Packages(root, { listed: new Set(packages), conditions: conditions ?? ['import', 'default'] });
   const diagnostics = await checkGraph(entry, { resolver, policy });
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if (flags.json) {
@@ -51,7 +64,9 @@ export async function check(file: string, flags: CheckFlags, io: Io): Promise<nu
   } else if (diagnostics.length > 0) {
     io.out(diagnostics.map((d) => formatDiagnostic(d, { color: io.color })).join('\n\n'));
     const warnings = diagnostics.length - errors;
-    io.out(`\n${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})`);
+    io.out(
+      `\n${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} (${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'})`,
+    );
   }
   return errors > 0 ? 1 : 0;
 }

@@ -49,13 +49,16 @@ export async function sandboxOptions(flags: SandboxFlags): Promise<Omit<SandboxO
     options.memoryLimitMb = mb;
     // A heap cap needs a heap of its own.
     if (options.isolation === undefined || options.isolation === 'auto') options.isolation = 'worker';
-    else if (options.isolation === 'context') throw new UsageError('--memory-limit needs --isolation worker or process (a context shares the host heap)');
+    else if (options.isolation === 'context')
+      throw new UsageError('--memory-limit needs --isolation worker or process (a context shares the host heap)');
   }
   return options;
 }
 
 /** `--package name` (repeatable), `--condition name` (repeatable), `--node-env value`. */
-export function packageFlags(flags: Pick<SandboxFlags, 'package' | 'condition' | 'node-env'>): Pick<SandboxOptions, 'packages' | 'conditions' | 'nodeEnv'> & { packages: string[] } {
+export function packageFlags(
+  flags: Pick<SandboxFlags, 'package' | 'condition' | 'node-env'>,
+): Pick<SandboxOptions, 'packages' | 'conditions' | 'nodeEnv'> & { packages: string[] } {
   const packages = flags.package ?? [];
   for (const name of packages) {
     if (parseBare(name)?.subpath !== '.') throw new UsageError(`--package ${name}: not a package name (e.g. lodash-es or @scope/name)`);
@@ -76,9 +79,10 @@ async function allowList(entries: string[]): Promise<Record<string, ModuleDefini
     const eq = entry.indexOf('=');
     if (eq <= 0) throw new UsageError(`--allow ${entry}: expected <specifier>=<host module file>`);
     const specifier = entry.slice(0, eq);
-    if (isPathLike(specifier)) throw new UsageError(`--allow ${entry}: "${specifier}" looks like a path; allow a bare specifier such as "app:api"`);
+    if (isPathLike(specifier))
+      throw new UsageError(`--allow ${entry}: "${specifier}" looks like a path; allow a bare specifier such as "app:api"`);
     const hostModule = path.resolve(entry.slice(eq + 1));
-    modules[specifier] = { ...(await import(pathToFileURL(hostModule).href) as Record<string, unknown>) };
+    modules[specifier] = { ...((await import(pathToFileURL(hostModule).href)) as Record<string, unknown>) };
   }
   return modules;
 }

@@ -68,7 +68,6 @@ Options for eval and render:
 
 Exit codes: 0 success (check: no errors, warnings allowed), 1 the module failed (check: errors found), 2 bad usage.`;
 
-
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let parsed;
   try {
@@ -129,7 +128,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       return await config(file, values, io);
     }
     if (command === 'eval' || command === 'render') {
-      if (file === undefined || extra.length > 0) throw new UsageError(`${command} takes exactly one ${command === 'eval' ? "'<expression>'" : '<template-file>'}`);
+      if (file === undefined || extra.length > 0)
+        throw new UsageError(`${command} takes exactly one ${command === 'eval' ? "'<expression>'" : '<template-file>'}`);
       const { evaluateCommand, renderCommand } = await import('./expression.js');
       return await (command === 'eval' ? evaluateCommand : renderCommand)(file, values, io);
     }
@@ -150,7 +150,7 @@ async function run(file: string, flags: SandboxFlags & { json?: boolean }, io: I
   const root = flags.root === undefined ? path.dirname(path.resolve(file)) : rootFlag(flags.root);
   const entry = entrySpecifier(file, root);
   const sandbox = createSandbox({
-    ...await sandboxOptions(flags),
+    ...(await sandboxOptions(flags)),
     root,
     console: (level, args) => io.err(`[sandbox ${level}] ${args.map((a) => (typeof a === 'string' ? a : show(a, io.color))).join(' ')}`),
     onWarning: (d) => io.err(`${d.file}:${d.line}:${d.column}  warning  ${d.message}  (${d.ruleId})`),
@@ -191,7 +191,12 @@ if (!isMainThread && (workerData as { esmSandboxCli?: boolean } | undefined)?.es
       execArgv: [...process.execArgv, '--experimental-vm-modules', '--disable-warning=ExperimentalWarning'],
       workerData: { esmSandboxCli: true, color: stdio.color },
     });
-    worker.on('error', (error) => { process.stderr.write(`${describeError(error, false)}\n`); process.exitCode = EXIT.failed; });
-    worker.on('exit', (code) => { if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = code; });
+    worker.on('error', (error) => {
+      process.stderr.write(`${describeError(error, false)}\n`);
+      process.exitCode = EXIT.failed;
+    });
+    worker.on('exit', (code) => {
+      if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = code;
+    });
   }
 }

@@ -32,10 +32,11 @@ export async function watch(file: string, flags: SandboxFlags & { json?: boolean
   if (failure === undefined) print();
   else io.err(describeError(failure.error, io.color));
   io.err(`esm-sandbox: watching ${root} (Ctrl-C to stop)`);
-  await (stop ?? new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  }));
+  await (stop ??
+    new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    }));
   await host.close();
   return 0;
 }

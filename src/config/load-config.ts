@@ -61,7 +61,10 @@ export interface LoadedConfig<T = Record<string, unknown>> extends AsyncDisposab
  * @throws PolicyError, ModuleNotAllowedError, SandboxError, TimeoutError, DeadlineError,
  *   MemoryLimitError (worker isolation), ConfigError (no default export, or not an object).
  */
-export async function loadConfig<T = Record<string, unknown>>(file: string | URL, options: LoadConfigOptions = {}): Promise<LoadedConfig<T>> {
+export async function loadConfig<T = Record<string, unknown>>(
+  file: string | URL,
+  options: LoadConfigOptions = {},
+): Promise<LoadedConfig<T>> {
   const absolute = path.resolve(file instanceof URL || String(file).startsWith('file:') ? fileURLToPath(file) : String(file));
   const { mode = 'production', command = 'build', env: envOption, modules, onWarning, ...rest } = options;
   const env = Array.isArray(envOption) ? pickEnv(envOption) : { ...(envOption as Record<string, string> | undefined) };
@@ -80,7 +83,12 @@ export async function loadConfig<T = Record<string, unknown>>(file: string | URL
   try {
     // A file outside the root goes to the resolver as it is, which refuses it with a ResolveError.
     const namespace = await sandbox.import(specifierUnder(sandbox.root, absolute) ?? absolute);
-    const config = await configOf(namespace, { mode, command, env: Object.freeze({ ...env }) }, absolute, rest.deadline ?? DEFAULT_DEADLINE_MS);
+    const config = await configOf(
+      namespace,
+      { mode, command, env: Object.freeze({ ...env }) },
+      absolute,
+      rest.deadline ?? DEFAULT_DEADLINE_MS,
+    );
     const functions = deepFreeze(config);
     const dependencies = Object.freeze(await sandbox.files());
     if (functions.length === 0) await sandbox.dispose();
@@ -109,7 +117,10 @@ async function configOf(namespace: ModuleNamespace, context: ConfigContext, file
   if (typeof value === 'function') value = await (value as (context: ConfigContext) => unknown)(context);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-    throw new ConfigError(`The default export of ${file} must be an object, a promise of one, or a function returning one; got ${got}`, where);
+    throw new ConfigError(
+      `The default export of ${file} must be an object, a promise of one, or a function returning one; got ${got}`,
+      where,
+    );
   }
   return value;
 }
@@ -117,6 +128,8 @@ async function configOf(namespace: ModuleNamespace, context: ConfigContext, file
 function withDeadline<T>(value: T | Promise<T>, ms: number, what: string): Promise<T> {
   if (!(value instanceof Promise) || !Number.isFinite(ms)) return Promise.resolve(value);
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new DeadlineError(ms, what)), ms); });
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(ms, what)), ms);
+  });
   return Promise.race([value, expired]).finally(() => clearTimeout(timer));
 }

@@ -72,7 +72,8 @@ export class EsmSandboxError extends Error {
     // The host stack of this error is esm-sandbox's own machinery: replace it with what the user needs.
     const head = `${this.name} [${code}]: ${this.message}`;
     const frameText = options.frame ? `\n\n${options.frame}\n` : '';
-    const at = options.frames ?? (options.url ? `    at ${options.url}${options.line ? `:${options.line}:${options.column ?? 1}` : ''}` : '');
+    const at =
+      options.frames ?? (options.url ? `    at ${options.url}${options.line ? `:${options.line}:${options.column ?? 1}` : ''}` : '');
     // Assigned, not redefined: on Node 20 `defineProperty` over V8's own `stack` formats the host
     // stack first (Error.prepareStackTrace and all, ~5 µs; far more under a source-map hook) only
     // to throw it away. Assignment keeps the property writable, configurable and non-enumerable.
@@ -97,14 +98,21 @@ function importedFrom(referrer: string | undefined, loc: SourceLocation): string
 
 /** The module's source does not parse. */
 export class SandboxSyntaxError extends EsmSandboxError {
-  constructor(message: string, options: EsmSandboxErrorOptions) { super('ERR_SANDBOX_SYNTAX', message, options); }
+  constructor(message: string, options: EsmSandboxErrorOptions) {
+    super('ERR_SANDBOX_SYNTAX', message, options);
+  }
 }
 
 /** An import names something outside the allow-list (a bare specifier, `node:`, `data:`, `http:`...). */
 export class ModuleNotAllowedError extends EsmSandboxError {
   readonly specifier: string;
   readonly referrer: string | undefined;
-  constructor(specifier: string, referrer: string | undefined, options: EsmSandboxErrorOptions = {}, reason = 'it is not in the allow-list (`modules`)') {
+  constructor(
+    specifier: string,
+    referrer: string | undefined,
+    options: EsmSandboxErrorOptions = {},
+    reason = 'it is not in the allow-list (`modules`)',
+  ) {
     super('ERR_SANDBOX_MODULE_NOT_ALLOWED', `Cannot import "${specifier}"${importedFrom(referrer, options)}: ${reason}`, options);
     this.specifier = specifier;
     this.referrer = referrer;
@@ -124,12 +132,16 @@ export class ResolveError extends EsmSandboxError {
 
 /** A file was found but cannot be loaded as a module (binary, too large, unreadable, bad JSON). */
 export class LoadError extends EsmSandboxError {
-  constructor(message: string, options: EsmSandboxErrorOptions = {}) { super('ERR_SANDBOX_LOAD', message, options); }
+  constructor(message: string, options: EsmSandboxErrorOptions = {}) {
+    super('ERR_SANDBOX_LOAD', message, options);
+  }
 }
 
 /** Linking failed: an imported name does not exist, or an import attribute is wrong. */
 export class LinkError extends EsmSandboxError {
-  constructor(message: string, options: EsmSandboxErrorOptions = {}) { super('ERR_SANDBOX_LINK', message, options); }
+  constructor(message: string, options: EsmSandboxErrorOptions = {}) {
+    super('ERR_SANDBOX_LINK', message, options);
+  }
 }
 
 /** The policy found errors; `diagnostics` holds every finding of the whole graph. */
@@ -139,9 +151,18 @@ export class PolicyError extends EsmSandboxError {
     const errors = diagnostics.filter((d) => d.severity === 'error');
     const first = errors[0] ?? diagnostics[0];
     const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-    super('ERR_SANDBOX_POLICY', first ? `${first.message} [${first.ruleId}]${more}` : 'Policy violation', first ? {
-      url: first.file, line: first.line, column: first.column, frame: first.frame,
-    } : {});
+    super(
+      'ERR_SANDBOX_POLICY',
+      first ? `${first.message} [${first.ruleId}]${more}` : 'Policy violation',
+      first
+        ? {
+            url: first.file,
+            line: first.line,
+            column: first.column,
+            frame: first.frame,
+          }
+        : {},
+    );
     this.diagnostics = diagnostics;
   }
 }
@@ -178,7 +199,10 @@ export class DeadlineError extends EsmSandboxError {
   /** Whether the sandbox was disposed for it. */
   readonly disposed: boolean;
   constructor(deadline: number, what: string, disposed = true) {
-    super('ERR_SANDBOX_DEADLINE', `${what} did not finish within the ${deadline} ms deadline${disposed ? '; the sandbox was disposed' : ''}`);
+    super(
+      'ERR_SANDBOX_DEADLINE',
+      `${what} did not finish within the ${deadline} ms deadline${disposed ? '; the sandbox was disposed' : ''}`,
+    );
     this.deadline = deadline;
     this.disposed = disposed;
   }
@@ -206,7 +230,9 @@ export class SandboxCrashedError extends EsmSandboxError {
 
 /** The sandbox was disposed (by the caller, a timeout, or a deadline) and cannot be used. */
 export class DisposedError extends EsmSandboxError {
-  constructor(reason: string) { super('ERR_SANDBOX_DISPOSED', `The sandbox is disposed: ${reason}`); }
+  constructor(reason: string) {
+    super('ERR_SANDBOX_DISPOSED', `The sandbox is disposed: ${reason}`);
+  }
 }
 
 /** A value cannot cross the boundary (a proxy, a getter, too deep, too large, an unsupported type). */
@@ -223,12 +249,16 @@ export class MembraneError extends EsmSandboxError {
  * `vm.SourceTextModule` (started without `--experimental-vm-modules`).
  */
 export class UnsupportedError extends EsmSandboxError {
-  constructor(message: string) { super('ERR_SANDBOX_UNSUPPORTED', message); }
+  constructor(message: string) {
+    super('ERR_SANDBOX_UNSUPPORTED', message);
+  }
 }
 
 /** A config file loaded but is not a config: no default export, or not an object (or a function or promise of one). */
 export class ConfigError extends EsmSandboxError {
-  constructor(message: string, options: EsmSandboxErrorOptions = {}) { super('ERR_SANDBOX_CONFIG', message, options); }
+  constructor(message: string, options: EsmSandboxErrorOptions = {}) {
+    super('ERR_SANDBOX_CONFIG', message, options);
+  }
 }
 
 /** Where an error points inside an expression or template source (0-based offsets, 1-based line and column). */
@@ -253,17 +283,23 @@ export abstract class ExpressionError extends EsmSandboxError {
 
 /** An expression or template does not parse. */
 export class ExpressionSyntaxError extends ExpressionError {
-  constructor(message: string, at: ExpressionLocation) { super('ERR_SANDBOX_EXPRESSION_SYNTAX', message, at); }
+  constructor(message: string, at: ExpressionLocation) {
+    super('ERR_SANDBOX_EXPRESSION_SYNTAX', message, at);
+  }
 }
 
 /** An expression parses but uses something outside the expression grammar, or is too long or too deep. */
 export class ExpressionRefusedError extends ExpressionError {
-  constructor(message: string, at: ExpressionLocation) { super('ERR_SANDBOX_EXPRESSION_REFUSED', message, at); }
+  constructor(message: string, at: ExpressionLocation) {
+    super('ERR_SANDBOX_EXPRESSION_REFUSED', message, at);
+  }
 }
 
 /** An evaluation failed: a property of `undefined`, a value that would have to be coerced, a host function that threw. */
 export class ExpressionRuntimeError extends ExpressionError {
-  constructor(message: string, at: ExpressionLocation, cause?: unknown) { super('ERR_SANDBOX_EXPRESSION_RUNTIME', message, at, cause); }
+  constructor(message: string, at: ExpressionLocation, cause?: unknown) {
+    super('ERR_SANDBOX_EXPRESSION_RUNTIME', message, at, cause);
+  }
 }
 
 /** An evaluation needed more than its budget; `budget` is the limit it ran into. */

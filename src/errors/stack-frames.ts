@@ -18,14 +18,22 @@ export function parseFrames(frames: string): StackFrame[] {
   for (const row of frames.split('\n')) {
     if (row === '') continue;
     const [url = '', line = '0', column = '0', functionName = '', prefix = ''] = row.split('\t');
-    out.push({ url, line: Number(line), column: Number(column), functionName, prefix: prefix === 'async ' || prefix === 'new ' ? prefix : '' });
+    out.push({
+      url,
+      line: Number(line),
+      column: Number(column),
+      functionName,
+      prefix: prefix === 'async ' || prefix === 'new ' ? prefix : '',
+    });
   }
   return out;
 }
 
 export function formatFrames(frames: readonly StackFrame[]): string {
-  return frames.map((f) => {
-    const where = `${f.url}:${f.line}:${f.column}`;
-    return `    at ${f.prefix}${f.functionName ? `${f.functionName} (${where})` : where}`;
-  }).join('\n');
+  return frames
+    .map((f) => {
+      const where = `${f.url}:${f.line}:${f.column}`;
+      return `    at ${f.prefix}${f.functionName ? `${f.functionName} (${where})` : where}`;
+    })
+    .join('\n');
 }

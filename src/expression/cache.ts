@@ -24,6 +24,10 @@ export class LruCache<V> {
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
   }
 
-  get size(): number { return this.entries.size; }
-  clear(): void { this.entries.clear(); }
+  get size(): number {
+    return this.entries.size;
+  }
+  clear(): void {
+    this.entries.clear();
+  }
 }

@@ -14,7 +14,13 @@ import { MATH_CONSTANTS, METHODS, STDLIB, STDLIB_ROOTS, type CallableSpec } from
 const MAX_AST_DEPTH = 200;
 
 export class Refusal extends Error {
-  constructor(readonly reason: string, readonly start: number, readonly end: number) { super(reason); }
+  constructor(
+    readonly reason: string,
+    readonly start: number,
+    readonly end: number,
+  ) {
+    super(reason);
+  }
 }
 
 /** The compiled form of one expression: a function body over the runtime's helpers. */
@@ -54,7 +60,8 @@ export class Emitter {
   }
 
   private gen(node: Node): string {
-    if (++this.depth > MAX_AST_DEPTH) throw new Refusal(`the expression is nested more than ${MAX_AST_DEPTH} levels deep`, node.start, node.end);
+    if (++this.depth > MAX_AST_DEPTH)
+      throw new Refusal(`the expression is nested more than ${MAX_AST_DEPTH} levels deep`, node.start, node.end);
     this.costs[this.costs.length - 1]!++;
     try {
       return this.node(node as Any);
@@ -65,21 +72,37 @@ export class Emitter {
 
   private node(n: Any): string {
     switch (n.type) {
-      case 'ParenthesizedExpression': this.costs[this.costs.length - 1]!--; return `(${this.gen(n.expression as Any)})`;
-      case 'Literal': return this.literal(n);
-      case 'Identifier': return this.identifier(n);
-      case 'TemplateLiteral': return this.template(n);
-      case 'MemberExpression': return this.member(n);
-      case 'ChainExpression': return this.chainExpression(n);
-      case 'CallExpression': return this.call(n);
-      case 'LogicalExpression': return `(${this.gen(n.left)} ${n.operator} ${this.gen(n.right)})`;
-      case 'ConditionalExpression': return `(${this.gen(n.test)} ? ${this.gen(n.consequent)} : ${this.gen(n.alternate)})`;
-      case 'BinaryExpression': return this.binary(n);
-      case 'UnaryExpression': return this.unary(n);
-      case 'ArrayExpression': return `[${(n.elements as Array<Any | null>).map((e) => (e === null ? 'void 0' : this.gen(this.noSpread(e)))).join(', ')}]`;
-      case 'ObjectExpression': return this.objectLiteral(n);
-      case 'ArrowFunctionExpression': return refuse(n, 'an arrow function is only allowed as the callback of an array method (filter, map, reduce...)');
-      default: return refuse(n, own(REFUSED_NODES, n.type as string) ?? `${n.type as string} is not part of the expression language`);
+      case 'ParenthesizedExpression':
+        this.costs[this.costs.length - 1]!--;
+        return `(${this.gen(n.expression as Any)})`;
+      case 'Literal':
+        return this.literal(n);
+      case 'Identifier':
+        return this.identifier(n);
+      case 'TemplateLiteral':
+        return this.template(n);
+      case 'MemberExpression':
+        return this.member(n);
+      case 'ChainExpression':
+        return this.chainExpression(n);
+      case 'CallExpression':
+        return this.call(n);
+      case 'LogicalExpression':
+        return `(${this.gen(n.left)} ${n.operator} ${this.gen(n.right)})`;
+      case 'ConditionalExpression':
+        return `(${this.gen(n.test)} ? ${this.gen(n.consequent)} : ${this.gen(n.alternate)})`;
+      case 'BinaryExpression':
+        return this.binary(n);
+      case 'UnaryExpression':
+        return this.unary(n);
+      case 'ArrayExpression':
+        return `[${(n.elements as Array<Any | null>).map((e) => (e === null ? 'void 0' : this.gen(this.noSpread(e)))).join(', ')}]`;
+      case 'ObjectExpression':
+        return this.objectLiteral(n);
+      case 'ArrowFunctionExpression':
+        return refuse(n, 'an arrow function is only allowed as the callback of an array method (filter, map, reduce...)');
+      default:
+        return refuse(n, own(REFUSED_NODES, n.type as string) ?? `${n.type as string} is not part of the expression language`);
     }
   }
 
@@ -131,8 +154,13 @@ export class Emitter {
   private key(n: Any): string | number | undefined {
     const p = n.property as Any;
     if (p.type === 'PrivateIdentifier') refuse(p, 'private names are not part of the expression language');
-    const key: unknown = !n.computed ? p.name : p.type === 'Literal' && (typeof p.value === 'string' || typeof p.value === 'number') ? p.value : undefined;
-    if (typeof key === 'string' && (FORBIDDEN_KEYS.has(key) || key.startsWith('__'))) refuse(p, `"${key}" is never read: it leads to prototypes and constructors`);
+    const key: unknown = !n.computed
+      ? p.name
+      : p.type === 'Literal' && (typeof p.value === 'string' || typeof p.value === 'number')
+        ? p.value
+        : undefined;
+    if (typeof key === 'string' && (FORBIDDEN_KEYS.has(key) || key.startsWith('__')))
+      refuse(p, `"${key}" is never read: it leads to prototypes and constructors`);
     return key as string | number | undefined;
   }
 
@@ -184,7 +212,8 @@ export class Emitter {
       if (stdlib) return `S[${JSON.stringify(name)}](${this.position(n)}${this.tail(args, stdlib, n)})`;
       return refuse(callee, `"${name}" is not a function of the standard library or of the host (\`functions\`)`);
     }
-    if (callee.type !== 'MemberExpression' || callee.computed) return refuse(callee, 'only methods, the standard library and host functions can be called');
+    if (callee.type !== 'MemberExpression' || callee.computed)
+      return refuse(callee, 'only methods, the standard library and host functions can be called');
     const root = callee.object as Any;
     if (root.type === 'Identifier' && STDLIB_ROOTS.has(root.name as string) && this.param(root.name as string) === undefined) {
       const name = `${root.name as string}.${callee.property.name as string}`;
@@ -207,15 +236,17 @@ export class Emitter {
 
   private args(args: Any[], spec: CallableSpec, call: Any): string {
     if (args.length > spec.max) refuse(call, `this call takes at most ${spec.max} argument${spec.max === 1 ? '' : 's'}`);
-    return args.map((a, i) => {
-      const arrow = spec.arrows?.includes(i) ?? false;
-      if (a.type === 'ArrowFunctionExpression') {
-        if (!arrow) refuse(a, 'an arrow function is only allowed as the callback of an array method (filter, map, reduce...)');
-        return this.arrow(a);
-      }
-      if (arrow) refuse(a, 'this argument must be an arrow function written in the expression');
-      return this.gen(this.noSpread(a));
-    }).join(', ');
+    return args
+      .map((a, i) => {
+        const arrow = spec.arrows?.includes(i) ?? false;
+        if (a.type === 'ArrowFunctionExpression') {
+          if (!arrow) refuse(a, 'an arrow function is only allowed as the callback of an array method (filter, map, reduce...)');
+          return this.arrow(a);
+        }
+        if (arrow) refuse(a, 'this argument must be an arrow function written in the expression');
+        return this.gen(this.noSpread(a));
+      })
+      .join(', ');
   }
 
   private arrow(n: Any): string {
@@ -227,7 +258,14 @@ export class Emitter {
     for (const param of params) {
       if (param.type !== 'Identifier') refuse(param, 'arrow parameters must be plain names');
       const name = param.name as string;
-      if (REFUSED_GLOBALS.has(name) || STDLIB_ROOTS.has(name) || this.hostNames.has(name) || FORBIDDEN_KEYS.has(name) || name.startsWith('__')) refuse(param, `"${name}" cannot be a parameter name`);
+      if (
+        REFUSED_GLOBALS.has(name) ||
+        STDLIB_ROOTS.has(name) ||
+        this.hostNames.has(name) ||
+        FORBIDDEN_KEYS.has(name) ||
+        name.startsWith('__')
+      )
+        refuse(param, `"${name}" cannot be a parameter name`);
       scope.set(name, `a${this.arrows++}`);
     }
     this.params.push(scope);
@@ -252,12 +290,26 @@ export class Emitter {
     const right = this.gen(n.right as Any);
     const p = this.position(n);
     switch (op) {
-      case '===': case '!==': return `(${left} ${op} ${right})`;
-      case '==': return `loose(${left}, ${right}, ${p})`;
-      case '!=': return `!loose(${left}, ${right}, ${p})`;
-      case '+': return `add(${left}, ${right}, ${p})`;
-      case '<': case '>': case '<=': case '>=': case '-': case '*': case '/': case '%': return `${FAST_OPS[op]!}(${left}, ${right}, ${p})`;
-      default: return `arith("${op}", ${left}, ${right}, ${p})`;
+      case '===':
+      case '!==':
+        return `(${left} ${op} ${right})`;
+      case '==':
+        return `loose(${left}, ${right}, ${p})`;
+      case '!=':
+        return `!loose(${left}, ${right}, ${p})`;
+      case '+':
+        return `add(${left}, ${right}, ${p})`;
+      case '<':
+      case '>':
+      case '<=':
+      case '>=':
+      case '-':
+      case '*':
+      case '/':
+      case '%':
+        return `${FAST_OPS[op]!}(${left}, ${right}, ${p})`;
+      default:
+        return `arith("${op}", ${left}, ${right}, ${p})`;
     }
   }
 

@@ -6,7 +6,11 @@
 import { parseExpressionAt, type Node } from 'acorn';
 import { ReflectGetOwnPropertyDescriptor, ReflectGetPrototypeOf, ReflectOwnKeys, isProxy } from '../commons.js';
 import {
-  BudgetExceededError, EsmSandboxError, ExpressionRefusedError, ExpressionRuntimeError, ExpressionSyntaxError,
+  BudgetExceededError,
+  EsmSandboxError,
+  ExpressionRefusedError,
+  ExpressionRuntimeError,
+  ExpressionSyntaxError,
 } from '../errors/errors.js';
 import { LruCache } from './cache.js';
 import { Emitter, Refusal } from './codegen.js';
@@ -58,13 +62,18 @@ const cache = new LruCache<Plan>();
 const EMPTY_SCOPE: object = Object.freeze(Object.create(null) as object);
 
 export function compileExpression<Scope extends object = Record<string, unknown>, Result = unknown>(
-  source: string, options: ExpressionOptions = {},
+  source: string,
+  options: ExpressionOptions = {},
 ): Expression<Scope, Result> {
   if (typeof source !== 'string') throw new TypeError('compileExpression: the source must be a string');
   const { names, fns } = hostFunctions(options.functions);
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
   // Before the cache key is built: a huge source is refused without hashing it.
-  if (source.length > maxLength) throw new ExpressionRefusedError(`Refused: the expression is longer than the limit of ${maxLength} characters`, locationOf(source, maxLength, maxLength + 1));
+  if (source.length > maxLength)
+    throw new ExpressionRefusedError(
+      `Refused: the expression is longer than the limit of ${maxLength} characters`,
+      locationOf(source, maxLength, maxLength + 1),
+    );
   const key = `e\0${maxLength}\0${names.join(',')}\0${source}`;
   let plan = cache.get(key);
   if (!plan) {
@@ -75,7 +84,9 @@ export function compileExpression<Scope extends object = Record<string, unknown>
 }
 
 /** Drop every cached compilation (tests; a host that compiled many one-off sources). */
-export function clearExpressionCache(): void { cache.clear(); }
+export function clearExpressionCache(): void {
+  cache.clear();
+}
 
 export function hostFunctions(functions: ExpressionOptions['functions']): { names: string[]; fns: unknown[] } {
   const names = functions ? Object.keys(functions).sort() : [];
@@ -105,7 +116,8 @@ export function generate(text: string, emitter: Emitter, node: Node): { code: st
     return emitter.expression(node);
   } catch (error) {
     if (error instanceof Refusal) throw new ExpressionRefusedError(`Refused: ${error.reason}`, locationOf(text, error.start, error.end));
-    if (error instanceof RangeError) throw new ExpressionRefusedError('Refused: the expression is nested too deeply', locationOf(text, 0, text.length));
+    if (error instanceof RangeError)
+      throw new ExpressionRefusedError('Refused: the expression is nested too deeply', locationOf(text, 0, text.length));
     throw error;
   }
 }
@@ -116,7 +128,8 @@ export function generate(text: string, emitter: Emitter, node: Node): { code: st
  */
 export function parseRegion(text: string, start: number, end: number, maxLength: number, closing: boolean): { node: Node; stop: number } {
   const scan = prescan(text, start, end, maxLength, closing);
-  if (scan.failure) throw new ExpressionRefusedError(`Refused: ${scan.failure.reason}`, locationOf(text, scan.failure.at, scan.failure.at + 1));
+  if (scan.failure)
+    throw new ExpressionRefusedError(`Refused: ${scan.failure.reason}`, locationOf(text, scan.failure.at, scan.failure.at + 1));
   // acorn sees the text only up to where the scan stopped, so it never recurses past what was scanned.
   const visible = closing ? text.slice(0, Math.min(end, scan.stop + 2)) : text.slice(0, end);
   let node: Node;
@@ -131,13 +144,15 @@ export function parseRegion(text: string, start: number, end: number, maxLength:
       const pos = (error as SyntaxError & { pos?: number }).pos ?? start;
       throw new ExpressionSyntaxError(error.message.replace(/ \(\d+:\d+\)$/, ''), locationOf(text, pos, pos + 1));
     }
-    if (error instanceof RangeError) throw new ExpressionRefusedError('Refused: the expression is nested too deeply', locationOf(text, start, start + 1));
+    if (error instanceof RangeError)
+      throw new ExpressionRefusedError('Refused: the expression is nested too deeply', locationOf(text, start, start + 1));
     throw error;
   }
   let after = node.end;
   while (after < visible.length && /\s/.test(visible[after]!)) after++;
   if (closing) {
-    if (!visible.startsWith('}}', after)) throw new ExpressionSyntaxError('Expected "}}" to close the interpolation', locationOf(text, after, after + 1));
+    if (!visible.startsWith('}}', after))
+      throw new ExpressionSyntaxError('Expected "}}" to close the interpolation', locationOf(text, after, after + 1));
     return { node, stop: after };
   }
   if (after < end) throw new ExpressionSyntaxError('Unexpected text after the expression', locationOf(text, after, after + 1));
@@ -145,7 +160,12 @@ export function parseRegion(text: string, start: number, end: number, maxLength:
 }
 
 /** Wrap a bound realm function as the public callable. */
-export function finish<Scope extends object, Result>(plan: Plan, fns: readonly unknown[], budget: number, source: string): Expression<Scope, Result> {
+export function finish<Scope extends object, Result>(
+  plan: Plan,
+  fns: readonly unknown[],
+  budget: number,
+  source: string,
+): Expression<Scope, Result> {
   if (!(budget >= 0)) throw new TypeError('budget must be a number ≥ 0');
   const evaluate = plan.bind(fns);
   const { rt } = expressionRealm();

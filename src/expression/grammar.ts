@@ -15,7 +15,13 @@ export const MAX_DEPTH = 64;
 
 /** Property names that lead to prototypes and constructors: refused as names, as literal keys, and as computed keys at run time. */
 export const FORBIDDEN_KEYS = new Set([
-  '__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
 ]);
 
 /**
@@ -25,15 +31,66 @@ export const FORBIDDEN_KEYS = new Set([
  * list is fixed (a fresh realm's builtins plus Node's and the web's), not the host's live
  * `globalThis`, so what an expression may name does not depend on what the host app defined.
  */
-export const REFUSED_GLOBALS: ReadonlySet<string> = new Set([
-  ...(vm.runInContext('Object.getOwnPropertyNames(globalThis)', vm.createContext()) as string[]),
-  'globalThis', 'global', 'window', 'self', 'document', 'process', 'require', 'module', 'exports', 'arguments',
-  '__filename', '__dirname', 'eval', 'Function', 'import', 'this', 'super', 'new', 'Reflect', 'Proxy', 'Symbol', 'WebAssembly',
-  'Buffer', 'console', 'setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate',
-  'queueMicrotask', 'structuredClone', 'fetch', 'crypto', 'performance', 'navigator', 'URL', 'URLSearchParams',
-  'TextEncoder', 'TextDecoder', 'AbortController', 'AbortSignal', 'Blob', 'atob', 'btoa', 'EventTarget', 'Event',
-  'MessageChannel', 'MessagePort', 'BroadcastChannel', 'WebSocket', 'Headers', 'Request', 'Response', 'FormData',
-].filter((name) => !STDLIB_ROOTS.has(name) && name !== 'undefined' && name !== 'NaN' && name !== 'Infinity'));
+export const REFUSED_GLOBALS: ReadonlySet<string> = new Set(
+  [
+    ...(vm.runInContext('Object.getOwnPropertyNames(globalThis)', vm.createContext()) as string[]),
+    'globalThis',
+    'global',
+    'window',
+    'self',
+    'document',
+    'process',
+    'require',
+    'module',
+    'exports',
+    'arguments',
+    '__filename',
+    '__dirname',
+    'eval',
+    'Function',
+    'import',
+    'this',
+    'super',
+    'new',
+    'Reflect',
+    'Proxy',
+    'Symbol',
+    'WebAssembly',
+    'Buffer',
+    'console',
+    'setTimeout',
+    'setInterval',
+    'setImmediate',
+    'clearTimeout',
+    'clearInterval',
+    'clearImmediate',
+    'queueMicrotask',
+    'structuredClone',
+    'fetch',
+    'crypto',
+    'performance',
+    'navigator',
+    'URL',
+    'URLSearchParams',
+    'TextEncoder',
+    'TextDecoder',
+    'AbortController',
+    'AbortSignal',
+    'Blob',
+    'atob',
+    'btoa',
+    'EventTarget',
+    'Event',
+    'MessageChannel',
+    'MessagePort',
+    'BroadcastChannel',
+    'WebSocket',
+    'Headers',
+    'Request',
+    'Response',
+    'FormData',
+  ].filter((name) => !STDLIB_ROOTS.has(name) && name !== 'undefined' && name !== 'NaN' && name !== 'Infinity'),
+);
 
 /** Keywords acorn parses as a prefix, recursing once each. */
 const PREFIX_WORDS = new Set(['typeof', 'void', 'delete', 'new', 'await', 'yield']);
@@ -60,23 +117,28 @@ export function prescan(text: string, start: number, end: number, maxLength: num
   const limit = Math.min(end, start + maxLength + 1);
   for (let i = start; i < limit; i++) {
     const c = text.charCodeAt(i);
-    if (c === 0x22 || c === 0x27) { // ' or "
+    if (c === 0x22 || c === 0x27) {
+      // ' or "
       for (i++; i < limit && text.charCodeAt(i) !== c; i++) if (text.charCodeAt(i) === 0x5c) i++;
       prefixRun = 0;
       continue;
     }
     if (closing && depth === 0 && c === 0x7d && text.charCodeAt(i + 1) === 0x7d) return { stop: i };
-    if (c === 0x28 || c === 0x5b || c === 0x7b) depth++; // ( [ {
+    if (c === 0x28 || c === 0x5b || c === 0x7b)
+      depth++; // ( [ {
     else if (c === 0x29 || c === 0x5d || c === 0x7d) depth--;
     if (isWordStart(c)) {
       const wordStart = i;
       while (i + 1 < limit && isWordPart(text.charCodeAt(i + 1))) i++;
       if (PREFIX_WORDS.has(text.slice(wordStart, i + 1))) prefixRun++;
       else prefixRun = 0;
-    } else if (c === 0x21 || c === 0x2d || c === 0x2b || c === 0x7e) prefixRun++; // ! - + ~
+    } else if (c === 0x21 || c === 0x2d || c === 0x2b || c === 0x7e)
+      prefixRun++; // ! - + ~
     else if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) prefixRun = 0;
-    if (depth > MAX_DEPTH || prefixRun > MAX_DEPTH) return { failure: { reason: `the expression is nested more than ${MAX_DEPTH} levels deep`, at: i }, stop: end };
+    if (depth > MAX_DEPTH || prefixRun > MAX_DEPTH)
+      return { failure: { reason: `the expression is nested more than ${MAX_DEPTH} levels deep`, at: i }, stop: end };
   }
-  if (limit - start > maxLength) return { failure: { reason: `the expression is longer than the limit of ${maxLength} characters`, at: start + maxLength }, stop: end };
+  if (limit - start > maxLength)
+    return { failure: { reason: `the expression is longer than the limit of ${maxLength} characters`, at: start + maxLength }, stop: end };
   return { stop: end };
 }

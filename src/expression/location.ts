@@ -6,6 +6,10 @@ export function locationOf(text: string, start: number, end: number): Expression
   const from = locate(text, start);
   const to = locate(text, Math.max(start, end));
   // The frame needs the lines around the range only: a million-character source is not split whole.
-  const frame = codeFrame(text.slice(0, Math.max(start, end) + 400), from.line, from.column, { endLine: to.line, endColumn: to.line === from.line ? Math.max(to.column, from.column + 1) : undefined, context: 1 });
+  const frame = codeFrame(text.slice(0, Math.max(start, end) + 400), from.line, from.column, {
+    endLine: to.line,
+    endColumn: to.line === from.line ? Math.max(to.column, from.column + 1) : undefined,
+    context: 1,
+  });
   return { start, end, line: from.line, column: from.column + 1, frame };
 }

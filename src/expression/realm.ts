@@ -31,16 +31,49 @@ let realm: ExpressionRealm | undefined;
 export function expressionRealm(): ExpressionRealm {
   if (realm) return realm;
   const template = (vm.constants as unknown as { DONT_CONTEXTIFY?: symbol } | undefined)?.DONT_CONTEXTIFY ?? Object.create(null);
-  const context = vm.createContext(template as vm.Context, { name: 'esm-sandbox expressions', codeGeneration: { strings: false, wasm: false } });
+  const context = vm.createContext(template as vm.Context, {
+    name: 'esm-sandbox expressions',
+    codeGeneration: { strings: false, wasm: false },
+  });
   // isProxy is a host function the realm may call: it reads an internal slot and runs no user code.
-  const rt = (new vm.Script(RUNTIME_SOURCE, { filename: RUNTIME_FILENAME }).runInContext(context) as (p: typeof isProxy) => Runtime)(isProxy);
-  const { M, S } = (new vm.Script(STDLIB_SOURCE, { filename: STDLIB_FILENAME }).runInContext(context) as (r: Runtime) => { M: object; S: object })(rt);
+  const rt = (new vm.Script(RUNTIME_SOURCE, { filename: RUNTIME_FILENAME }).runInContext(context) as (p: typeof isProxy) => Runtime)(
+    isProxy,
+  );
+  const { M, S } = (
+    new vm.Script(STDLIB_SOURCE, { filename: STDLIB_FILENAME }).runInContext(context) as (r: Runtime) => { M: object; S: object }
+  )(rt);
   realm = { context, rt, methods: M, stdlib: S };
   return realm;
 }
 
 /** The helpers every generated factory destructures (names as the generated code uses them). */
-const HELPERS = ['g', 'gs', 'gc', 'add', 'arith', 'cmp', 'sub', 'mul', 'div', 'mod', 'lt', 'gt', 'le', 'ge', 'loose', 'unary', 'text', 'part', 'html', 're', 'charge', 'host', 'begin', 'end', 'str'];
+const HELPERS = [
+  'g',
+  'gs',
+  'gc',
+  'add',
+  'arith',
+  'cmp',
+  'sub',
+  'mul',
+  'div',
+  'mod',
+  'lt',
+  'gt',
+  'le',
+  'ge',
+  'loose',
+  'unary',
+  'text',
+  'part',
+  'html',
+  're',
+  'charge',
+  'host',
+  'begin',
+  'end',
+  'str',
+];
 
 /** An evaluation function of the realm: `(scope, budget) => value`. */
 export type Evaluate = (scope: object, budget: number) => unknown;
@@ -49,7 +82,13 @@ export type Evaluate = (scope: object, budget: number) => unknown;
  * Compile a generated body into the realm. `hosts` is the number of host functions (`h0`...);
  * the factory returned binds them, so one compiled script serves every set of functions.
  */
-export function compileInRealm(body: string, cost: number, temps: number, hosts: number, filename: string): (fns: readonly unknown[]) => Evaluate {
+export function compileInRealm(
+  body: string,
+  cost: number,
+  temps: number,
+  hosts: number,
+  filename: string,
+): (fns: readonly unknown[]) => Evaluate {
   const { context, rt, methods, stdlib } = expressionRealm();
   const tempList = Array.from({ length: temps }, (_, i) => `t${i}`).join(', ');
   const hostList = Array.from({ length: hosts }, (_, i) => `const h${i} = h[${i}];`).join(' ');
@@ -67,6 +106,8 @@ return ${body};
 };
 };
 })`;
-  const factory = (new vm.Script(source, { filename }).runInContext(context) as (r: Runtime, m: object, s: object) => (fns: readonly unknown[]) => Evaluate)(rt, methods, stdlib);
+  const factory = (
+    new vm.Script(source, { filename }).runInContext(context) as (r: Runtime, m: object, s: object) => (fns: readonly unknown[]) => Evaluate
+  )(rt, methods, stdlib);
   return factory;
 }

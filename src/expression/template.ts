@@ -6,7 +6,16 @@
 import { ExpressionRefusedError } from '../errors/errors.js';
 import { LruCache } from './cache.js';
 import { Emitter } from './codegen.js';
-import { DEFAULT_BUDGET, finish, generate, hostFunctions, parseRegion, type ExpressionOptions, type HostFunction, type Plan } from './compile.js';
+import {
+  DEFAULT_BUDGET,
+  finish,
+  generate,
+  hostFunctions,
+  parseRegion,
+  type ExpressionOptions,
+  type HostFunction,
+  type Plan,
+} from './compile.js';
 import { DEFAULT_MAX_LENGTH } from './grammar.js';
 import { locationOf } from './location.js';
 import { compileInRealm } from './realm.js';
@@ -29,12 +38,19 @@ const ESCAPE_NAME = '\u0000escape';
 
 const cache = new LruCache<Plan>();
 
-export function compileTemplate<Scope extends object = Record<string, unknown>>(text: string, options: TemplateOptions = {}): Template<Scope> {
+export function compileTemplate<Scope extends object = Record<string, unknown>>(
+  text: string,
+  options: TemplateOptions = {},
+): Template<Scope> {
   if (typeof text !== 'string') throw new TypeError('compileTemplate: the text must be a string');
   const escape = options.escape === undefined ? 'html' : options.escape;
-  if (escape !== 'html' && escape !== false && typeof escape !== 'function') throw new TypeError("escape must be 'html', false or a function");
+  if (escape !== 'html' && escape !== false && typeof escape !== 'function')
+    throw new TypeError("escape must be 'html', false or a function");
   const { names, fns } = hostFunctions(options.functions);
-  if (typeof escape === 'function') { names.push(ESCAPE_NAME); fns.push(escape as HostFunction); }
+  if (typeof escape === 'function') {
+    names.push(ESCAPE_NAME);
+    fns.push(escape as HostFunction);
+  }
   const maxLength = options.maxLength ?? DEFAULT_MAX_LENGTH;
   const mode = escape === 'html' ? 'html' : escape === false ? 'raw' : 'fn';
   const key = `t\0${mode}\0${maxLength}\0${names.join(',')}\0${text}`;
@@ -48,7 +64,10 @@ export function compileTemplate<Scope extends object = Record<string, unknown>>(
 
 function planTemplate(text: string, names: readonly string[], maxLength: number, mode: 'html' | 'raw' | 'fn'): Plan {
   if (text.length > DEFAULT_MAX_TEMPLATE_LENGTH) {
-    throw new ExpressionRefusedError(`Refused: the template is longer than ${DEFAULT_MAX_TEMPLATE_LENGTH} characters`, locationOf(text, DEFAULT_MAX_TEMPLATE_LENGTH, DEFAULT_MAX_TEMPLATE_LENGTH + 1));
+    throw new ExpressionRefusedError(
+      `Refused: the template is longer than ${DEFAULT_MAX_TEMPLATE_LENGTH} characters`,
+      locationOf(text, DEFAULT_MAX_TEMPLATE_LENGTH, DEFAULT_MAX_TEMPLATE_LENGTH + 1),
+    );
   }
   const emitter = new Emitter(new Map(names.map((name, i) => [name, i])));
   emitter.position({ start: 0, end: text.length });
@@ -62,9 +81,13 @@ function planTemplate(text: string, names: readonly string[], maxLength: number,
     const generated = generate(text, emitter, node);
     cost += generated.cost;
     const p = emitter.position(node);
-    parts.push(mode === 'html' ? `html(${generated.code}, ${p})`
-      : mode === 'raw' ? `part(${generated.code}, ${p})`
-        : `str(host(h${escapeIndex}, ${p}, [part(${generated.code}, ${p})]), ${p}, 'the escape function result')`);
+    parts.push(
+      mode === 'html'
+        ? `html(${generated.code}, ${p})`
+        : mode === 'raw'
+          ? `part(${generated.code}, ${p})`
+          : `str(host(h${escapeIndex}, ${p}, [part(${generated.code}, ${p})]), ${p}, 'the escape function result')`,
+    );
     from = stop + 2;
   }
   if (from < text.length) parts.push(JSON.stringify(text.slice(from)));

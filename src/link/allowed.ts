@@ -29,9 +29,13 @@ export function createAllowedModule(specifier: string, definition: ModuleDefinit
     return new vm.SourceTextModule(definition.source, { context: realm.context, identifier: specifier });
   }
   const names = Object.keys(definition);
-  return new vm.SyntheticModule(names, function (this: vm.SyntheticModule) {
-    for (const name of names) this.setExport(name, membrane.toSandbox(definition[name], `${specifier}.${name}`));
-  }, { context: realm.context, identifier: specifier });
+  return new vm.SyntheticModule(
+    names,
+    function (this: vm.SyntheticModule) {
+      for (const name of names) this.setExport(name, membrane.toSandbox(definition[name], `${specifier}.${name}`));
+    },
+    { context: realm.context, identifier: specifier },
+  );
 }
 
 /** Validates a `modules` option into a map; throws a TypeError naming the bad entry. */

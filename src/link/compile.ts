@@ -31,9 +31,13 @@ export function compileModule(loaded: LoadedModule, context: CompileContext): vm
   }
   if (loaded.code === undefined) {
     const value = loaded.json;
-    return new vm.SyntheticModule(['default'], function (this: vm.SyntheticModule) {
-      this.setExport('default', membrane.toSandbox(value));
-    }, { context: realm.context, identifier: resolution.url });
+    return new vm.SyntheticModule(
+      ['default'],
+      function (this: vm.SyntheticModule) {
+        this.setExport('default', membrane.toSandbox(value));
+      },
+      { context: realm.context, identifier: resolution.url },
+    );
   }
   const { url } = resolution;
   const { extendImportMeta } = context;

@@ -65,14 +65,22 @@ export class ModuleGraph {
   constructor(private readonly options: GraphOptions) {
     const env = sandboxEnvironment(options.resolver, ['url', ...options.importMeta.keys()]);
     this.loading = {
-      resolver: options.resolver, policy: options.policy, env, policyFingerprint: options.policyFingerprint, limits: options.limits,
+      resolver: options.resolver,
+      policy: options.policy,
+      env,
+      policyFingerprint: options.policyFingerprint,
+      limits: options.limits,
       metered: options.realm.metered,
       isLoaded: (key) => this.records.has(key),
       sourceOf: (url) => this.sources.get(url),
-      onSource: (url, source) => { this.sources.set(url, source); },
+      onSource: (url, source) => {
+        this.sources.set(url, source);
+      },
     };
     this.compiling = {
-      realm: options.realm, membrane: options.membrane, modules: options.modules,
+      realm: options.realm,
+      membrane: options.membrane,
+      modules: options.modules,
       extendImportMeta: options.importMeta.size > 0 ? (meta, url) => this.extendImportMeta(meta, url) : undefined,
       importDynamically: (specifier, referrer, attributes) => this.dynamicImport(specifier, referrer, attributes),
     };
@@ -117,7 +125,9 @@ export class ModuleGraph {
   }
 
   /** The original source of a loaded module, for code frames. */
-  sourceOf(url: string): string | undefined { return this.sources.get(url); }
+  sourceOf(url: string): string | undefined {
+    return this.sources.get(url);
+  }
 
   /** The module behind a resolved specifier, loaded and linked (not yet evaluated). */
   async prepare(entry: Resolution, virtualSource?: string): Promise<vm.Module> {
@@ -134,8 +144,14 @@ export class ModuleGraph {
     try {
       for (const loaded of modules.values()) {
         const module = compileModule(loaded, this.compiling);
-        const record: ModuleRecord = { key: loaded.resolution.key, module, targets: loaded.targets, imports: loaded.imports,
-          topLevelAwait: loaded.topLevelAwait ?? false, straightLine: loaded.straightLine === true && loaded.targets.size === 0 };
+        const record: ModuleRecord = {
+          key: loaded.resolution.key,
+          module,
+          targets: loaded.targets,
+          imports: loaded.imports,
+          topLevelAwait: loaded.topLevelAwait ?? false,
+          straightLine: loaded.straightLine === true && loaded.targets.size === 0,
+        };
         this.records.set(record.key, record);
         this.byModule.set(module, record);
         created.push(record);
@@ -185,9 +201,19 @@ export class ModuleGraph {
     if (resolution.kind !== 'file') return;
     const site = this.records.get(referrer)?.imports.find((s) => s.dynamic && s.specifier === specifier);
     const source = this.sources.get(referrer);
-    checkAttributes(resolution, specifier, attributes, site === undefined ? { url: referrer } : {
-      url: referrer, line: site.line, column: site.column, frame: source ? codeFrame(source, site.line, site.column - 1) : undefined,
-    });
+    checkAttributes(
+      resolution,
+      specifier,
+      attributes,
+      site === undefined
+        ? { url: referrer }
+        : {
+            url: referrer,
+            line: site.line,
+            column: site.column,
+            frame: source ? codeFrame(source, site.line, site.column - 1) : undefined,
+          },
+    );
   }
 
   /**
@@ -202,7 +228,12 @@ export class ModuleGraph {
       if (module === undefined || module.status !== 'evaluated') continue;
       const provide = ReflectGetOwnPropertyDescriptor(module.namespace, 'default')?.value as unknown;
       if (typeof provide !== 'function') continue;
-      Object.defineProperty(meta, name, { value: ReflectApply(provide, undefined, [url]), writable: true, enumerable: true, configurable: true });
+      Object.defineProperty(meta, name, {
+        value: ReflectApply(provide, undefined, [url]),
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
     }
   }
 
@@ -215,7 +246,11 @@ export class ModuleGraph {
       return found.module;
     };
     try {
-      await linkModules(created.map((record) => record.module), entry.module, target);
+      await linkModules(
+        created.map((record) => record.module),
+        entry.module,
+        target,
+      );
     } catch (error) {
       if (error instanceof EsmSandboxError || error instanceof ErroredDependency) throw error;
       throw this.linkError(messageOf(error), created);
@@ -224,8 +259,9 @@ export class ModuleGraph {
 
   /** Where an `import()` of `specifier` in `referrer` is (locate.ts): call it synchronously from importModuleDynamically. */
   dynamicSite(referrer: string, specifier: string): SourceLocation {
-    return dynamicImportSite(referrer, specifier, this.records.get(referrer)?.imports, this.sources.get(referrer),
-      () => this.options.realm.kit.callerFrames());
+    return dynamicImportSite(referrer, specifier, this.records.get(referrer)?.imports, this.sources.get(referrer), () =>
+      this.options.realm.kit.callerFrames(),
+    );
   }
 
   private linkError(message: string, created: ModuleRecord[]): LinkError {

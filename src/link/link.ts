@@ -29,7 +29,11 @@ const hasLinkRequests = typeof (vm.SourceTextModule?.prototype as { linkRequests
  * @throws ErroredDependency on Node 20 when a dependency's evaluation threw earlier; otherwise what
  *   V8 throws (a SyntaxError naming a missing export), which the graph locates (locate.ts).
  */
-export async function linkModules(created: readonly vm.Module[], entry: vm.Module, target: (referencing: vm.Module, specifier: string) => vm.Module): Promise<void> {
+export async function linkModules(
+  created: readonly vm.Module[],
+  entry: vm.Module,
+  target: (referencing: vm.Module, specifier: string) => vm.Module,
+): Promise<void> {
   if (hasLinkRequests) {
     for (const module of created as RequestingModule[]) {
       if (module.linkRequests === undefined || module.status !== 'unlinked') continue;

@@ -10,15 +10,23 @@ import { codeFrame } from '../errors/frame.js';
 import { parseFrames } from '../errors/stack-frames.js';
 
 /** What a located module offers: its graph key (URL) and the imports its analysis found. */
-interface Located { key: string; imports: ImportSite[] }
+interface Located {
+  key: string;
+  imports: ImportSite[];
+}
 
 /**
  * Where an `import()` of `specifier` in `referrer` is. A literal specifier found by the analysis
  * is preferred (its column is the string's, as for static imports); otherwise the sandbox's
  * current stack, which holds the call while V8 runs importModuleDynamically.
  */
-export function dynamicImportSite(referrer: string, specifier: string, imports: ImportSite[] | undefined, source: string | undefined,
-  callerFrames: () => string): SourceLocation {
+export function dynamicImportSite(
+  referrer: string,
+  specifier: string,
+  imports: ImportSite[] | undefined,
+  source: string | undefined,
+  callerFrames: () => string,
+): SourceLocation {
   const literal = imports?.filter((s) => s.dynamic && s.specifier === specifier) ?? [];
   let line: number | undefined;
   let column: number | undefined;
@@ -49,14 +57,22 @@ export function locateLinkError(message: string, created: readonly Located[], so
   if (/Maximum call stack size exceeded/.test(message)) {
     // V8 links recursively: a very deep import chain overflows the stack. Say so, not just "stack".
     const entry = created[0]?.key;
-    return new LinkError(`The import graph${entry ? ` of ${entry}` : ''} is nested too deeply to link (${created.length} new modules; the stack overflowed while linking). Flatten the chain of imports, or use isolation 'worker', whose thread has a larger stack`, { url: entry });
+    return new LinkError(
+      `The import graph${entry ? ` of ${entry}` : ''} is nested too deeply to link (${created.length} new modules; the stack overflowed while linking). Flatten the chain of imports, or use isolation 'worker', whose thread has a larger stack`,
+      { url: entry },
+    );
   }
   // "Detected cycle while resolving name 'x' in './b.mjs'" names the specifier after "in".
   const specifier = /module '([^']+)'/.exec(message)?.[1] ?? /while resolving name '[^']+' in '([^']+)'/.exec(message)?.[1];
   const name = /(?:export named|for name|resolving name) '([^']+)'/.exec(message)?.[1];
   const at = (record: Located, place: { line: number; column: number }): LinkError => {
     const source = sourceOf(record.key);
-    return new LinkError(message, { url: record.key, line: place.line, column: place.column, frame: source ? codeFrame(source, place.line, place.column - 1) : undefined });
+    return new LinkError(message, {
+      url: record.key,
+      line: place.line,
+      column: place.column,
+      frame: source ? codeFrame(source, place.line, place.column - 1) : undefined,
+    });
   };
   let fallback: { record: Located; site: ImportSite } | undefined;
   for (const record of created) {

@@ -42,20 +42,29 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
   }
   const sources = new Map<string, string>();
   const listed = resolver.packages === undefined ? [] : [...resolver.packages.options.listed].sort();
-  const { diagnostics, failures } = await loadGraph(resolution, {
-    resolver, policy,
-    env: sandboxEnvironment(resolver, ['url', ...options.importMeta ?? []]),
-    policyFingerprint: JSON.stringify([policy.rules, allowListToken(resolver.isAllowed), options.importMeta ?? [], listed]),
-    limits: { maxModuleBytes: options.maxModuleBytes ?? DEFAULT_MAX_MODULE_BYTES },
-    isLoaded: () => false,
-    sourceOf: (url) => sources.get(url),
-    onSource: (url, source) => { sources.set(url, source); },
-    followDynamic: options.dynamicImports ?? true,
-  }, undefined);
+  const { diagnostics, failures } = await loadGraph(
+    resolution,
+    {
+      resolver,
+      policy,
+      env: sandboxEnvironment(resolver, ['url', ...(options.importMeta ?? [])]),
+      policyFingerprint: JSON.stringify([policy.rules, allowListToken(resolver.isAllowed), options.importMeta ?? [], listed]),
+      limits: { maxModuleBytes: options.maxModuleBytes ?? DEFAULT_MAX_MODULE_BYTES },
+      isLoaded: () => false,
+      sourceOf: (url) => sources.get(url),
+      onSource: (url, source) => {
+        sources.set(url, source);
+      },
+      followDynamic: options.dynamicImports ?? true,
+    },
+    undefined,
+  );
   const found = [...diagnostics];
   // A refused specifier is already an error of no-disallowed-import, unless that rule is off or
   // only warns: then the load still refuses it, so the refusal is the finding.
-  const reported = new Set(diagnostics.filter((d) => d.ruleId === 'no-disallowed-import' && d.severity === 'error').map((d) => `${d.file}:${d.line}`));
+  const reported = new Set(
+    diagnostics.filter((d) => d.ruleId === 'no-disallowed-import' && d.severity === 'error').map((d) => `${d.file}:${d.line}`),
+  );
   for (const failure of failures) {
     const e = failure instanceof EsmSandboxError ? failure : undefined;
     if (e?.code === 'ERR_SANDBOX_MODULE_NOT_ALLOWED' && reported.has(`${e.url}:${e.line}`)) continue;
@@ -91,7 +100,12 @@ function asDiagnostic(error: unknown, file: string): Diagnostic {
   // Errors carry 1-based columns, as Diagnostic does.
   const column = e?.column ?? 1;
   return {
-    ruleId: e ? e.code.toLowerCase().replace(/^err_sandbox_/, 'load-').replace(/_/g, '-') : 'load-error',
+    ruleId: e
+      ? e.code
+          .toLowerCase()
+          .replace(/^err_sandbox_/, 'load-')
+          .replace(/_/g, '-')
+      : 'load-error',
     severity: 'error',
     message: withoutLocation(error instanceof Error ? error.message : String(error), e),
     file: e?.url ?? file,

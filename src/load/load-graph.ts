@@ -100,8 +100,12 @@ class GraphWalk {
       const source = context.sourceOf(referrer);
       // The frame is built only if the check fails (it splits the referrer's whole source).
       checkAttributes(resolution, site.specifier, attributes, {
-        url: referrer, line: site.line, column: site.column,
-        get frame() { return source ? codeFrame(source, site.line, site.column - 1) : undefined; },
+        url: referrer,
+        line: site.line,
+        column: site.column,
+        get frame() {
+          return source ? codeFrame(source, site.line, site.column - 1) : undefined;
+        },
       });
     }
     const { modules } = this.result;
@@ -123,7 +127,10 @@ class GraphWalk {
       try {
         node.json = JSON.parse(source);
       } catch (error) {
-        throw new LoadError(`${url} is not valid JSON: ${(error as Error).message}`, { url, ...jsonErrorAt(source, (error as Error).message) });
+        throw new LoadError(`${url} is not valid JSON: ${(error as Error).message}`, {
+          url,
+          ...jsonErrorAt(source, (error as Error).message),
+        });
       }
       return;
     }
@@ -145,7 +152,14 @@ class GraphWalk {
   private async follow(site: ImportSite, url: string, source: string, node: LoadedModule): Promise<void> {
     try {
       // The frame is only read if resolving fails: building it splits the whole source, per import.
-      const where = { url, line: site.line, column: site.column, get frame() { return codeFrame(source, site.line, site.column - 1); } };
+      const where = {
+        url,
+        line: site.line,
+        column: site.column,
+        get frame() {
+          return codeFrame(source, site.line, site.column - 1);
+        },
+      };
       const target = await resolveSpecifier(site.specifier, url, this.context.resolver, where);
       if (!site.dynamic) node.targets.set(site.specifier, target.key);
       try {

@@ -8,14 +8,20 @@ import { codeFrame } from '../errors/frame.js';
 import type { Resolution } from '../resolve/resolver.js';
 
 /** JSON files only with `with { type: 'json' }`, and that attribute only on JSON files. */
-export function checkAttributes(resolution: Extract<Resolution, { kind: 'file' }>, specifier: string, attributes: Record<string, string>, where: SourceLocation): void {
+export function checkAttributes(
+  resolution: Extract<Resolution, { kind: 'file' }>,
+  specifier: string,
+  attributes: Record<string, string>,
+  where: SourceLocation,
+): void {
   const isJson = resolution.url.endsWith('.json');
   const type = attributes.type;
   for (const key of Object.keys(attributes)) {
     if (key !== 'type') throw new LoadError(`Unsupported import attribute "${key}" on "${specifier}"`, where);
   }
   if (isJson && type !== 'json') throw new LoadError(`"${specifier}" is a JSON module: import it with { type: 'json' }`, where);
-  if (!isJson && type !== undefined) throw new LoadError(`"${specifier}" is not a JSON module, but is imported with { type: '${type}' }`, where);
+  if (!isJson && type !== undefined)
+    throw new LoadError(`"${specifier}" is not a JSON module, but is imported with { type: '${type}' }`, where);
 }
 
 /**

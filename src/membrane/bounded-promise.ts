@@ -22,7 +22,9 @@ export interface BoundedPromiseHandle<T> {
 
 class BoundedPromise<T> extends Promise<T> {
   // Derived promises (`.then(...)` results) are plain ones: only the copy itself is bounded.
-  static override get [Symbol.species](): PromiseConstructor { return Promise; }
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
 
   /** Starts the deadline on the first subscription; cleared once used. */
   arm: (() => void) | undefined;
@@ -48,7 +50,10 @@ class BoundedPromise<T> extends Promise<T> {
 export function boundedPromise<T>(deadline: number, what: string, onExpired?: () => void): BoundedPromiseHandle<T> {
   let resolveCopy!: (value: T) => void;
   let rejectCopy!: (reason: unknown) => void;
-  const promise = new BoundedPromise<T>((resolve, reject) => { resolveCopy = resolve; rejectCopy = reject; });
+  const promise = new BoundedPromise<T>((resolve, reject) => {
+    resolveCopy = resolve;
+    rejectCopy = reject;
+  });
   let timer: NodeJS.Timeout | undefined;
   let settled = false;
   const finish = () => {
@@ -69,8 +74,18 @@ export function boundedPromise<T>(deadline: number, what: string, onExpired?: ()
   }
   return {
     promise,
-    resolve: (value) => { if (!settled) { finish(); resolveCopy(value); } },
-    reject: (reason) => { if (!settled) { finish(); rejectCopy(reason); } },
+    resolve: (value) => {
+      if (!settled) {
+        finish();
+        resolveCopy(value);
+      }
+    },
+    reject: (reason) => {
+      if (!settled) {
+        finish();
+        rejectCopy(reason);
+      }
+    },
   };
 }
 

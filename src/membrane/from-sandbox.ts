@@ -4,10 +4,30 @@
  * console output uses). Functions become host callables supplied by the membrane.
  */
 import {
-  ArrayIsArray, DatePrototypeGetTime, MapPrototypeEntries, ObjectCreate, ReflectDefineProperty,
-  ReflectGetOwnPropertyDescriptor, ReflectOwnKeys, RegExpFlags, RegExpSource,
-  SetPrototypeValues, isArrayBuffer, isBoxedPrimitive, isDate, isMap, isModuleNamespaceObject, isNativeError,
-  inheritedMethods, isPromise, isProxy, isRegExp, isSet, isTypedArray, typedArrayInfo, walkPrototypes,
+  ArrayIsArray,
+  DatePrototypeGetTime,
+  MapPrototypeEntries,
+  ObjectCreate,
+  ReflectDefineProperty,
+  ReflectGetOwnPropertyDescriptor,
+  ReflectOwnKeys,
+  RegExpFlags,
+  RegExpSource,
+  SetPrototypeValues,
+  isArrayBuffer,
+  isBoxedPrimitive,
+  isDate,
+  isMap,
+  isModuleNamespaceObject,
+  isNativeError,
+  inheritedMethods,
+  isPromise,
+  isProxy,
+  isRegExp,
+  isSet,
+  isTypedArray,
+  typedArrayInfo,
+  walkPrototypes,
 } from '../commons.js';
 import { MembraneError } from '../errors/errors.js';
 
@@ -48,21 +68,36 @@ export type CopyOutMode = 'strict' | 'describe';
 const IMPLICIT_HOOKS: ReadonlySet<string> = new Set(['toString', 'valueOf', 'toLocaleString', 'toJSON']);
 
 const hostTypedArrays: Record<string, new (buffer: ArrayBuffer) => ArrayBufferView> = {
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
 };
 
 export class CopyOut {
   private nodes = 0;
   private readonly seen = new Map<object, unknown>();
 
-  constructor(private readonly hooks: CopyOutHooks, private readonly limits: CopyLimits, private readonly mode: CopyOutMode) {}
+  constructor(
+    private readonly hooks: CopyOutHooks,
+    private readonly limits: CopyLimits,
+    private readonly mode: CopyOutMode,
+  ) {}
 
   copy(value: unknown, path: string, depth = 0, receiver?: unknown): unknown {
     if (++this.nodes > this.limits.maxNodes) return this.refuse(`more than ${this.limits.maxNodes} values`, path);
     if (typeof value === 'function') {
       if (isProxy(value)) return this.refuse('it is a Proxy', path);
-      return this.mode === 'describe' ? `[Function: ${describeName(value)}]` : this.hooks.wrapFunction(value as (...args: unknown[]) => unknown, receiver);
+      return this.mode === 'describe'
+        ? `[Function: ${describeName(value)}]`
+        : this.hooks.wrapFunction(value as (...args: unknown[]) => unknown, receiver);
     }
     if (value === null || typeof value !== 'object') return value;
     const known = this.seen.get(value);
@@ -130,11 +165,20 @@ export class CopyOut {
     for (const key of ReflectOwnKeys(source)) {
       if (typeof key !== 'string') continue;
       let desc: PropertyDescriptor | undefined;
-      try { desc = ReflectGetOwnPropertyDescriptor(source, key); } catch { continue; }
+      try {
+        desc = ReflectGetOwnPropertyDescriptor(source, key);
+      } catch {
+        continue;
+      }
       if (desc === undefined || !desc.enumerable) continue;
       const childPath = path ? `${path}.${key}` : key;
       if (!('value' in desc)) {
-        ReflectDefineProperty(out, key, { value: this.refuse(`"${key}" is a getter or setter`, childPath), enumerable: true, writable: true, configurable: true });
+        ReflectDefineProperty(out, key, {
+          value: this.refuse(`"${key}" is a getter or setter`, childPath),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         continue;
       }
       // A sandbox function under a name the host's own runtime calls implicitly (String(), `+`,
@@ -142,14 +186,25 @@ export class CopyOut {
       // host formats the copy; such a copy keeps its data and inherits the host's own conversions.
       // (A host function that went in and comes back is itself again: it runs no sandbox code.)
       if (typeof desc.value === 'function' && IMPLICIT_HOOKS.has(key) && this.hooks.isHostFunction?.(desc.value) !== true) continue;
-      ReflectDefineProperty(out, key, { value: this.member(key, desc.value, childPath, depth, source), enumerable: true, writable: true, configurable: true });
+      ReflectDefineProperty(out, key, {
+        value: this.member(key, desc.value, childPath, depth, source),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   }
 
   /** A property's value read from `source`: a sandbox `then` becomes an adopter, the rest a copy. */
   private member(key: string, value: unknown, path: string, depth: number, source: object): unknown {
-    if (key === 'then' && typeof value === 'function' && this.mode === 'strict' && !isProxy(value) && this.hooks.isHostFunction?.(value) !== true) {
+    if (
+      key === 'then' &&
+      typeof value === 'function' &&
+      this.mode === 'strict' &&
+      !isProxy(value) &&
+      this.hooks.isHostFunction?.(value) !== true
+    ) {
       return this.hooks.wrapThen(value as (...args: unknown[]) => unknown, source);
     }
     return this.copy(value, path, depth + 1, source);
@@ -166,7 +221,12 @@ export class CopyOut {
     for (const [key, method] of inheritedMethods(source, stop)) {
       if (IMPLICIT_HOOKS.has(key) && this.hooks.isHostFunction?.(method) !== true) continue;
       const childPath = path ? `${path}.${key}` : key;
-      ReflectDefineProperty(out, key, { value: this.member(key, method, childPath, depth, source), enumerable: true, writable: true, configurable: true });
+      ReflectDefineProperty(out, key, {
+        value: this.member(key, method, childPath, depth, source),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
 
@@ -203,7 +263,12 @@ export class CopyOut {
     for (const key of ['code', 'cause', 'errors'] as const) {
       const field = this.read(source, key, path);
       if (field.ok && field.value !== undefined) {
-        ReflectDefineProperty(out, key, { value: this.copy(field.value, `${path}.${key}`, depth + 1), writable: true, configurable: true, enumerable: key === 'code' });
+        ReflectDefineProperty(out, key, {
+          value: this.copy(field.value, `${path}.${key}`, depth + 1),
+          writable: true,
+          configurable: true,
+          enumerable: key === 'code',
+        });
       }
     }
     return out;
@@ -212,11 +277,15 @@ export class CopyOut {
 
 /** An error's name from its chain's data properties only; no getter, no proxy trap runs. */
 export function errorName(error: object): string {
-  return walkPrototypes(error, (current) => {
-    const desc = ReflectGetOwnPropertyDescriptor(current, 'name');
-    if (desc === undefined) return undefined;
-    return 'value' in desc && typeof desc.value === 'string' ? desc.value : 'Error';
-  }, { proxy: 'Error', end: 'Error' });
+  return walkPrototypes(
+    error,
+    (current) => {
+      const desc = ReflectGetOwnPropertyDescriptor(current, 'name');
+      if (desc === undefined) return undefined;
+      return 'value' in desc && typeof desc.value === 'string' ? desc.value : 'Error';
+    },
+    { proxy: 'Error', end: 'Error' },
+  );
 }
 
 function describeName(fn: object): string {

@@ -71,7 +71,11 @@ export class Membrane {
   private nextToken = 1;
   private readonly collected = new FinalizationRegistry<number>((id) => this.bridges.delete(id));
 
-  constructor(private readonly realm: Realm, private readonly owner: MembraneOwner, private readonly limits: CopyLimits = DEFAULT_LIMITS) {
+  constructor(
+    private readonly realm: Realm,
+    private readonly owner: MembraneOwner,
+    private readonly limits: CopyLimits = DEFAULT_LIMITS,
+  ) {
     this.kit = realm.kit;
     this.copyOutHooks = { ...this.copyOutFaces, objectPrototype: realm.objectPrototype };
   }
@@ -183,7 +187,7 @@ export class Membrane {
   /** "a call of name()", once per function: a host call into the sandbox is a few µs, and this is on its path. */
   private callName(fn: AnyFunction): string {
     let what = this.callNames.get(fn);
-    if (what === undefined) this.callNames.set(fn, what = `a call of ${functionName(fn)}()`);
+    if (what === undefined) this.callNames.set(fn, (what = `a call of ${functionName(fn)}()`));
     return what;
   }
 
@@ -243,19 +247,24 @@ export class Membrane {
     const then = (onFulfilled?: unknown, onRejected?: unknown): Promise<unknown> => {
       const token = this.nextToken++;
       const adopted = boundedPromise<unknown>(this.owner.deadline, 'a thenable of the sandbox', () => this.pending.delete(token));
-      const settle = (ok: boolean) => (value: unknown): void => {
-        this.pending.delete(token);
-        if (ok) adopted.resolve(value);
-        else adopted.reject(value);
-      };
+      const settle =
+        (ok: boolean) =>
+        (value: unknown): void => {
+          this.pending.delete(token);
+          if (ok) adopted.resolve(value);
+          else adopted.reject(value);
+        };
       this.pending.set(token, adopted);
       // Handled here: a failure of the call is the adopted promise's rejection, not an orphan.
       observeQuietly(this.callSandbox(fn, receiver, [settle(true), settle(false)]), () => undefined, settle(false));
-      // eslint-disable-next-line no-restricted-syntax -- the membrane's own bounded promise: its `then` starts the deadline on purpose
-      return supervise(adopted.promise.then(
-        typeof onFulfilled === 'function' ? onFulfilled as AnyFunction : undefined,
-        typeof onRejected === 'function' ? onRejected as AnyFunction : undefined,
-      ), this.owner.unwatched);
+      return supervise(
+        // eslint-disable-next-line no-restricted-syntax -- the membrane's own bounded promise: its `then` starts the deadline on purpose
+        adopted.promise.then(
+          typeof onFulfilled === 'function' ? (onFulfilled as AnyFunction) : undefined,
+          typeof onRejected === 'function' ? (onRejected as AnyFunction) : undefined,
+        ),
+        this.owner.unwatched,
+      );
     };
     return then;
   }
@@ -315,7 +324,10 @@ export class Membrane {
         this.owner.settleTurnEnded?.(started);
       };
       // eslint-disable-next-line no-restricted-syntax -- a host promise crossing in, not a sandbox one
-      promise.then((value) => settleInTurn(true, value), (reason) => settleInTurn(false, reason));
+      promise.then(
+        (value) => settleInTurn(true, value),
+        (reason) => settleInTurn(false, reason),
+      );
       return deferred.promise;
     },
     unwrap: (value: object): { found: true; value: unknown } | { found: false } => {
@@ -348,7 +360,7 @@ class CrossedFunctions {
       return;
     }
     let byReceiver = this.bound.get(fn);
-    if (byReceiver === undefined) this.bound.set(fn, byReceiver = new WeakMap());
+    if (byReceiver === undefined) this.bound.set(fn, (byReceiver = new WeakMap()));
     byReceiver.set(receiver, face);
   }
 }

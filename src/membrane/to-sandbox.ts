@@ -4,9 +4,25 @@
  * an id, never over the function; host errors and promises are rebuilt, never handed over.
  */
 import {
-  ArrayIsArray, DatePrototypeGetTime, MapPrototypeEntries, ReflectDefineProperty, ReflectOwnKeys, RegExpFlags,
-  RegExpSource, SetPrototypeValues, isArrayBuffer, isDate, isMap, isNativeError, isPromise, isRegExp, isSet,
-  inheritedMethods, isTypedArray, ObjectPrototype, typedArrayInfo,
+  ArrayIsArray,
+  DatePrototypeGetTime,
+  MapPrototypeEntries,
+  ReflectDefineProperty,
+  ReflectOwnKeys,
+  RegExpFlags,
+  RegExpSource,
+  SetPrototypeValues,
+  isArrayBuffer,
+  isDate,
+  isMap,
+  isNativeError,
+  isPromise,
+  isRegExp,
+  isSet,
+  inheritedMethods,
+  isTypedArray,
+  ObjectPrototype,
+  typedArrayInfo,
 } from '../commons.js';
 import { MembraneError } from '../errors/errors.js';
 import type { Kit } from '../run/realm.js';
@@ -31,7 +47,11 @@ export class CopyIn {
   private nodes = 0;
   private readonly seen = new Map<object, unknown>();
 
-  constructor(private readonly kit: Kit, private readonly hooks: CopyInHooks, private readonly limits: CopyLimits) {}
+  constructor(
+    private readonly kit: Kit,
+    private readonly hooks: CopyInHooks,
+    private readonly limits: CopyLimits,
+  ) {}
 
   copy(value: unknown, path: string, depth = 0, receiver?: unknown): unknown {
     if (++this.nodes > this.limits.maxNodes) throw new MembraneError(`more than ${this.limits.maxNodes} values`, path);
@@ -68,7 +88,7 @@ export class CopyIn {
       const info = typedArrayInfo(value);
       const buffer = kit.arrayBuffer(info.byteLength);
       new Uint8Array(buffer).set(new Uint8Array(info.buffer, info.byteOffset, info.byteLength));
-      const out = kit.typed(info.tag, buffer, 0, info.byteLength / ((value as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT));
+      const out = kit.typed(info.tag, buffer, 0, info.byteLength / (value as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);
       if (out === undefined) throw new MembraneError(`${info.tag} is not supported`, path);
       return this.keep(value, out);
     }
@@ -86,7 +106,8 @@ export class CopyIn {
       define(out, key, this.copy((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1, value));
     }
     // Methods reached through the prototype (class instances such as an API client) cross too.
-    for (const [key, method] of inheritedMethods(value, ObjectPrototype)) define(out, key, this.copy(method, `${path}.${key}`, depth + 1, value));
+    for (const [key, method] of inheritedMethods(value, ObjectPrototype))
+      define(out, key, this.copy(method, `${path}.${key}`, depth + 1, value));
     return out;
   }
 

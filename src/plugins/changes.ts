@@ -23,7 +23,7 @@ async function contentOf(file: string): Promise<Buffer | undefined> {
   }
 }
 
-const hashOf = (content: Buffer | undefined) => content === undefined ? MISSING : createHash('sha1').update(content).digest('hex');
+const hashOf = (content: Buffer | undefined) => (content === undefined ? MISSING : createHash('sha1').update(content).digest('hex'));
 
 export class ChangeTracker {
   private readonly hashes = new Map<string, string>();
@@ -32,7 +32,10 @@ export class ChangeTracker {
   private flushing: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly quietMs: number, private readonly onChanged: (files: string[]) => void) {}
+  constructor(
+    private readonly quietMs: number,
+    private readonly onChanged: (files: string[]) => void,
+  ) {}
 
   /** Record the current content of files not seen before (files a new generation loaded). */
   async remember(files: Iterable<string>): Promise<void> {
@@ -76,7 +79,11 @@ export class ChangeTracker {
     for (const file of files) {
       const before = this.hashes.get(file);
       let content = await contentOf(file);
-      for (let i = 0; i < EMPTY_RETRIES && content?.length === 0 && before !== undefined && before !== MISSING && before !== hashOf(content); i++) {
+      for (
+        let i = 0;
+        i < EMPTY_RETRIES && content?.length === 0 && before !== undefined && before !== MISSING && before !== hashOf(content);
+        i++
+      ) {
         await sleep(EMPTY_PAUSE_MS);
         content = await contentOf(file);
       }

@@ -6,7 +6,14 @@
 import path from 'node:path';
 import { ReflectGetOwnPropertyDescriptor, ReflectOwnKeys } from '../commons.js';
 import {
-  EsmSandboxError, LinkError, LoadError, ModuleNotAllowedError, PluginError, PolicyError, ResolveError, SandboxSyntaxError,
+  EsmSandboxError,
+  LinkError,
+  LoadError,
+  ModuleNotAllowedError,
+  PluginError,
+  PolicyError,
+  ResolveError,
+  SandboxSyntaxError,
 } from '../errors/errors.js';
 import type { ModuleNamespace, Sandbox, SandboxOptions } from '../types.js';
 import { HOT_SPECIFIER, hotRuntime, type HotControl } from './hot.js';
@@ -30,7 +37,12 @@ export interface PrepareContext {
 
 /** A failed preparation: the phase it failed in and the error, with file, line, column and frame when the source is at fault. */
 export class PrepareFailure extends Error {
-  constructor(readonly plugin: string, readonly phase: PreparePhase, readonly error: EsmSandboxError, readonly files: string[]) {
+  constructor(
+    readonly plugin: string,
+    readonly phase: PreparePhase,
+    readonly error: EsmSandboxError,
+    readonly files: string[],
+  ) {
     super(error.message);
   }
 }
@@ -70,7 +82,7 @@ export class PluginInstance {
     let namespace: ModuleNamespace;
     try {
       if (context.hot) {
-        hot = await sandbox.import(HOT_SPECIFIER) as unknown as HotControl;
+        hot = (await sandbox.import(HOT_SPECIFIER)) as unknown as HotControl;
         await hot.install(await context.data, (url, message) => context.invalidate(id, context.generation, url, message));
       }
       namespace = await sandbox.import(entry);
@@ -110,7 +122,10 @@ export class PluginInstance {
     if (this.running > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, drainMs);
-        this.idle = () => { clearTimeout(timer); resolve(); };
+        this.idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
     let problem: Error | undefined;
@@ -120,11 +135,16 @@ export class PluginInstance {
       if (this.hot !== undefined) await this.hot.dispose();
     })();
     let timer: NodeJS.Timeout | undefined;
-    const cutOff = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), disposeMs); });
+    const cutOff = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), disposeMs);
+    });
     try {
       const outcome = await Promise.race([hooks, cutOff]);
       if (outcome === 'late') {
-        problem = new PluginError(`plugin "${this.id}" (generation ${this.generation}): deactivate/dispose did not finish within ${disposeMs} ms; its sandbox was disposed`, this.id);
+        problem = new PluginError(
+          `plugin "${this.id}" (generation ${this.generation}): deactivate/dispose did not finish within ${disposeMs} ms; its sandbox was disposed`,
+          this.id,
+        );
       }
     } catch (error) {
       problem = asSandboxError(error, this.id);
@@ -138,7 +158,9 @@ export class PluginInstance {
   }
 
   /** Dispose without hooks: for a candidate that never committed, or a host closing past its limit. */
-  async discard(): Promise<void> { await this.sandbox.dispose(); }
+  async discard(): Promise<void> {
+    await this.sandbox.dispose();
+  }
 
   /** Top-level functions are counted while they run, so a swap lets them finish here. */
   private wrap(namespace: ModuleNamespace): ModuleNamespace {

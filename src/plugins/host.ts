@@ -16,9 +16,7 @@ import { createSandboxPool, type SandboxPool } from '../worker/pool.js';
 import { ChangeTracker } from './changes.js';
 import type { PluginInstance } from './generation.js';
 import { Transactions } from './transaction.js';
-import type {
-  PluginHandle, PluginHostEvents, PluginHostOptions, PluginStatus, ReloadResult,
-} from './types.js';
+import type { PluginHandle, PluginHostEvents, PluginHostOptions, PluginStatus, ReloadResult } from './types.js';
 import { chokidarWatcher, type PluginWatcher } from './watcher.js';
 
 const DEFAULT_QUIET_MS = 75;
@@ -63,7 +61,8 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
 
   constructor(private readonly options: PluginHostOptions) {
     super();
-    const rootPath = options.root instanceof URL || String(options.root).startsWith('file:') ? fileURLToPath(options.root) : String(options.root);
+    const rootPath =
+      options.root instanceof URL || String(options.root).startsWith('file:') ? fileURLToPath(options.root) : String(options.root);
     this.root = realpathSync.native(rootPath);
     const entries = new Map(Object.entries(options.plugins ?? {}));
     if (entries.size === 0) throw new TypeError('createPluginHost: plugins must name at least one plugin (id → entry file)');
@@ -71,9 +70,17 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
       if (typeof entry !== 'string') throw new TypeError(`createPluginHost: plugins["${id}"] must be a path relative to root`);
     }
     const sandbox: SandboxOptions = {
-      root: this.root, modules: options.modules, policy: options.policy, timeout: options.timeout, deadline: options.deadline,
-      console: options.console, onWarning: options.onWarning, maxModuleBytes: options.maxModuleBytes,
-      packages: options.packages, conditions: options.conditions, nodeEnv: options.nodeEnv,
+      root: this.root,
+      modules: options.modules,
+      policy: options.policy,
+      timeout: options.timeout,
+      deadline: options.deadline,
+      console: options.console,
+      onWarning: options.onWarning,
+      maxModuleBytes: options.maxModuleBytes,
+      packages: options.packages,
+      conditions: options.conditions,
+      nodeEnv: options.nodeEnv,
       onError: (error) => {
         this.emitError(error);
         // A background turn (a timer, a settled promise) that timed out disposed its sandbox.
@@ -87,29 +94,51 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
     if (isolation !== 'worker' && isolation !== 'process' && isolation !== 'context') {
       throw new TypeError(`createPluginHost: isolation must be "worker", "process" or "context", got ${String(isolation)}`);
     }
-    if (isolation === 'context' && options.memoryLimitMb !== undefined) throw new TypeError('createPluginHost: memoryLimitMb needs isolation "worker" or "process"');
+    if (isolation === 'context' && options.memoryLimitMb !== undefined)
+      throw new TypeError('createPluginHost: memoryLimitMb needs isolation "worker" or "process"');
     // Worker (or process) sandboxes come from a pool of the host's own: its recycling budget is
     // the host's, and closing the host ends its threads.
-    this.pool = isolation !== 'context'
-      ? createSandboxPool({ ...sandbox, isolation, size: 1, recycle: options.recycle ?? DEFAULT_RECYCLE, memoryLimitMb: options.memoryLimitMb })
-      : undefined;
+    this.pool =
+      isolation !== 'context'
+        ? createSandboxPool({
+            ...sandbox,
+            isolation,
+            size: 1,
+            recycle: options.recycle ?? DEFAULT_RECYCLE,
+            memoryLimitMb: options.memoryLimitMb,
+          })
+        : undefined;
     const pool = this.pool;
-    const create = (extra: Pick<SandboxOptions, 'modules' | 'importMeta' | 'name'>): Sandbox => pool !== undefined
-      ? pool.create(extra)
-      : createSandbox({ ...sandbox, ...extra, isolation: 'context', memoryLimitMb: options.memoryLimitMb });
+    const create = (extra: Pick<SandboxOptions, 'modules' | 'importMeta' | 'name'>): Sandbox =>
+      pool !== undefined
+        ? pool.create(extra)
+        : createSandbox({ ...sandbox, ...extra, isolation: 'context', memoryLimitMb: options.memoryLimitMb });
     const hot = options.hot ?? true;
     this.transactions = new Transactions({
       entries,
       drainMs: options.deadline ?? DEFAULT_DEADLINE_MS,
       disposeMs: options.disposeTimeout ?? DEFAULT_DISPOSE_MS,
-      context: () => ({ modules: options.modules, create, hot, invalidate: (id, generation) => this.invalidated(id, generation), died: (instance, error) => this.died(instance, error) }),
+      context: () => ({
+        modules: options.modules,
+        create,
+        hot,
+        invalidate: (id, generation) => this.invalidated(id, generation),
+        died: (instance, error) => this.died(instance, error),
+      }),
       committed: (generation, plugins, changed, ms) => {
         const remembered = this.tracker?.remember(plugins.flatMap((id) => this.transactions.instance(id)?.files ?? []));
         void remembered?.catch((error: unknown) => this.emitError(error));
         this.emit('reloaded', { generation, plugins, changed, ms });
       },
       rolledBack: (failure, plugins, changed) => {
-        this.emit('rolled-back', { generation: this.transactions.generation, plugins, plugin: failure.plugin, phase: failure.phase, error: failure.error, changed });
+        this.emit('rolled-back', {
+          generation: this.transactions.generation,
+          plugins,
+          plugin: failure.plugin,
+          phase: failure.phase,
+          error: failure.error,
+          changed,
+        });
       },
       retireError: (error) => this.emitError(error),
     });
@@ -120,7 +149,9 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
     }
   }
 
-  get generation(): number { return this.transactions.generation; }
+  get generation(): number {
+    return this.transactions.generation;
+  }
 
   async start(): Promise<void> {
     if (this.tracker !== undefined) {
@@ -142,11 +173,17 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
           const instance = transactions.instance(id);
           if (instance === undefined) {
             const failure = transactions.failures.get(id);
-            throw new PluginError(`plugin "${id}" has no live generation${failure ? `: ${failure.error.message}` : ''}`, id, failure ? { cause: failure.error } : {});
+            throw new PluginError(
+              `plugin "${id}" has no live generation${failure ? `: ${failure.error.message}` : ''}`,
+              id,
+              failure ? { cause: failure.error } : {},
+            );
           }
           return instance.exports;
         },
-        get generation(): number { return transactions.instance(id)?.generation ?? 0; },
+        get generation(): number {
+          return transactions.instance(id)?.generation ?? 0;
+        },
       });
       this.handles.set(id, handle);
     }
@@ -186,7 +223,9 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
     return this.closing;
   }
 
-  [Symbol.asyncDispose](): Promise<void> { return this.close(); }
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
 
   /** Content changed: rebuild the plugins that loaded one of these files, and those whose last attempt failed. */
   private changed(files: string[]): void {
@@ -196,7 +235,8 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
     for (const id of Object.keys(this.options.plugins)) {
       const instance = this.transactions.instance(id);
       // A failed attempt may have stopped before reaching the file that fixes it, so every change retries.
-      if (this.transactions.failures.has(id) || instance === undefined || instance.files.some((file) => touched.has(file))) affected.push(id);
+      if (this.transactions.failures.has(id) || instance === undefined || instance.files.some((file) => touched.has(file)))
+        affected.push(id);
     }
     if (affected.length > 0) void this.transactions.reload(affected, files);
   }

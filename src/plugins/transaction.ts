@@ -38,9 +38,13 @@ export class Transactions {
 
   constructor(private readonly hooks: TransactionHooks) {}
 
-  instance(id: string): PluginInstance | undefined { return this.live.get(id); }
+  instance(id: string): PluginInstance | undefined {
+    return this.live.get(id);
+  }
 
-  instances(): IterableIterator<PluginInstance> { return this.live.values(); }
+  instances(): IterableIterator<PluginInstance> {
+    return this.live.values();
+  }
 
   /**
    * Reload these plugins (as one candidate). While a build runs, requests are merged into the one
@@ -74,7 +78,10 @@ export class Transactions {
           : await this.build([...request.ids], [...request.changed]);
       } catch (error) {
         // Not the plugins' fault (a sandbox that could not even be created): nothing was swapped.
-        const failure = error instanceof EsmSandboxError ? error : new PluginError(`reload failed: ${error instanceof Error ? error.message : 'unknown error'}`, undefined, { cause: error });
+        const failure =
+          error instanceof EsmSandboxError
+            ? error
+            : new PluginError(`reload failed: ${error instanceof Error ? error.message : 'unknown error'}`, undefined, { cause: error });
         result = { committed: false, generation: this.generation, plugins: [...request.ids], error: failure };
       }
       for (const resolve of request.waiters) resolve(result);
@@ -92,7 +99,11 @@ export class Transactions {
     try {
       for (const id of ids) {
         const entry = this.hooks.entries.get(id)!;
-        const data = this.live.get(id)?.data().catch(() => ({})) ?? Promise.resolve({});
+        const data =
+          this.live
+            .get(id)
+            ?.data()
+            .catch(() => ({})) ?? Promise.resolve({});
         prepared.push(await PluginInstance.prepare(id, entry, { ...base, generation, data }));
       }
     } catch (error) {

@@ -14,8 +14,20 @@ import type { PluginWatcher } from './watcher.js';
  */
 export type PreparePhase = 'read' | 'syntax' | 'policy' | 'link' | 'evaluate' | 'activate';
 
-export interface PluginHostOptions extends Pick<SandboxOptions,
-  'modules' | 'policy' | 'timeout' | 'deadline' | 'memoryLimitMb' | 'console' | 'onWarning' | 'maxModuleBytes' | 'packages' | 'conditions' | 'nodeEnv'> {
+export interface PluginHostOptions extends Pick<
+  SandboxOptions,
+  | 'modules'
+  | 'policy'
+  | 'timeout'
+  | 'deadline'
+  | 'memoryLimitMb'
+  | 'console'
+  | 'onWarning'
+  | 'maxModuleBytes'
+  | 'packages'
+  | 'conditions'
+  | 'nodeEnv'
+> {
   /** Directory holding the plugins; every plugin's files must be under it. Watched when `watch` is on. */
   root: string | URL;
   /** Plugin id → entry file, relative to `root` (`{ greet: './greet/index.mjs' }`). */

@@ -46,7 +46,9 @@ export function discoverPlugins(dir: string): Record<string, string> {
     if (name.startsWith('.') || name === 'node_modules') continue;
     const full = path.join(dir, name);
     if (statSync(full).isDirectory()) {
-      const index = readdirSync(full).sort().find((file) => INDEX.test(file));
+      const index = readdirSync(full)
+        .sort()
+        .find((file) => INDEX.test(file));
       if (index !== undefined) out[name] = `./${name}/${index}`;
     } else if (MODULE_FILE.test(name) && !/\.d\.m?ts$/.test(name)) {
       out[name.replace(MODULE_FILE, '')] = `./${name}`;
@@ -63,16 +65,17 @@ export default function sandboxPlugins(options: SandboxPluginsOptions): Plugin &
   let root = process.cwd();
   let ids: string[] = [];
 
-  const start = (watch: boolean | PluginWatcher, server?: ViteDevServer): Promise<PluginHost> => starting ??= (async () => {
-    const dir = path.resolve(root, options.dir);
-    const { dir: _dir, plugins, ...rest } = options;
-    const entries = plugins ?? discoverPlugins(dir);
-    const made = await createPluginHost({ ...rest, root: dir, plugins: entries, watch });
-    ids = Object.keys(entries);
-    if (server !== undefined) wire(made, server);
-    host = made;
-    return made;
-  })();
+  const start = (watch: boolean | PluginWatcher, server?: ViteDevServer): Promise<PluginHost> =>
+    (starting ??= (async () => {
+      const dir = path.resolve(root, options.dir);
+      const { dir: _dir, plugins, ...rest } = options;
+      const entries = plugins ?? discoverPlugins(dir);
+      const made = await createPluginHost({ ...rest, root: dir, plugins: entries, watch });
+      ids = Object.keys(entries);
+      if (server !== undefined) wire(made, server);
+      host = made;
+      return made;
+    })());
 
   /** The user plugins' hooks named `name`, in plugin order, from the live generation. */
   const hooks = (name: string): Hook[] => {
@@ -88,16 +91,24 @@ export default function sandboxPlugins(options: SandboxPluginsOptions): Plugin &
 
   return {
     name: 'esm-sandbox',
-    get host() { return host; },
-    configResolved(config) { root = config.root; },
+    get host() {
+      return host;
+    },
+    configResolved(config) {
+      root = config.root;
+    },
     async configureServer(server) {
       const watch = options.watch ?? true;
       await start(watch === true ? sharedWatcher(server.watcher as unknown as SharedWatcherSource) : watch, server);
       server.middlewares.use((req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => {
-        void respond(hooks('handle'), req, res).then((answered) => { if (!answered) next(); }, next);
+        void respond(hooks('handle'), req, res).then((answered) => {
+          if (!answered) next();
+        }, next);
       });
     },
-    async buildStart() { await start(false); },
+    async buildStart() {
+      await start(false);
+    },
     async resolveId(source, importer) {
       for (const hook of hooks('resolveId')) {
         const id = await hook(source, importer ?? null);
@@ -138,18 +149,31 @@ function wire(host: PluginHost, server: ViteDevServer): void {
   host.on('reloaded', (event) => {
     const graph = server.moduleGraph as { invalidateAll?(): void } | undefined;
     graph?.invalidateAll?.();
-    server.config.logger.info(`esm-sandbox: plugins ${event.plugins.join(', ')} reloaded (generation ${event.generation}, ${event.ms.toFixed(1)} ms)`, { timestamp: true });
+    server.config.logger.info(
+      `esm-sandbox: plugins ${event.plugins.join(', ')} reloaded (generation ${event.generation}, ${event.ms.toFixed(1)} ms)`,
+      { timestamp: true },
+    );
     server.ws.send({ type: 'custom', event: 'esm-sandbox:reloaded', data: { generation: event.generation, plugins: event.plugins } });
     server.ws.send({ type: 'full-reload', path: '*' });
   });
   host.on('rolled-back', (event) => {
-    server.config.logger.error(`esm-sandbox: plugin ${event.plugin} kept its last good version (${event.phase} failed): ${event.error.message}`, { timestamp: true });
+    server.config.logger.error(
+      `esm-sandbox: plugin ${event.plugin} kept its last good version (${event.phase} failed): ${event.error.message}`,
+      { timestamp: true },
+    );
     server.ws.send({ type: 'error', err: overlayError(event) });
   });
   host.on('error', (error) => server.config.logger.error(`esm-sandbox: ${error.message}`, { timestamp: true }));
 }
 
-function overlayError(event: RolledBackEvent): { message: string; stack: string; id?: string; frame?: string; plugin: string; loc?: { file?: string; line: number; column: number } } {
+function overlayError(event: RolledBackEvent): {
+  message: string;
+  stack: string;
+  id?: string;
+  frame?: string;
+  plugin: string;
+  loc?: { file?: string; line: number; column: number };
+} {
   const error: EsmSandboxError = event.error;
   const file = error.url?.startsWith('file:') ? new URL(error.url).pathname : error.url;
   return {
@@ -174,7 +198,7 @@ function codeOf(result: unknown): string | undefined {
 async function respond(handlers: Hook[], req: IncomingMessage, res: ServerResponse): Promise<boolean> {
   const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers: { ...req.headers } };
   for (const handle of handlers) {
-    const answer = await handle(request) as SandboxResponse | null | undefined;
+    const answer = (await handle(request)) as SandboxResponse | null | undefined;
     if (answer === null || answer === undefined || typeof answer !== 'object') continue;
     res.statusCode = typeof answer.status === 'number' ? answer.status : 200;
     for (const [name, value] of Object.entries(answer.headers ?? {})) if (typeof value === 'string') res.setHeader(name, value);

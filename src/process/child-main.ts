@@ -52,7 +52,12 @@ const worker = new Worker(workerEntry(), {
 let calling = 0;
 let answeredAt = 0;
 /** An error as the wire carries it (protocol.ts `WireError`), built here to keep this entry small. */
-const wireError = (error: unknown) => ({ className: 'Error', message: `esm-sandbox: ${(error as Error).message}`, stack: undefined, fields: {} });
+const wireError = (error: unknown) => ({
+  className: 'Error',
+  message: `esm-sandbox: ${(error as Error).message}`,
+  stack: undefined,
+  fields: {},
+});
 
 callPort.on('message', (call: InboundCall) => {
   try {
@@ -68,7 +73,8 @@ worker.on('message', (message: Outbound) => {
     send(message);
   } catch (error) {
     // Someone waits for a reply: it fails. Other messages (console, warnings) are dropped.
-    if (message.body.kind === 'reply') send({ sandbox: message.sandbox, body: { kind: 'reply', id: message.body.id, ok: false, error: wireError(error) } });
+    if (message.body.kind === 'reply')
+      send({ sandbox: message.sandbox, body: { kind: 'reply', id: message.body.id, ok: false, error: wireError(error) } });
   }
 });
 

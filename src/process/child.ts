@@ -48,7 +48,9 @@ function childEntry(): string {
   if (entry !== undefined) return entry;
   // Compiled output has the child entry beside this file; under a TypeScript test runner, dist has it.
   const sibling = new URL('./child-main.js', import.meta.url);
-  return (entry = fileURLToPath(existsSync(fileURLToPath(sibling)) ? sibling : new URL('../../dist/process/child-main.js', import.meta.url)));
+  return (entry = fileURLToPath(
+    existsSync(fileURLToPath(sibling)) ? sibling : new URL('../../dist/process/child-main.js', import.meta.url),
+  ));
 }
 
 export class ChildProcessCarrier extends Tenancy implements Carrier {
@@ -57,7 +59,10 @@ export class ChildProcessCarrier extends Tenancy implements Carrier {
   private stderr = '';
 
   /** @param limits.rssCapMb the resident size past which the child is killed (default: see `rssCapMb`). */
-  constructor(readonly memoryLimitMb?: number, limits: { rssCapMb?: number } = {}) {
+  constructor(
+    readonly memoryLimitMb?: number,
+    limits: { rssCapMb?: number } = {},
+  ) {
     super();
     const rssCap = limits.rssCapMb ?? (memoryLimitMb ? rssCapMb(memoryLimitMb) : 0);
     this.child = fork(childEntry(), [String(memoryLimitMb ?? 0), String(rssCap), String(STUCK_GRACE_MS)], {
@@ -69,17 +74,22 @@ export class ChildProcessCarrier extends Tenancy implements Carrier {
     this.child.on('message', (message: FromChild) => this.receive(message));
     this.child.on('error', (error) => {
       // A failed spawn or send; a child that is gone also closes, which says how it ended.
-      if (this.child.pid === undefined || this.child.exitCode !== null) this.end(new SandboxCrashedError(`it could not be started: ${error.message}`));
+      if (this.child.pid === undefined || this.child.exitCode !== null)
+        this.end(new SandboxCrashedError(`it could not be started: ${error.message}`));
     });
     this.child.on('close', (code, signal) => this.end(this.causeOfDeath(code, signal)));
     const stderr = this.child.stderr as (Readable & { unref?(): void; ref?(): void }) | null;
     stderr?.setEncoding('utf8');
-    stderr?.on('data', (chunk: string) => { this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL); });
+    stderr?.on('data', (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL);
+    });
     this.unref();
   }
 
   /** The child's process id (tests kill it to prove a crash fails only its sandboxes). */
-  get pid(): number | undefined { return this.child.pid; }
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
   protected deliver(message: Inbound): void {
     this.send(message);
   }
@@ -100,9 +110,13 @@ export class ChildProcessCarrier extends Tenancy implements Carrier {
    * served inside the worker's wait: it runs after the host function returns (docs/ISOLATIONS.md, "Choosing
    * an isolation").
    */
-  get waitingOnHost(): boolean { return false; }
+  get waitingOnHost(): boolean {
+    return false;
+  }
 
-  callNow(): SyncReply | undefined { return undefined; }
+  callNow(): SyncReply | undefined {
+    return undefined;
+  }
 
   private send(message: ToChild): void {
     if (this.ended === undefined && this.child.connected) {
@@ -114,7 +128,8 @@ export class ChildProcessCarrier extends Tenancy implements Carrier {
         // anything else throws to whoever sent it (a request: its promise rejects).
         const failed = { ok: false as const, error: encodeError(error) };
         if ('port' in message) this.child.send({ port: { seq: message.port.seq, reply: failed } });
-        else if (isSettlement(message)) this.child.send({ sandbox: message.sandbox, body: { ...message.body, ...failed, value: undefined } });
+        else if (isSettlement(message))
+          this.child.send({ sandbox: message.sandbox, body: { ...message.body, ...failed, value: undefined } });
         else throw error;
       }
     }
@@ -151,12 +166,17 @@ export class ChildProcessCarrier extends Tenancy implements Carrier {
       return;
     }
     switch (message.relay) {
-      case 'call': return this.answer(message.call);
-      case 'end': this.reported = message; return;
+      case 'call':
+        return this.answer(message.call);
+      case 'end':
+        this.reported = message;
+        return;
       case 'stuck':
-        return this.terminate(new SandboxCrashedError(
-          `a turn ran ${message.ranMs} ms, past its ${message.timeout} ms timeout and a ${STUCK_GRACE_MS} ms grace, in code that ignores termination`,
-        ));
+        return this.terminate(
+          new SandboxCrashedError(
+            `a turn ran ${message.ranMs} ms, past its ${message.timeout} ms timeout and a ${STUCK_GRACE_MS} ms grace, in code that ignores termination`,
+          ),
+        );
       case 'rss':
         return this.terminate(new MemoryLimitError(this.memoryLimitMb));
     }
@@ -165,9 +185,10 @@ export class ChildProcessCarrier extends Tenancy implements Carrier {
   /** Answer a synchronous call of the worker's; the child posts the reply on the call port and wakes it. */
   private answer({ sandbox, seq, call }: InboundCall): void {
     const tenant = this.tenants.get(sandbox);
-    const reply: SyncReply = tenant === undefined
-      ? { ok: false, error: { className: 'Error', message: 'The sandbox is disposed', stack: undefined, fields: {} } }
-      : tenant.answer(call);
+    const reply: SyncReply =
+      tenant === undefined
+        ? { ok: false, error: { className: 'Error', message: 'The sandbox is disposed', stack: undefined, fields: {} } }
+        : tenant.answer(call);
     this.send({ port: { seq, reply } });
   }
 }

@@ -30,7 +30,10 @@ export interface PackageOptions {
  * cannot be used (ResolveError). Internal: the resolver always turns it into one of those.
  */
 export class PackageRefusal extends Error {
-  constructor(readonly kind: 'not-allowed' | 'resolve', readonly reason: string) {
+  constructor(
+    readonly kind: 'not-allowed' | 'resolve',
+    readonly reason: string,
+  ) {
     super(reason);
   }
 }
@@ -94,7 +97,10 @@ const installedName = (dir: string): string => {
 export class Packages {
   private readonly manifests = new Map<string, Manifest>();
 
-  constructor(readonly root: string, readonly options: PackageOptions) {}
+  constructor(
+    readonly root: string,
+    readonly options: PackageOptions,
+  ) {}
 
   /** The name of the package `dir` is (its `package.json` name, else the name it is installed under). */
   nameOf(dir: string): string {
@@ -161,7 +167,10 @@ export class Packages {
       throw new PackageRefusal('resolve', `package "${name}" cannot be read at ${candidate}`);
     }
     if (packageScope(real, this.root) !== real) {
-      throw new PackageRefusal('resolve', `package "${name}" is a symbolic link to ${real}, which is not a package directory of a node_modules tree`);
+      throw new PackageRefusal(
+        'resolve',
+        `package "${name}" is a symbolic link to ${real}, which is not a package directory of a node_modules tree`,
+      );
     }
     return real;
   }
@@ -181,7 +190,10 @@ export class Packages {
     }
     const first = found?.[0];
     if (first === undefined) {
-      throw new PackageRefusal('resolve', `package "${name}" does not export "${subpath}" under the conditions ${this.options.conditions.join(', ')} (its package.json \`exports\`)`);
+      throw new PackageRefusal(
+        'resolve',
+        `package "${name}" does not export "${subpath}" under the conditions ${this.options.conditions.join(', ')} (its package.json \`exports\`)`,
+      );
     }
     return this.inside(name, dir, first);
   }
@@ -202,7 +214,8 @@ export class Packages {
 
   /** `#name` through the package's `imports`: a file of the package, or a dependency's specifier. */
   private resolveImport(specifier: string, scope: string | undefined): PackageFile {
-    if (scope === undefined) throw new PackageRefusal('resolve', '`#` imports are resolved only inside packages, through their package.json `imports`');
+    if (scope === undefined)
+      throw new PackageRefusal('resolve', '`#` imports are resolved only inside packages, through their package.json `imports`');
     const name = this.nameOf(scope);
     let found: string[] | void;
     try {
@@ -212,12 +225,18 @@ export class Packages {
     }
     const target = found?.[0];
     if (target === undefined) {
-      throw new PackageRefusal('resolve', `package "${name}" does not map "${specifier}" under the conditions ${this.options.conditions.join(', ')} (its package.json \`imports\`)`);
+      throw new PackageRefusal(
+        'resolve',
+        `package "${name}" does not map "${specifier}" under the conditions ${this.options.conditions.join(', ')} (its package.json \`imports\`)`,
+      );
     }
     if (target.startsWith('#')) throw new PackageRefusal('resolve', `package "${name}" maps "${specifier}" to another \`#\` import`);
     if (target.startsWith('./')) return { name, dir: scope, file: this.inside(name, scope, target) };
     if (/^[a-z][a-z0-9+.-]*:/i.test(target)) {
-      throw new PackageRefusal('not-allowed', `package "${name}" maps "${specifier}" to "${target}"; only the allow-list (\`modules\`) grants such modules, by their own name`);
+      throw new PackageRefusal(
+        'not-allowed',
+        `package "${name}" maps "${specifier}" to "${target}"; only the allow-list (\`modules\`) grants such modules, by their own name`,
+      );
     }
     return this.resolve(target, scope, scope);
   }
@@ -242,7 +261,7 @@ export class Packages {
     }
     try {
       const parsed: unknown = text === undefined ? {} : JSON.parse(text);
-      manifest = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed as Manifest : {};
+      manifest = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Manifest) : {};
     } catch {
       throw new PackageRefusal('resolve', `${path.join(dir, 'package.json')} is not valid JSON`);
     }

@@ -16,10 +16,13 @@ export { isInside } from './paths.js';
 export type Resolution =
   | { kind: 'allowed'; key: string; specifier: string }
   | {
-    kind: 'file'; key: string; url: string; path: string;
-    /** The real directory of the package the file belongs to, which confines it; absent for sandbox code (confined to `root`). */
-    scope?: string;
-  };
+      kind: 'file';
+      key: string;
+      url: string;
+      path: string;
+      /** The real directory of the package the file belongs to, which confines it; absent for sandbox code (confined to `root`). */
+      scope?: string;
+    };
 
 export interface ResolverOptions {
   /** Real path of the sandbox root directory (symlinks already resolved). */
@@ -49,7 +52,12 @@ export function scopeOfReferrer(referrer: string, root: string): string | undefi
  * @param referrer URL of the importing module (a `file:` URL under root), or the root itself for entries
  * @param where the import's location in the referrer, for the error message
  */
-export async function resolveSpecifier(specifier: string, referrer: string, options: ResolverOptions, where: SourceLocation = {}): Promise<Resolution> {
+export async function resolveSpecifier(
+  specifier: string,
+  referrer: string,
+  options: ResolverOptions,
+  where: SourceLocation = {},
+): Promise<Resolution> {
   if (options.isAllowed(specifier)) return { kind: 'allowed', key: allowedKey(specifier), specifier };
   if (!isPathLike(specifier)) {
     const scheme = /^[a-z][a-z0-9+.-]*:/i.test(specifier);
@@ -85,7 +93,13 @@ export async function resolveSpecifier(specifier: string, referrer: string, opti
   return confined(file, options.root, undefined, fail, 'it is a symbolic link that points outside the sandbox root');
 }
 
-function resolvePackage(specifier: string, referrer: string, options: ResolverOptions, packages: Packages, where: SourceLocation): Resolution {
+function resolvePackage(
+  specifier: string,
+  referrer: string,
+  options: ResolverOptions,
+  packages: Packages,
+  where: SourceLocation,
+): Resolution {
   const scope = scopeOfReferrer(referrer, options.root);
   let from = scope;
   if (from === undefined) {
@@ -102,11 +116,23 @@ function resolvePackage(specifier: string, referrer: string, options: ResolverOp
     throw new ResolveError(specifier, referrer, error.reason, where);
   }
   const fail = (reason: string) => new ResolveError(specifier, referrer, reason, where);
-  return confined(target.file, target.dir, target.dir, fail, `it is a symbolic link that points outside package "${target.name}" (${target.dir})`);
+  return confined(
+    target.file,
+    target.dir,
+    target.dir,
+    fail,
+    `it is a symbolic link that points outside package "${target.name}" (${target.dir})`,
+  );
 }
 
 /** The real file behind `file`, which must stay inside `within` (its package's directory, `scope`, or the root) and be a regular file. */
-function confined(file: string, within: string, scope: string | undefined, fail: (reason: string) => ResolveError, escaped: string): Resolution {
+function confined(
+  file: string,
+  within: string,
+  scope: string | undefined,
+  fail: (reason: string) => ResolveError,
+  escaped: string,
+): Resolution {
   let real: string;
   try {
     // Synchronous, as in Node's own resolver: two thread-pool round trips per import, awaited
@@ -121,5 +147,7 @@ function confined(file: string, within: string, scope: string | undefined, fail:
   if (info.isDirectory()) throw fail('it is a directory; import a file (ES modules do not resolve index files)');
   if (!info.isFile()) throw fail('it is not a regular file');
   const realUrl = pathToFileURL(real).href;
-  return scope === undefined ? { kind: 'file', key: realUrl, url: realUrl, path: real } : { kind: 'file', key: realUrl, url: realUrl, path: real, scope };
+  return scope === undefined
+    ? { kind: 'file', key: realUrl, url: realUrl, path: real }
+    : { kind: 'file', key: realUrl, url: realUrl, path: real, scope };
 }

@@ -5,9 +5,18 @@
  */
 import vm from 'node:vm';
 import { TURN_NAME } from '../constants.js';
-import { HostOp, Job, type HostRequest, type JobKind, type ConsoleLevel, type RealmDeferred, type ThrownInfo, type TurnJob } from '../realm-protocol.js';
+import {
+  HostOp,
+  Job,
+  type HostRequest,
+  type JobKind,
+  type ConsoleLevel,
+  type RealmDeferred,
+  type ThrownInfo,
+  type TurnJob,
+} from '../realm-protocol.js';
 import { takeShell } from './warm-realms.js';
-import { ReflectGetOwnPropertyDescriptor, isHostObject, isNativeError } from '../commons.js';
+import { isTimeout, runWatched } from './watchdog.js';
 import { turnEnded, turnStarted } from './turn-clock.js';
 
 /** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
@@ -94,25 +103,10 @@ export interface RealmOptions {
  * Node 20 settles a module's evaluation promise in a context with its own microtask queue only
  * when the context runs again; the lines with synchronous linking (22.23+, 24+) settle it alone.
  */
-const NEEDS_DRAIN_TO_SETTLE = typeof (vm.SourceTextModule?.prototype as { linkRequests?: unknown } | undefined)?.linkRequests !== 'function';
+const NEEDS_DRAIN_TO_SETTLE =
+  typeof (vm.SourceTextModule?.prototype as { linkRequests?: unknown } | undefined)?.linkRequests !== 'function';
 
 const turnScript = new vm.Script(`${TURN_NAME}()`, { filename: 'esm-sandbox:turn' });
-
-/**
- * Regular expressions of a metered turn run here, under a watchdog (realm-source/tame-regexp.ts).
- * A context of its own with the default microtask mode: a run in the sandbox's context would
- * drain its microtask queue in the middle of the user's synchronous code. No user code ever
- * runs in this context's realm; the kit's function it calls does, in the sandbox's.
- */
-let regexWork: (() => void) | undefined;
-const regexGlobal = Object.create(null) as { run(): void };
-regexGlobal.run = () => {
-  const work = regexWork;
-  regexWork = undefined;
-  work?.();
-};
-const regexContext = vm.createContext(regexGlobal, { name: 'esm-sandbox regular expressions' });
-const regexScript = new vm.Script('run()', { filename: 'esm-sandbox:regex' });
 
 /**
  * When a metered realm's turns go without a watchdog. A regular expression run under a watchdog
@@ -129,19 +123,6 @@ const WATCHED_REGEX_RUNS = 16;
 export class TurnTimeout extends Error {
   override readonly name = 'TurnTimeout';
 }
-
-/**
- * Node's watchdog error. `runInContext` creates it in the *context's* realm (so `instanceof Error`
- * is false on the host), `module.evaluate` in the host's. Only own data properties are read: the
- * value may be a sandbox object, and nothing of the sandbox may run here.
- * @param hostOnly demand a host-realm error: where sandbox code can throw (a module's evaluation
- *   promise), a sandbox-made look-alike must not pass for a timeout.
- */
-const isTimeout = (error: unknown, hostOnly = false): boolean => {
-  if (!isNativeError(error) || (hostOnly && !isHostObject(error))) return false;
-  const code = ReflectGetOwnPropertyDescriptor(error, 'code');
-  return code !== undefined && 'value' in code && code.value === 'ERR_SCRIPT_EXECUTION_TIMEOUT';
-};
 
 export class Realm {
   readonly context: vm.Context;
@@ -181,11 +162,17 @@ export class Realm {
     this.objectPrototype = this.kit.ObjectPrototype;
   }
 
-  get alive(): boolean { return !this.dead; }
-  get inTurn(): boolean { return this.depth > 0; }
+  get alive(): boolean {
+    return !this.dead;
+  }
+  get inTurn(): boolean {
+    return this.depth > 0;
+  }
 
   /** Marks the realm unusable; later turns are refused by the owner. */
-  kill(): void { this.dead = true; }
+  kill(): void {
+    this.dead = true;
+  }
 
   /**
    * Run one job as a turn. Synchronous: returns what the job returned or threw. Nested turns
@@ -259,8 +246,12 @@ export class Realm {
    * watchdog, must not be that checkpoint. Every other way into the queue is a turn, which
    * drains it under the watchdog before it ends.
    */
-  importOpened(): void { this.openImports++; }
-  importClosed(): void { this.openImports--; }
+  importOpened(): void {
+    this.openImports++;
+  }
+  importClosed(): void {
+    this.openImports--;
+  }
 
   /**
    * True when a watchdog armed at `started` cannot have fired yet. libuv's millisecond clock can
@@ -324,16 +315,7 @@ export class Realm {
   /** Runs the kit's pending regular expression under a watchdog of `ms`; false if it ran out of time. */
   private watchRegex(ms: number): boolean {
     this.regexRuns++;
-    regexWork = this.kit.runRegex;
-    try {
-      regexScript.runInContext(regexContext, { timeout: Math.max(1, Math.ceil(ms)) });
-      return true;
-    } catch (error) {
-      if (isTimeout(error)) return false;
-      throw error;
-    } finally {
-      regexWork = undefined;
-    }
+    return runWatched(this.kit.runRegex, ms);
   }
 
   private timedOut(what: string): TurnTimeout {
@@ -353,21 +335,39 @@ export class Realm {
     const { host } = this.options;
     try {
       switch (op) {
-        case HostOp.Call: return host.call(a, b);
-        case HostOp.TimerSet: host.timerSet(a, b, c); return undefined;
-        case HostOp.TimerClear: host.timerClear(a); return undefined;
-        case HostOp.Console: host.console(a, b); return undefined;
-        case HostOp.Settled: host.settled(a, b, c, d); return undefined;
-        case HostOp.Memory: host.memoryExceeded?.(); return undefined;
-        case HostOp.Regex: return this.watchRegex(a);
-        case HostOp.Result: this.outcome = { threw: a, value: b, info: c }; return undefined;
-        default: return undefined;
+        case HostOp.Call:
+          return host.call(a, b);
+        case HostOp.TimerSet:
+          host.timerSet(a, b, c);
+          return undefined;
+        case HostOp.TimerClear:
+          host.timerClear(a);
+          return undefined;
+        case HostOp.Console:
+          host.console(a, b);
+          return undefined;
+        case HostOp.Settled:
+          host.settled(a, b, c, d);
+          return undefined;
+        case HostOp.Memory:
+          host.memoryExceeded?.();
+          return undefined;
+        case HostOp.Regex:
+          return this.watchRegex(a);
+        case HostOp.Result:
+          this.outcome = { threw: a, value: b, info: c };
+          return undefined;
+        default:
+          return undefined;
       }
     } catch (error) {
       // A fault of ours: never let a host error reach sandbox code.
       if (op === HostOp.Call) return this.kit.fail(this.kit.error('Error', 'esm-sandbox internal error in a bridged call'));
-      // eslint-disable-next-line no-restricted-syntax -- a fault of the host's own callbacks, not a sandbox value
-      process.emitWarning(`esm-sandbox: a host callback failed: ${error instanceof Error ? error.message : String(error)}`, 'EsmSandboxWarning');
+      process.emitWarning(
+        // eslint-disable-next-line no-restricted-syntax -- a fault of the host's own callbacks, not a sandbox value
+        `esm-sandbox: a host callback failed: ${error instanceof Error ? error.message : String(error)}`,
+        'EsmSandboxWarning',
+      );
       return undefined;
     }
   };

@@ -61,7 +61,10 @@ function install(): void {
 function ownerOf(promise: unknown): Handler | undefined {
   if (promise === null || typeof promise !== 'object') return undefined;
   // `null` marks the host's Object.prototype: a host promise, no sandbox's business.
-  const owner = walkPrototypes<Handler | null>(promise, (current) => (current === ObjectPrototype ? null : owners.get(current)), { proxy: dropped, end: dropped });
+  const owner = walkPrototypes<Handler | null>(promise, (current) => (current === ObjectPrototype ? null : owners.get(current)), {
+    proxy: dropped,
+    end: dropped,
+  });
   return owner ?? undefined;
 }
 

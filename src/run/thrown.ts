@@ -23,7 +23,10 @@ export function thrownToHost(info: ThrownInfo, copy: unknown, sourceOf: (url: st
   // "Error: ", from the host copy (plain data: inspecting it runs no sandbox code).
   if (name === 'Error' && message === '' && copy !== null && typeof copy === 'object' && !isNativeError(copy)) {
     name = 'object'; // `typeof`, as for other non-errors (SandboxError.sandboxName)
-    message = inspect(copy, { depth: 2, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 80, customInspect: false }).slice(0, 200);
+    message = inspect(copy, { depth: 2, breakLength: Infinity, maxArrayLength: 10, maxStringLength: 80, customInspect: false }).slice(
+      0,
+      200,
+    );
   }
   const frames = parseFrames(rawFrames);
   const top = frames[0];

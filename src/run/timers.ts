@@ -5,13 +5,19 @@
 export class TimerTable {
   private readonly timers = new Map<number, NodeJS.Timeout>();
 
-  constructor(private readonly fire: (id: number, repeat: boolean) => void, private readonly max = 10_000) {}
+  constructor(
+    private readonly fire: (id: number, repeat: boolean) => void,
+    private readonly max = 10_000,
+  ) {}
 
   set(id: number, ms: number, repeat: boolean): void {
     if (this.timers.size >= this.max) return;
     const handle = repeat
       ? setInterval(() => this.fire(id, true), ms)
-      : setTimeout(() => { this.timers.delete(id); this.fire(id, false); }, ms);
+      : setTimeout(() => {
+          this.timers.delete(id);
+          this.fire(id, false);
+        }, ms);
     this.timers.set(id, handle);
   }
 

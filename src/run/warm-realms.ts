@@ -100,7 +100,12 @@ function raiseStackTraceLimit(kit: Kit): void {
   const prototype = ReflectGetPrototypeOf(kit.error('Error', '')) as object;
   const constructor = ReflectGetOwnPropertyDescriptor(prototype, 'constructor')?.value as object | undefined;
   if (typeof constructor !== 'function') return;
-  ReflectDefineProperty(constructor, 'stackTraceLimit', { value: SANDBOX_STACK_TRACE_LIMIT, writable: true, enumerable: true, configurable: true });
+  ReflectDefineProperty(constructor, 'stackTraceLimit', {
+    value: SANDBOX_STACK_TRACE_LIMIT,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 /**

@@ -20,7 +20,6 @@ import type { ConsoleLevel, EvaluateOptions, ModuleNamespace, Sandbox } from '..
 import { importRejectionShape } from './import-rejection.js';
 import type { NormalizedOptions } from './options.js';
 
-
 /** Background turns may use this share of a window's wall clock (see chargeBackground). */
 const BACKGROUND_SHARE = 0.5;
 const BACKGROUND_WINDOW_MS = 1_000;
@@ -57,8 +56,13 @@ export class ContextSandbox implements Sandbox {
       host: {
         // A turn can outlive its sandbox (dispose() called from a bridged function): from then
         // on no host function runs for it, and no new host timer keeps the process alive.
-        call: (id, args) => this.death === undefined ? this.membrane.call(id, args) : this.realm.kit.fail(this.realm.kit.error('Error', 'The sandbox is disposed')),
-        timerSet: (id, ms, repeat) => { if (this.death === undefined) this.timers.set(id, ms, repeat); },
+        call: (id, args) =>
+          this.death === undefined
+            ? this.membrane.call(id, args)
+            : this.realm.kit.fail(this.realm.kit.error('Error', 'The sandbox is disposed')),
+        timerSet: (id, ms, repeat) => {
+          if (this.death === undefined) this.timers.set(id, ms, repeat);
+        },
         timerClear: (id) => this.timers.clear(id),
         console: (level, args) => this.onConsole(level as ConsoleLevel, args),
         settled: (token, ok, value, info) => this.membrane.settled(token, ok, value, info),
@@ -93,13 +97,19 @@ export class ContextSandbox implements Sandbox {
     routeRejections(this.realm.objectPrototype, (reason) => this.onUnhandledRejection(reason));
   }
 
-  get disposed(): boolean { return this.death !== undefined; }
+  get disposed(): boolean {
+    return this.death !== undefined;
+  }
 
   /** Ms the running turn may still block the thread when no watchdog can wake it (Realm.turnTimeLeft). */
-  turnTimeLeft(): number { return this.realm.turnTimeLeft(); }
+  turnTimeLeft(): number {
+    return this.realm.turnTimeLeft();
+  }
 
   /** The running turn ran out of time while the host blocked it (Realm.expireTurn). */
-  expireTurn(): void { this.realm.expireTurn(); }
+  expireTurn(): void {
+    this.realm.expireTurn();
+  }
 
   import<T extends ModuleNamespace = ModuleNamespace>(specifier: string): Promise<T> {
     return this.operation(`import("${specifier}")`, async () => {
@@ -128,7 +138,9 @@ export class ContextSandbox implements Sandbox {
     this.die(new DisposedError('it was disposed by its owner'));
   }
 
-  [Symbol.asyncDispose](): Promise<void> { return this.dispose(); }
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
 
   /**
    * Bound host-initiated work by the deadline; a nested call (from inside a turn) is already
@@ -145,7 +157,7 @@ export class ContextSandbox implements Sandbox {
     try {
       return work();
     } catch (error) {
-      throw error instanceof TurnTimeout ? this.death ?? error : error;
+      throw error instanceof TurnTimeout ? (this.death ?? error) : error;
     }
   }
 
@@ -158,15 +170,24 @@ export class ContextSandbox implements Sandbox {
         if (timer !== undefined) clearTimeout(timer);
         this.inflight.delete(fail);
       };
-      const fail = (error: Error) => { finish(); reject(error); };
+      const fail = (error: Error) => {
+        finish();
+        reject(error);
+      };
       this.inflight.add(fail);
       if (Number.isFinite(this.options.deadline)) {
         timer = setTimeout(() => this.die(new DeadlineError(this.options.deadline, what)), this.options.deadline);
       }
-      work().then((value) => { finish(); resolve(value); }, (error: unknown) => {
-        finish();
-        reject(error instanceof TurnTimeout ? this.death ?? error : error);
-      });
+      work().then(
+        (value) => {
+          finish();
+          resolve(value);
+        },
+        (error: unknown) => {
+          finish();
+          reject(error instanceof TurnTimeout ? (this.death ?? error) : error);
+        },
+      );
     });
   }
 
@@ -264,7 +285,12 @@ export class ContextSandbox implements Sandbox {
     }
     this.backgroundSpent += now - started;
     if (this.backgroundSpent > window * BACKGROUND_SHARE) {
-      this.die(new TimeoutError(this.options.timeout, `background turns (timers, settled host promises), which together took ${Math.round(this.backgroundSpent)} ms of the last ${Math.round(now - this.backgroundStart)} ms`));
+      this.die(
+        new TimeoutError(
+          this.options.timeout,
+          `background turns (timers, settled host promises), which together took ${Math.round(this.backgroundSpent)} ms of the last ${Math.round(now - this.backgroundStart)} ms`,
+        ),
+      );
     }
   }
 

@@ -8,15 +8,27 @@
  * here: the sandbox gets that value itself (context-sandbox.ts).
  */
 import {
-  EsmSandboxError, LinkError, LoadError, MembraneError, ModuleNotAllowedError, PolicyError, ResolveError, SandboxSyntaxError,
+  EsmSandboxError,
+  LinkError,
+  LoadError,
+  MembraneError,
+  ModuleNotAllowedError,
+  PolicyError,
+  ResolveError,
+  SandboxSyntaxError,
 } from '../errors/errors.js';
 import type { RealmErrorShape } from '../membrane/to-sandbox.js';
 
 export function importRejectionShape(error: unknown): RealmErrorShape | undefined {
   if (!(error instanceof EsmSandboxError)) return undefined;
   if (error instanceof SandboxSyntaxError || error instanceof LinkError) return { base: 'SyntaxError', name: 'SyntaxError' };
-  if (error instanceof ModuleNotAllowedError || error instanceof ResolveError || error instanceof LoadError
-    || error instanceof PolicyError || error instanceof MembraneError) {
+  if (
+    error instanceof ModuleNotAllowedError ||
+    error instanceof ResolveError ||
+    error instanceof LoadError ||
+    error instanceof PolicyError ||
+    error instanceof MembraneError
+  ) {
     return { base: 'TypeError', name: error.name };
   }
   // Timeout, deadline, memory, disposal: the sandbox is being stopped, not refused a module.

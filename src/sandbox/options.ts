@@ -137,7 +137,8 @@ function fingerprint(policy: ResolvedPolicy, modules: Map<string, ModuleDefiniti
 function importMetaProviders(option: SandboxOptions['importMeta'], modules: Map<string, ModuleDefinition>): Map<string, string> {
   const out = new Map<string, string>();
   if (option === undefined) return out;
-  if (option === null || typeof option !== 'object') throw new TypeError('importMeta must be an object of property name → allow-listed specifier');
+  if (option === null || typeof option !== 'object')
+    throw new TypeError('importMeta must be an object of property name → allow-listed specifier');
   for (const [name, specifier] of Object.entries(option)) {
     if (!/^[A-Za-z_$][\w$]*$/.test(name) || name === 'url' || name.startsWith('__esmSandbox')) {
       throw new TypeError(`importMeta: "${name}" cannot be an import.meta property name`);
@@ -152,7 +153,8 @@ function importMetaProviders(option: SandboxOptions['importMeta'], modules: Map<
 
 function positive(name: string, value: number | undefined, fallback: number, unit = 'milliseconds'): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0)) throw new TypeError(`${name} must be a positive number of ${unit} (or Infinity), got ${String(value)}`);
+  if (typeof value !== 'number' || !(value > 0))
+    throw new TypeError(`${name} must be a positive number of ${unit} (or Infinity), got ${String(value)}`);
   return value;
 }
 

@@ -33,7 +33,11 @@ export function guardCatches(source: string, program: Program, meter: readonly I
     if (reserved === undefined && id.name.startsWith(RESERVED_PREFIX)) reserved = id;
   };
   // acorn-walk visits declared names as the pseudo-type "VariablePattern", which its types omit.
-  const visitors: Record<string, (node: Node) => void> = { CatchClause: (node) => { catches.push(node as CatchClause); } };
+  const visitors: Record<string, (node: Node) => void> = {
+    CatchClause: (node) => {
+      catches.push(node as CatchClause);
+    },
+  };
   if (mayUseReserved) {
     visitors.Identifier = checkName;
     visitors.VariablePattern = checkName;
@@ -50,8 +54,13 @@ export function guardCatches(source: string, program: Program, meter: readonly I
   if (meter.length > 0) {
     // A destructuring catch binding is rewritten as a whole (below): checks inside its defaults
     // would be lost with it. Such defaults run once per caught value, under the catch's own checks.
-    const patterns = catches.flatMap((c) => c.param && c.param.type !== 'Identifier' ? [[c.param.start, c.param.end] as const] : []);
-    insert(out, source, patterns.length === 0 ? meter : meter.filter(({ at }) => !patterns.some(([start, end]) => at > start && at < end)), edits);
+    const patterns = catches.flatMap((c) => (c.param && c.param.type !== 'Identifier' ? [[c.param.start, c.param.end] as const] : []));
+    insert(
+      out,
+      source,
+      patterns.length === 0 ? meter : meter.filter(({ at }) => !patterns.some(([start, end]) => at > start && at < end)),
+      edits,
+    );
   }
   for (const clause of catches) {
     const param = clause.param;
@@ -95,10 +104,12 @@ function lineStarts(source: string): (offset: number) => [number, number] {
   const terminator = /\r\n|\r|\n|\u2028|\u2029/g;
   for (let m = terminator.exec(source); m !== null; m = terminator.exec(source)) starts.push(m.index + m[0].length);
   return (offset) => {
-    let low = 0, high = starts.length - 1;
+    let low = 0,
+      high = starts.length - 1;
     while (low < high) {
       const mid = (low + high + 1) >> 1;
-      if (starts[mid]! <= offset) low = mid; else high = mid - 1;
+      if (starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
     }
     return [low + 1, offset - starts[low]!];
   };

@@ -46,7 +46,10 @@ export function meterInsertions(source: string, program: Program): Insertion[] {
     if (body.type === 'BlockStatement') {
       out.push({ at: body.start + 1, text: STATEMENT, closer: false, from: node.start });
     } else {
-      out.push({ at: body.start, text: `{${METER_MARK}${STATEMENT}`, closer: false, from: node.start }, { at: body.end, text: `${METER_MARK}}`, closer: true, from: node.start });
+      out.push(
+        { at: body.start, text: `{${METER_MARK}${STATEMENT}`, closer: false, from: node.start },
+        { at: body.end, text: `${METER_MARK}}`, closer: true, from: node.start },
+      );
     }
   };
   const fn = (node: Node) => {
@@ -55,7 +58,10 @@ export function meterInsertions(source: string, program: Program): Insertion[] {
       out.push({ at: body.start + 1, text: STATEMENT, closer: false, from: node.start });
     } else {
       // An arrow's expression body: the check, then the expression, as one parenthesised sequence.
-      out.push({ at: body.start, text: `(${METER_MARK}${CHECK},`, closer: false, from: node.start }, { at: body.end, text: `${METER_MARK})`, closer: true, from: node.start });
+      out.push(
+        { at: body.start, text: `(${METER_MARK}${CHECK},`, closer: false, from: node.start },
+        { at: body.end, text: `${METER_MARK})`, closer: true, from: node.start },
+      );
     }
   };
   simple(program, {
@@ -70,7 +76,10 @@ export function meterInsertions(source: string, program: Program): Insertion[] {
     PropertyDefinition: (node: PropertyDefinition) => {
       const value = node.value;
       if (value === null || value === undefined) return;
-      out.push({ at: value.start, text: `(${METER_MARK}${CHECK},`, closer: false, from: node.start }, { at: value.end, text: `${METER_MARK})`, closer: true, from: node.start });
+      out.push(
+        { at: value.start, text: `(${METER_MARK}${CHECK},`, closer: false, from: node.start },
+        { at: value.end, text: `${METER_MARK})`, closer: true, from: node.start },
+      );
     },
     StaticBlock: (node: StaticBlock) => {
       // Before the closing brace (the leading `;` ends a last statement left to ASI): the block's

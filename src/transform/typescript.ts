@@ -19,7 +19,9 @@ let stripper: Strip | null | undefined;
 
 function findStripper(): Strip | null {
   try {
-    const amaro = createRequire(import.meta.url)('amaro') as { transformSync(source: string, options: { mode: 'strip-only' }): { code: string } };
+    const amaro = createRequire(import.meta.url)('amaro') as {
+      transformSync(source: string, options: { mode: 'strip-only' }): { code: string };
+    };
     return (source) => amaro.transformSync(source, { mode: 'strip-only' }).code;
   } catch {
     // Not installed: fall back to Node's own.
@@ -34,7 +36,12 @@ export function canStripTypes(): boolean {
   return stripper !== null;
 }
 
-interface StripFailure { message?: unknown; startLine?: unknown; startColumn?: unknown; endColumn?: unknown }
+interface StripFailure {
+  message?: unknown;
+  startLine?: unknown;
+  startColumn?: unknown;
+  endColumn?: unknown;
+}
 
 /**
  * The JavaScript of a TypeScript module, positions kept.
@@ -43,7 +50,10 @@ interface StripFailure { message?: unknown; startLine?: unknown; startColumn?: u
  */
 export function stripTypes(source: string, url: string): string {
   if (!canStripTypes()) {
-    throw new LoadError(`${url} is TypeScript, and this Node.js (${process.version}) cannot strip types: install the optional package "amaro" (npm install amaro), or use Node.js 22.13 or later`, { url });
+    throw new LoadError(
+      `${url} is TypeScript, and this Node.js (${process.version}) cannot strip types: install the optional package "amaro" (npm install amaro), or use Node.js 22.13 or later`,
+      { url },
+    );
   }
   try {
     return stripper!(source);
@@ -53,7 +63,9 @@ export function stripTypes(source: string, url: string): string {
     const line = typeof failure.startLine === 'number' ? failure.startLine : undefined;
     const column = typeof failure.startColumn === 'number' ? failure.startColumn : 0;
     throw new SandboxSyntaxError(`${message} (TypeScript is stripped of its types, not compiled)`, {
-      url, line, column: line === undefined ? undefined : column + 1,
+      url,
+      line,
+      column: line === undefined ? undefined : column + 1,
       frame: line === undefined ? undefined : codeFrame(source, line, column),
     });
   }

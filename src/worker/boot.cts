@@ -43,8 +43,17 @@ if (source === undefined) {
     cachedData = undefined;
   }
   // Node's CommonJS wrapper, on the bundle's first line so its line numbers hold.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, { filename: file, cachedData });
-  const run = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: { exports: object }, filename: string, dirname: string) => void;
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
+    filename: file,
+    cachedData,
+  });
+  const run = script.runInThisContext() as (
+    exports: object,
+    require: NodeJS.Require,
+    module: { exports: object },
+    filename: string,
+    dirname: string,
+  ) => void;
   const bundle = { exports: {} };
   run.call(bundle.exports, bundle.exports, nodeModule.createRequire(file), bundle, file, __dirname);
 

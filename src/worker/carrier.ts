@@ -10,21 +10,34 @@ import type { Message, SyncCall, SyncReply } from './protocol.js';
 /** host → worker: a message for one sandbox, or the creation of one. */
 export type Inbound = { sandbox: number; body: unknown; create?: false } | { sandbox: number; create: true; init: unknown };
 /** worker → host: a message from one sandbox (`sandbox` 0: the thread's own, e.g. `ready`). */
-export interface Outbound { sandbox: number; body: Message; heapMb?: number }
+export interface Outbound {
+  sandbox: number;
+  body: Message;
+  heapMb?: number;
+}
 /**
  * worker → host on the call port. `seq` numbers the worker's calls: a call the watchdog cut off
  * (its turn timed out while the host was still answering) gets its answer late, and that answer
  * must not be taken for the next call's, which may be another sandbox's.
  */
-export interface InboundCall { sandbox: number; seq: number; call: SyncCall }
+export interface InboundCall {
+  sandbox: number;
+  seq: number;
+  call: SyncCall;
+}
 /** host → worker on the call port: the answer to call `seq`. */
-export interface CallAnswer { seq: number; reply: SyncReply }
+export interface CallAnswer {
+  seq: number;
+  reply: SyncReply;
+}
 /**
  * host → worker on the call port, only while the worker waits for the host's answer to one of its
  * calls: call the worker's function `fn` of `sandbox` now (a host function calling a sandbox
  * callback). The worker serves it inside its wait and answers with a `NestedAnswer`.
  */
-export interface NestedCall { nested: { sandbox: number; seq: number; fn: number; args: unknown } }
+export interface NestedCall {
+  nested: { sandbox: number; seq: number; fn: number; args: unknown };
+}
 /**
  * worker → host on the call port, while the host waits: the outcome of nested call `seq`; or
  * `abandoned`, the worker's turn was cut off (its timeout) under the nested calls it was serving,

@@ -53,15 +53,21 @@ export class ThreadLane {
    * @param memoryLimitMb heap cap of each thread (shared by the sandboxes in it).
    * @param begin how a carrier starts: a worker thread here by default.
    */
-  constructor(budget: RecycleBudget = {}, private readonly memoryLimitMb?: number, private readonly begin: StartCarrier = startThread) {
+  constructor(
+    budget: RecycleBudget = {},
+    private readonly memoryLimitMb?: number,
+    private readonly begin: StartCarrier = startThread,
+  ) {
     this.budget = { ...DEFAULT_BUDGET, ...budget };
-    if (!(this.budget.contexts >= 1) || !(this.budget.heapMb > 0)) throw new TypeError(`recycle: contexts must be at least 1 and heapMb more than 0, got ${JSON.stringify(budget)}`);
+    if (!(this.budget.contexts >= 1) || !(this.budget.heapMb > 0))
+      throw new TypeError(`recycle: contexts must be at least 1 and heapMb more than 0, got ${JSON.stringify(budget)}`);
   }
 
   /** A thread with room for one more sandbox. */
   acquire(): Carrier {
     let thread = this.current;
-    const waitForSpare = thread !== undefined && this.spare !== undefined && this.spare.accepting && !this.spare.ready && this.spent(thread) < OVERRUN;
+    const waitForSpare =
+      thread !== undefined && this.spare !== undefined && this.spare.accepting && !this.spare.ready && this.spent(thread) < OVERRUN;
     if (thread === undefined || !thread.accepting || (this.spent(thread) >= 1 && !waitForSpare)) {
       thread?.retire();
       thread = this.spare !== undefined && this.spare.accepting ? this.spare : this.start();

@@ -54,8 +54,10 @@ export interface SandboxPool extends AsyncDisposable {
 
 export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool {
   const { size = availableParallelism(), recycle, memoryLimitMb, isolation = 'worker', ...defaults } = options;
-  if (isolation !== 'worker' && isolation !== 'process') throw new TypeError(`isolation must be "worker" or "process" for a pool, got ${String(isolation)}`);
-  if (memoryLimitMb !== undefined && !(memoryLimitMb >= 8)) throw new TypeError(`memoryLimitMb must be at least 8, got ${String(memoryLimitMb)}`);
+  if (isolation !== 'worker' && isolation !== 'process')
+    throw new TypeError(`isolation must be "worker" or "process" for a pool, got ${String(isolation)}`);
+  if (memoryLimitMb !== undefined && !(memoryLimitMb >= 8))
+    throw new TypeError(`memoryLimitMb must be at least 8, got ${String(memoryLimitMb)}`);
   if (!Number.isInteger(size) || size < 1) throw new TypeError(`size must be a positive integer, got ${String(size)}`);
   // Fail at creation on a bad option, not at the first task. Tasks without overrides reuse this
   // (realpath and stat of the root, the allow-list: ~0.06 ms of host time per task otherwise);
@@ -73,7 +75,9 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
     const normalized = overrides === noOverrides ? { ...base, name: defaults.name ?? nextSandboxName() } : normalizeOptions(merged);
     const sandbox = new WorkerSandbox(merged, normalized, pick.lane.acquire());
     pick.busy++;
-    sandbox.onEnd(() => { pick.busy--; });
+    sandbox.onEnd(() => {
+      pick.busy--;
+    });
     return sandbox;
   };
 
@@ -99,6 +103,8 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
       closed = true;
       for (const { lane } of lanes) lane.close();
     },
-    [Symbol.asyncDispose]() { return this.close(); },
+    [Symbol.asyncDispose]() {
+      return this.close();
+    },
   };
 }

@@ -100,7 +100,13 @@ function setOwn(target: object, key: string, value: unknown): void {
 
 /** Built-in kinds structured clone carries faithfully (everything else with a prototype is a class instance). */
 function clonesWhole(value: object): boolean {
-  return types.isDate(value) || types.isRegExp(value) || types.isAnyArrayBuffer(value) || ArrayBuffer.isView(value) || types.isBoxedPrimitive(value);
+  return (
+    types.isDate(value) ||
+    types.isRegExp(value) ||
+    types.isAnyArrayBuffer(value) ||
+    ArrayBuffer.isView(value) ||
+    types.isBoxedPrimitive(value)
+  );
 }
 
 /** The inverse of `encode`: markers become callables made by `make`. */
@@ -142,7 +148,8 @@ export function decode(value: unknown, make: FunctionFactory, seen = new Set<obj
   }
   for (const key of Object.keys(record)) {
     const item = record[key] as Record<string, unknown> | null;
-    const then = key === 'then' && typeof item === 'object' && item !== null && typeof item[FN] === 'number' && Object.keys(item).length === 1;
+    const then =
+      key === 'then' && typeof item === 'object' && item !== null && typeof item[FN] === 'number' && Object.keys(item).length === 1;
     setOwn(record, key, then ? make(item[FN] as number, 'then') : decode(item, make, seen));
   }
   return value;
@@ -159,7 +166,23 @@ export interface WireError {
   value?: unknown;
 }
 
-const FIELDS = ['code', 'url', 'line', 'column', 'frame', 'specifier', 'referrer', 'diagnostics', 'sandboxName', 'thrown', 'timeout', 'deadline', 'disposed', 'path', 'sandboxCode'];
+const FIELDS = [
+  'code',
+  'url',
+  'line',
+  'column',
+  'frame',
+  'specifier',
+  'referrer',
+  'diagnostics',
+  'sandboxName',
+  'thrown',
+  'timeout',
+  'deadline',
+  'disposed',
+  'path',
+  'sandboxCode',
+];
 
 /**
  * @param register given where the other side can call back (a bridged call's throw, a host promise's
@@ -168,7 +191,12 @@ const FIELDS = ['code', 'url', 'line', 'column', 'frame', 'specifier', 'referrer
  */
 export function encodeError(error: unknown, register?: FunctionRegistry): WireError {
   if (!(error instanceof Error)) {
-    const wire: WireError = { className: 'Error', message: typeof error === 'object' && error !== null ? '[object]' : String(error), stack: undefined, fields: {} };
+    const wire: WireError = {
+      className: 'Error',
+      message: typeof error === 'object' && error !== null ? '[object]' : String(error),
+      stack: undefined,
+      fields: {},
+    };
     if (register !== undefined) wire.value = encode(error, register);
     return wire;
   }
@@ -190,10 +218,21 @@ export function decodeThrown(wire: WireError, make: FunctionFactory): unknown {
 }
 
 /** Where nobody can be called back (errors reported after the fact), function markers become this. */
-const unavailable: FunctionFactory = () => () => { throw new errors.MembraneError('it did not cross with the error that held it', 'a function'); };
+const unavailable: FunctionFactory = () => () => {
+  throw new errors.MembraneError('it did not cross with the error that held it', 'a function');
+};
 
 /** Error classes every realm has: an error of one of these names is rebuilt as an instance of it. */
-const STANDARD_ERRORS = new Set(['Error', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'EvalError', 'URIError', 'AggregateError']);
+const STANDARD_ERRORS = new Set([
+  'Error',
+  'TypeError',
+  'RangeError',
+  'SyntaxError',
+  'ReferenceError',
+  'EvalError',
+  'URIError',
+  'AggregateError',
+]);
 
 /**
  * One identity per function across the wire, on top of a side's own registry and factory: the same
@@ -220,7 +259,7 @@ export function functionIdentity(register: FunctionRegistry, make: FunctionFacto
       return id;
     },
     make: (id, kind) => {
-      if (kind === 'then') return id < 0 ? own.get(-id) ?? make(id, 'function') : make(id, 'then');
+      if (kind === 'then') return id < 0 ? (own.get(-id) ?? make(id, 'function')) : make(id, 'then');
       if (kind !== 'function') return make(id, kind);
       if (id < 0) return own.get(-id) ?? make(id, kind);
       let standIn = standIns.get(id);
@@ -245,7 +284,8 @@ export function decodeError(wire: WireError, make: FunctionFactory = unavailable
   Object.defineProperty(error, 'message', { value: wire.message, writable: true, configurable: true });
   Object.defineProperty(error, 'name', { value: wire.name ?? wire.className, writable: true, configurable: true });
   Object.defineProperty(error, 'stack', { value: wire.stack ?? `${wire.className}: ${wire.message}`, writable: true, configurable: true });
-  for (const [key, value] of Object.entries(wire.fields)) Object.defineProperty(error, key, { value: decode(value, make), enumerable: true, configurable: true });
+  for (const [key, value] of Object.entries(wire.fields))
+    Object.defineProperty(error, key, { value: decode(value, make), enumerable: true, configurable: true });
   return error;
 }
 
@@ -271,8 +311,8 @@ export type Message =
 export type Settlement = { kind: 'settle'; promise: number; ok: boolean; value: unknown; error?: WireError };
 
 /** Worker → host on the call port, answered synchronously while the worker waits. */
-export interface SyncCall { fn: number; args: unknown }
-export type SyncReply =
-  | { ok: true; value: unknown }
-  | { ok: true; promise: number }
-  | { ok: false; error: WireError };
+export interface SyncCall {
+  fn: number;
+  args: unknown;
+}
+export type SyncReply = { ok: true; value: unknown } | { ok: true; promise: number } | { ok: false; error: WireError };

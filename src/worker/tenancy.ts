@@ -31,10 +31,16 @@ export abstract class Tenancy {
   abstract terminate(error: EsmSandboxError): void;
 
   /** Live tenants. */
-  get size(): number { return this.tenants.size; }
-  get alive(): boolean { return this.ended === undefined; }
+  get size(): number {
+    return this.tenants.size;
+  }
+  get alive(): boolean {
+    return this.ended === undefined;
+  }
   /** Alive and not retired: takes new tenants. */
-  get accepting(): boolean { return this.alive && !this.retired; }
+  get accepting(): boolean {
+    return this.alive && !this.retired;
+  }
 
   /** Host a new sandbox: `init` goes to the worker, which builds the sandbox from it. */
   attach(tenant: Tenant, init: unknown): number {

@@ -12,10 +12,18 @@ import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { DisposedError, MemoryLimitError, SandboxCrashedError, type EsmSandboxError } from '../errors/errors.js';
-import { HOST_WAKE, type CallAnswer, type Carrier, type Inbound, type InboundCall, type NestedAnswer, type NestedCall, type Outbound } from './carrier.js';
+import {
+  HOST_WAKE,
+  type CallAnswer,
+  type Carrier,
+  type Inbound,
+  type InboundCall,
+  type NestedAnswer,
+  type NestedCall,
+  type Outbound,
+} from './carrier.js';
 import { Tenancy } from './tenancy.js';
 import { encodeError, type SyncReply } from './protocol.js';
-
 
 /**
  * Compiled output has the worker entry beside this file; under a TypeScript test runner, dist has it.
@@ -31,7 +39,8 @@ export function workerEntry(): URL {
   // A bundle older than worker-main.js is stale (tsc ran, the bundle step did not): not used.
   const mtime = (url: URL) => statSync(fileURLToPath(url), { throwIfNoEntry: false })?.mtimeMs;
   const bundled = mtime(new URL(`${dir}worker-bundle.cjs`, import.meta.url));
-  const fresh = bundled !== undefined && bundled >= (mtime(main) ?? Infinity) && mtime(new URL(`${dir}boot.cjs`, import.meta.url)) !== undefined;
+  const fresh =
+    bundled !== undefined && bundled >= (mtime(main) ?? Infinity) && mtime(new URL(`${dir}boot.cjs`, import.meta.url)) !== undefined;
   return (entry = fresh ? new URL(`${dir}boot.cjs`, import.meta.url) : main);
 }
 
@@ -73,9 +82,11 @@ export class WorkerThread extends Tenancy implements Carrier {
     port1.unref();
     this.worker.on('message', (message: Outbound) => this.route(message));
     this.worker.on('error', (error: Error & { code?: string }) => {
-      this.end(error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? new MemoryLimitError(memoryLimitMb)
-        : new SandboxCrashedError(`it failed with ${error.message}`, 'worker thread'));
+      this.end(
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new MemoryLimitError(memoryLimitMb)
+          : new SandboxCrashedError(`it failed with ${error.message}`, 'worker thread'),
+      );
     });
     this.worker.on('exit', () => this.end(new DisposedError('its worker thread exited')));
     this.worker.unref();
@@ -96,7 +107,9 @@ export class WorkerThread extends Tenancy implements Carrier {
     void this.worker.terminate();
   }
 
-  get waitingOnHost(): boolean { return this.answering > 0 && !this.abandoned && this.ended === undefined; }
+  get waitingOnHost(): boolean {
+    return this.answering > 0 && !this.abandoned && this.ended === undefined;
+  }
 
   /**
    * A host function, answering the worker's call, calls a function of the worker's (a sandbox
@@ -113,13 +126,19 @@ export class WorkerThread extends Tenancy implements Carrier {
       const left = until - performance.now();
       if (left <= 0 || Atomics.wait(this.flag, HOST_WAKE, 0, left) === 'timed-out') return undefined;
       Atomics.store(this.flag, HOST_WAKE, 0);
-      for (let message = receiveMessageOnPort(this.callPort)?.message as NestedAnswer | InboundCall | undefined; message !== undefined;
-        message = receiveMessageOnPort(this.callPort)?.message as NestedAnswer | InboundCall | undefined) {
+      for (
+        let message = receiveMessageOnPort(this.callPort)?.message as NestedAnswer | InboundCall | undefined;
+        message !== undefined;
+        message = receiveMessageOnPort(this.callPort)?.message as NestedAnswer | InboundCall | undefined
+      ) {
         if ('call' in message) {
           this.answer(this.callPort, message);
         } else if ('abandoned' in message) {
           this.abandoned = true;
-          return { ok: false, error: encodeError(new DisposedError('the sandbox\'s turn was cut off (its timeout) while this call of its function ran')) };
+          return {
+            ok: false,
+            error: encodeError(new DisposedError("the sandbox's turn was cut off (its timeout) while this call of its function ran")),
+          };
         } else if (message.seq === seq) {
           return message.nestedReply;
         }
@@ -134,9 +153,10 @@ export class WorkerThread extends Tenancy implements Carrier {
     let reply: SyncReply;
     this.answering++;
     try {
-      reply = tenant === undefined
-        ? { ok: false, error: { className: 'Error', message: 'The sandbox is disposed', stack: undefined, fields: {} } }
-        : tenant.answer(call);
+      reply =
+        tenant === undefined
+          ? { ok: false, error: { className: 'Error', message: 'The sandbox is disposed', stack: undefined, fields: {} } }
+          : tenant.answer(call);
     } finally {
       if (--this.answering === 0) this.abandoned = false;
     }

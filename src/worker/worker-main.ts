@@ -17,10 +17,27 @@ import { callNow } from '../membrane/membrane.js';
 import { normalizeOptions } from '../sandbox/options.js';
 import type { ModuleDefinition, SandboxOptions } from '../types.js';
 import {
-  decode, decodeThrown, encode, encodeError, functionIdentity, type FunctionFactory, type FunctionRegistry, type Message,
-  type Request, type Settlement, type SyncReply,
+  decode,
+  decodeThrown,
+  encode,
+  encodeError,
+  functionIdentity,
+  type FunctionFactory,
+  type FunctionRegistry,
+  type Message,
+  type Request,
+  type Settlement,
+  type SyncReply,
 } from './protocol.js';
-import { HOST_WAKE, type CallAnswer, type Inbound, type InboundCall, type NestedAnswer, type NestedCall, type Outbound } from './carrier.js';
+import {
+  HOST_WAKE,
+  type CallAnswer,
+  type Inbound,
+  type InboundCall,
+  type NestedAnswer,
+  type NestedCall,
+  type Outbound,
+} from './carrier.js';
 
 /** What the host sends to create a sandbox here. */
 export interface TenantInit {
@@ -30,8 +47,13 @@ export interface TenantInit {
 
 import { publishTurns } from '../run/turn-clock.js';
 
-const { callPort, flag: flagBuffer, turns } = workerData as {
-  callPort: MessagePort; flag: SharedArrayBuffer;
+const {
+  callPort,
+  flag: flagBuffer,
+  turns,
+} = workerData as {
+  callPort: MessagePort;
+  flag: SharedArrayBuffer;
   /** In a child process: where turns are published for its main thread's watch (turn-clock.ts). */
   turns?: { slots: SharedArrayBuffer; epoch: number };
 };
@@ -92,8 +114,11 @@ function awaitAnswer(seq: number, until: number): SyncReply | undefined {
     if (left <= 0) return undefined;
     Atomics.wait(flag, 0, 0, left);
     Atomics.store(flag, 0, 0);
-    for (let message = receiveMessageOnPort(callPort)?.message as CallAnswer | NestedCall | undefined; message !== undefined;
-      message = receiveMessageOnPort(callPort)?.message as CallAnswer | NestedCall | undefined) {
+    for (
+      let message = receiveMessageOnPort(callPort)?.message as CallAnswer | NestedCall | undefined;
+      message !== undefined;
+      message = receiveMessageOnPort(callPort)?.message as CallAnswer | NestedCall | undefined
+    ) {
       if ('nested' in message) serveNested(message.nested);
       else if (message.seq === seq) return message.reply;
     }
@@ -118,9 +143,10 @@ function serveNested(request: NestedCall['nested']): void {
     setImmediate(checkAbandoned);
   }
   const tenant = tenants.get(request.sandbox);
-  const reply: SyncReply = tenant === undefined
-    ? { ok: false, error: encodeError(new DisposedError('it is gone from its worker')) }
-    : tenant.callNow(request.fn, request.args);
+  const reply: SyncReply =
+    tenant === undefined
+      ? { ok: false, error: encodeError(new DisposedError('it is gone from its worker')) }
+      : tenant.callNow(request.fn, request.args);
   serving--;
   wakeHost({ seq: request.seq, nestedReply: reply });
 }
@@ -146,7 +172,10 @@ class Tenant {
   private readonly hostFunction: FunctionFactory;
   readonly sandbox: ContextSandbox;
 
-  constructor(private readonly id: number, init: TenantInit) {
+  constructor(
+    private readonly id: number,
+    init: TenantInit,
+  ) {
     const registerOwn: FunctionRegistry = (value) => {
       const own = this.nextId++;
       if (typeof value === 'function') {
@@ -162,22 +191,25 @@ class Tenant {
       }
       return own;
     };
-    const standIn: FunctionFactory = (remote, kind) => kind === 'promise'
-      ? new Promise((resolve, reject) => this.waiting.set(remote, { resolve, reject }))
-      : (...args: unknown[]) => this.callHost(remote, args);
+    const standIn: FunctionFactory = (remote, kind) =>
+      kind === 'promise'
+        ? new Promise((resolve, reject) => this.waiting.set(remote, { resolve, reject }))
+        : (...args: unknown[]) => this.callHost(remote, args);
     // One identity per function across the wire (a host function that comes back is itself again).
     ({ register: this.register, make: this.hostFunction } = functionIdentity(registerOwn, standIn));
     const { hasConsole, hasOnWarning, ...options } = init.options;
-    this.sandbox = new ContextSandbox(normalizeOptions({
-      ...options,
-      // The thread's heap cap also caps the ArrayBuffer bytes one turn may allocate (run/realm-source/memory-cap.ts).
-      memoryLimitMb: externalCapMb !== undefined && externalCapMb > 0 ? externalCapMb : undefined,
-      modules: decode(init.modules, this.hostFunction) as Record<string, ModuleDefinition>,
-      console: hasConsole ? (level, args) => this.post({ kind: 'console', level, args: encode(args, () => 0) }) : undefined,
-      // Always forwarded: a timeout in a timer callback is how the host learns this sandbox died.
-      onError: (error) => this.post({ kind: 'error', error: encodeError(error) }),
-      onWarning: hasOnWarning ? (diagnostic) => this.post({ kind: 'warning', diagnostic }) : undefined,
-    }));
+    this.sandbox = new ContextSandbox(
+      normalizeOptions({
+        ...options,
+        // The thread's heap cap also caps the ArrayBuffer bytes one turn may allocate (run/realm-source/memory-cap.ts).
+        memoryLimitMb: externalCapMb !== undefined && externalCapMb > 0 ? externalCapMb : undefined,
+        modules: decode(init.modules, this.hostFunction) as Record<string, ModuleDefinition>,
+        console: hasConsole ? (level, args) => this.post({ kind: 'console', level, args: encode(args, () => 0) }) : undefined,
+        // Always forwarded: a timeout in a timer callback is how the host learns this sandbox died.
+        onError: (error) => this.post({ kind: 'error', error: encodeError(error) }),
+        onWarning: hasOnWarning ? (diagnostic) => this.post({ kind: 'warning', diagnostic }) : undefined,
+      }),
+    );
   }
 
   handle(message: Request | Settlement): void {
@@ -203,14 +235,17 @@ class Tenant {
 
   private async run(request: Request): Promise<unknown> {
     switch (request.op) {
-      case 'import': return this.sandbox.import(request.specifier);
-      case 'evaluate': return this.sandbox.evaluate(request.source, { filename: request.filename });
+      case 'import':
+        return this.sandbox.import(request.specifier);
+      case 'evaluate':
+        return this.sandbox.evaluate(request.source, { filename: request.filename });
       case 'call': {
         const fn = this.exported.get(request.fn);
         if (fn === undefined) throw new DisposedError('its functions were released in its worker');
         return fn(...(decode(request.args, this.hostFunction) as unknown[]));
       }
-      case 'files': return this.sandbox.files();
+      case 'files':
+        return this.sandbox.files();
       case 'dispose':
         // The context itself stays in this thread's heap (Node never frees it); the thread's lane
         // recycles the thread for that. Everything of the tenant's own goes now.
@@ -274,7 +309,13 @@ port.on('message', (message: Inbound) => {
     tenant.handle(message.body as Request | Settlement);
   } else if (typeof message.body === 'object' && message.body !== null && 'op' in message.body) {
     const request = message.body as Request;
-    if (request.op !== 'dispose') post(message.sandbox, { kind: 'reply', id: request.id, ok: false, error: encodeError(new DisposedError('it is gone from its worker')) });
+    if (request.op !== 'dispose')
+      post(message.sandbox, {
+        kind: 'reply',
+        id: request.id,
+        ok: false,
+        error: encodeError(new DisposedError('it is gone from its worker')),
+      });
   }
 });
 post(0, { kind: 'ready' });

@@ -14,8 +14,18 @@ import { supervise } from '../run/rejections.js';
 import type { NormalizedOptions } from '../sandbox/options.js';
 import type { ModuleNamespace, Sandbox, SandboxOptions } from '../types.js';
 import {
-  decode, decodeError, encode, encodeError, functionIdentity, type FunctionFactory, type FunctionRegistry, type Message,
-  type Request, type Settlement, type SyncCall, type SyncReply,
+  decode,
+  decodeError,
+  encode,
+  encodeError,
+  functionIdentity,
+  type FunctionFactory,
+  type FunctionRegistry,
+  type Message,
+  type Request,
+  type Settlement,
+  type SyncCall,
+  type SyncReply,
 } from './protocol.js';
 import { ChildProcessCarrier } from '../process/child.js';
 import type { Carrier, Tenant } from './carrier.js';
@@ -60,7 +70,11 @@ export class WorkerSandbox implements Sandbox, Tenant {
    * @param thread where to live; by default the shared lane's, or a carrier of its own for `memoryLimitMb`.
    * `options.isolation` says which kind: `process`, or else `worker`.
    */
-  constructor(private readonly options: SandboxOptions, private readonly normalized: NormalizedOptions, thread?: Carrier) {
+  constructor(
+    private readonly options: SandboxOptions,
+    private readonly normalized: NormalizedOptions,
+    thread?: Carrier,
+  ) {
     this.root = normalized.root;
     this.isolation = options.isolation === 'process' ? 'process' : 'worker';
     const own = thread === undefined && normalized.memoryLimitMb !== undefined;
@@ -68,10 +82,19 @@ export class WorkerSandbox implements Sandbox, Tenant {
     this.thread = thread ?? (own ? startCarrier(this.isolation)(normalized.memoryLimitMb) : lane().acquire());
     const init: TenantInit = {
       options: {
-        root: normalized.root, timeout: normalized.timeout, deadline: normalized.deadline, metering: normalized.metering, policy: options.policy,
-        name: normalized.name, maxModuleBytes: normalized.maxModuleBytes, importMeta: options.importMeta,
-        packages: options.packages, conditions: options.conditions, nodeEnv: options.nodeEnv,
-        hasConsole: options.console !== undefined, hasOnWarning: options.onWarning !== undefined,
+        root: normalized.root,
+        timeout: normalized.timeout,
+        deadline: normalized.deadline,
+        metering: normalized.metering,
+        policy: options.policy,
+        name: normalized.name,
+        maxModuleBytes: normalized.maxModuleBytes,
+        importMeta: options.importMeta,
+        packages: options.packages,
+        conditions: options.conditions,
+        nodeEnv: options.nodeEnv,
+        hasConsole: options.console !== undefined,
+        hasOnWarning: options.onWarning !== undefined,
       },
       modules: encode(Object.fromEntries(normalized.modules), this.register) as Record<string, unknown>,
     };
@@ -80,7 +103,9 @@ export class WorkerSandbox implements Sandbox, Tenant {
     if (own) this.thread.retire();
   }
 
-  get disposed(): boolean { return this.death !== undefined; }
+  get disposed(): boolean {
+    return this.death !== undefined;
+  }
 
   import<T extends ModuleNamespace = ModuleNamespace>(specifier: string): Promise<T> {
     return this.request({ op: 'import', specifier }, `import("${specifier}")`) as Promise<T>;
@@ -98,7 +123,9 @@ export class WorkerSandbox implements Sandbox, Tenant {
     this.die(new DisposedError('it was disposed by its owner'));
   }
 
-  [Symbol.asyncDispose](): Promise<void> { return this.dispose(); }
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
 
   /** Called once when the sandbox ends, however it ends (used by pools to count busy threads). */
   onEnd(callback: () => void): void {
@@ -127,7 +154,10 @@ export class WorkerSandbox implements Sandbox, Tenant {
       }
       // Encoded like any value (errors travel as markers). Nothing after death: the worker may
       // still be finishing a turn when the host has already let the sandbox go.
-      case 'console': if (this.death === undefined) this.options.console?.(message.level as never, decode(message.args, this.sandboxFunction) as unknown[]); return;
+      case 'console':
+        if (this.death === undefined)
+          this.options.console?.(message.level as never, decode(message.args, this.sandboxFunction) as unknown[]);
+        return;
       case 'error': {
         if (this.death !== undefined) return;
         const error = decodeError(message.error);
@@ -138,7 +168,9 @@ export class WorkerSandbox implements Sandbox, Tenant {
         else this.options.console?.('error', [`Uncaught ${error.stack ?? error.message}`]);
         return;
       }
-      case 'warning': if (this.death === undefined) this.options.onWarning?.(message.diagnostic as never); return;
+      case 'warning':
+        if (this.death === undefined) this.options.onWarning?.(message.diagnostic as never);
+        return;
       case 'settle': {
         const waiter = this.promises.get(message.promise);
         if (waiter === undefined) return;
@@ -154,7 +186,8 @@ export class WorkerSandbox implements Sandbox, Tenant {
         if (isFatal(error)) this.die(error as EsmSandboxError);
         return;
       }
-      case 'ready': return;
+      case 'ready':
+        return;
     }
   }
 
@@ -214,14 +247,19 @@ export class WorkerSandbox implements Sandbox, Tenant {
     }
     if (kind === 'then') {
       // The sandbox's `then` adopter, called with no resolvers, answers with the settlement.
-      return (onFulfilled?: unknown, onRejected?: unknown) => supervise(this.send({ op: 'call', fn: id, args: [] }, 'a thenable of the sandbox').then(
-        typeof onFulfilled === 'function' ? onFulfilled as (value: unknown) => unknown : undefined,
-        typeof onRejected === 'function' ? onRejected as (reason: unknown) => unknown : undefined,
-      ), this.unwatched);
+      return (onFulfilled?: unknown, onRejected?: unknown) =>
+        supervise(
+          this.send({ op: 'call', fn: id, args: [] }, 'a thenable of the sandbox').then(
+            typeof onFulfilled === 'function' ? (onFulfilled as (value: unknown) => unknown) : undefined,
+            typeof onRejected === 'function' ? (onRejected as (reason: unknown) => unknown) : undefined,
+          ),
+          this.unwatched,
+        );
     }
-    return (...args: unknown[]) => this.thread.waitingOnHost
-      ? this.callNow(id, args)
-      : this.request({ op: 'call', fn: id, args: encode(args, this.register) }, 'a call');
+    return (...args: unknown[]) =>
+      this.thread.waitingOnHost
+        ? this.callNow(id, args)
+        : this.request({ op: 'call', fn: id, args: encode(args, this.register) }, 'a call');
   };
 
   /**
@@ -279,7 +317,9 @@ export class WorkerSandbox implements Sandbox, Tenant {
 
   private send(body: RequestBody, what: string): Promise<unknown> {
     if (this.death !== undefined) {
-      return Promise.reject(this.death instanceof DisposedError ? this.death : new DisposedError(`it was stopped earlier: ${this.death.message}`));
+      return Promise.reject(
+        this.death instanceof DisposedError ? this.death : new DisposedError(`it was stopped earlier: ${this.death.message}`),
+      );
     }
     const id = this.nextRequest++;
     return new Promise((resolve, reject) => {

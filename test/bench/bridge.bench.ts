@@ -34,7 +34,8 @@ const sandbox = createSandbox({
   },
 });
 
-const ns = await sandbox.evaluate(`
+const ns = await sandbox.evaluate(
+  `
 import { add, tag } from 'app:api';
 const localAdd = (a, b) => (a + b) % 1000003;
 export function bridged(n) {
@@ -52,7 +53,9 @@ export function local(n) {
   for (let i = 0; i < n; i++) x = localAdd(x, i);
   return x;
 }
-`, { filename: 'bridge-bench.mjs' });
+`,
+  { filename: 'bridge-bench.mjs' },
+);
 
 type Loop = (n: number) => Promise<number>;
 const bridged = ns.bridged as Loop;
@@ -71,30 +74,58 @@ const names = {
   mixed: `bridged host call tag(string, number, boolean) x${CALLS}`,
 } as const;
 
-const report = new MedianReport(`target 3: bridged host call, per call (iteration median / ${CALLS})`, [
-  { name: names.local, unit: 'ns', perIteration: CALLS },
-  { name: names.bridged, baseline: names.local, unit: 'ns', perIteration: CALLS, maxMedian: 300 },
-  { name: names.mixed, baseline: names.local, unit: 'ns', perIteration: CALLS, maxMedian: 300 },
-], Object.values(names));
+const report = new MedianReport(
+  `target 3: bridged host call, per call (iteration median / ${CALLS})`,
+  [
+    { name: names.local, unit: 'ns', perIteration: CALLS },
+    { name: names.bridged, baseline: names.local, unit: 'ns', perIteration: CALLS, maxMedian: 300 },
+    { name: names.mixed, baseline: names.local, unit: 'ns', perIteration: CALLS, maxMedian: 300 },
+  ],
+  Object.values(names),
+);
 
 function expectEqual(actual: number, expected: number): void {
   if (actual !== expected) throw new Error(`loop returned ${actual}, expected ${expected}`);
 }
 
 describe('sandbox → host call', () => {
-  bench(names.local, ...report.bench(names.local, async () => {
-    expectEqual(await local(CALLS), expectedSum);
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.local,
+    ...report.bench(
+      names.local,
+      async () => {
+        expectEqual(await local(CALLS), expectedSum);
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
-  bench(names.bridged, ...report.bench(names.bridged, async () => {
-    const before = hostCalls;
-    expectEqual(await bridged(CALLS), expectedSum);
-    expectEqual(hostCalls - before, CALLS);
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.bridged,
+    ...report.bench(
+      names.bridged,
+      async () => {
+        const before = hostCalls;
+        expectEqual(await bridged(CALLS), expectedSum);
+        expectEqual(hostCalls - before, CALLS);
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
-  bench(names.mixed, ...report.bench(names.mixed, async () => {
-    const before = hostCalls;
-    expectEqual(await bridgedMixed(CALLS), expectedLength);
-    expectEqual(hostCalls - before, CALLS);
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.mixed,
+    ...report.bench(
+      names.mixed,
+      async () => {
+        const before = hostCalls;
+        expectEqual(await bridgedMixed(CALLS), expectedLength);
+        expectEqual(hostCalls - before, CALLS);
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 });

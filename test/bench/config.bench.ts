@@ -26,7 +26,7 @@ const fixture = fileURLToPath(new URL('../../fixtures/config/vite-like/', import
 const entry = 'vite.config.mjs';
 
 const SHIMS: Record<string, string> = {
-  'std:config': "export const env = {};\nexport function defineConfig(config) { return config; }\n",
+  'std:config': 'export const env = {};\nexport function defineConfig(config) { return config; }\n',
   'std:path': "import path from 'node:path';\nexport const { join, resolve, relative, dirname, basename, extname } = path.posix;\n",
 };
 
@@ -64,10 +64,11 @@ const names = {
   warm: 'loadConfig, warm (context isolation)',
 } as const;
 
-const report = new MedianReport('issue 5: loadConfig of the Vite-like example', [
-  { name: names.native },
-  { name: names.warm, baseline: names.native, maxMedian: 5, maxRatio: 2 },
-], Object.values(names));
+const report = new MedianReport(
+  'issue 5: loadConfig of the Vite-like example',
+  [{ name: names.native }, { name: names.warm, baseline: names.native, maxMedian: 5, maxRatio: 2 }],
+  Object.values(names),
+);
 
 const copies = nativeCopies(ITERATIONS + WARMUP + 5);
 let next = 0;
@@ -87,10 +88,20 @@ describe('loadConfig', async () => {
   await load();
   console.log(`\nfirst (cold) loadConfig: ${cold.toFixed(2)} ms; the second, same files: ${(performance.now() - start).toFixed(2)} ms`);
 
-  bench(names.native, ...report.bench(names.native, async () => {
-    const ns = await nativeImport(copies[next++]!) as unknown as { default: (env: { mode: string; command: string }) => { mode: string } };
-    if (ns.default({ mode: 'development', command: 'build' }).mode !== 'development') throw new Error('unexpected config');
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.native,
+    ...report.bench(
+      names.native,
+      async () => {
+        const ns = (await nativeImport(copies[next++]!)) as unknown as {
+          default: (env: { mode: string; command: string }) => { mode: string };
+        };
+        if (ns.default({ mode: 'development', command: 'build' }).mode !== 'development') throw new Error('unexpected config');
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
   bench(names.warm, ...report.bench(names.warm, load, ITERATIONS, WARMUP));
 });

@@ -38,7 +38,7 @@ const names = {
   raw: 'raw vm: createContext + SourceTextModule link + evaluate',
   sandbox: 'createSandbox + evaluate + dispose',
   interleaved: 'interleaved: raw vm and sandbox back to back',
-  warm: 'warm realm: an idle moment (untimed) before each, as between a host\'s requests',
+  warm: "warm realm: an idle moment (untimed) before each, as between a host's requests",
   rawAgain: 'raw vm again (after the sandbox rows: drift)',
   later: `interleaved again, ${LATER} sandboxes later`,
 } as const;
@@ -47,18 +47,22 @@ const parts = { raw: 'interleaved part: raw vm', sandbox: 'interleaved part: cre
 const warmParts = { raw: 'after idle: raw vm', sandbox: 'after idle: createSandbox + evaluate + dispose (warm realm)' } as const;
 const laterParts = { raw: `${LATER} later: raw vm`, sandbox: `${LATER} later: createSandbox + evaluate + dispose` } as const;
 
-const report = new MedianReport('target 1: new sandbox + `export default 1 + 1`', [
-  { name: names.context },
-  { name: names.raw },
-  { name: names.sandbox, baseline: names.raw, maxMedian: 0.8 },
-  { name: parts.raw },
-  { name: parts.sandbox, baseline: parts.raw, maxMedian: 0.8 },
-  { name: warmParts.raw },
-  { name: warmParts.sandbox, baseline: warmParts.raw, maxMedian: 0.3 },
-  { name: names.rawAgain, baseline: names.raw },
-  { name: laterParts.raw, baseline: parts.raw },
-  { name: laterParts.sandbox, baseline: laterParts.raw },
-], Object.values(names));
+const report = new MedianReport(
+  'target 1: new sandbox + `export default 1 + 1`',
+  [
+    { name: names.context },
+    { name: names.raw },
+    { name: names.sandbox, baseline: names.raw, maxMedian: 0.8 },
+    { name: parts.raw },
+    { name: parts.sandbox, baseline: parts.raw, maxMedian: 0.8 },
+    { name: warmParts.raw },
+    { name: warmParts.sandbox, baseline: warmParts.raw, maxMedian: 0.3 },
+    { name: names.rawAgain, baseline: names.raw },
+    { name: laterParts.raw, baseline: parts.raw },
+    { name: laterParts.sandbox, baseline: laterParts.raw },
+  ],
+  Object.values(names),
+);
 
 async function sandboxRound(): Promise<void> {
   const sandbox = createSandbox({ root, isolation: 'context' });
@@ -71,50 +75,127 @@ function expectTwo(value: unknown): void {
 }
 
 describe('new sandbox + trivial module', () => {
-  bench(names.context, ...report.bench(names.context, () => { vm.createContext(); }, ITERATIONS, WARMUP));
+  bench(
+    names.context,
+    ...report.bench(
+      names.context,
+      () => {
+        vm.createContext();
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
-  bench(names.raw, ...report.bench(names.raw, async () => {
-    expectTwo((await rawModule(SOURCE)).default);
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.raw,
+    ...report.bench(
+      names.raw,
+      async () => {
+        expectTwo((await rawModule(SOURCE)).default);
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
-  bench(names.sandbox, ...report.bench(names.sandbox, async () => {
-    const sandbox = createSandbox({ root, isolation: 'context' });
-    expectTwo((await sandbox.evaluate(SOURCE)).default);
-    await sandbox.dispose();
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.sandbox,
+    ...report.bench(
+      names.sandbox,
+      async () => {
+        const sandbox = createSandbox({ root, isolation: 'context' });
+        expectTwo((await sandbox.evaluate(SOURCE)).default);
+        await sandbox.dispose();
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
   let round = 0;
-  bench(names.interleaved, ...report.benchParts(names.interleaved, Object.values(parts), async (time) => {
-    const raw = () => time(parts.raw, async () => expectTwo((await rawModule(SOURCE)).default));
-    const sandboxed = () => time(parts.sandbox, async () => {
-      const sandbox = createSandbox({ root, isolation: 'context' });
-      expectTwo((await sandbox.evaluate(SOURCE)).default);
-      await sandbox.dispose();
-    });
-    if (round++ % 2 === 0) { await raw(); await sandboxed(); } else { await sandboxed(); await raw(); }
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.interleaved,
+    ...report.benchParts(
+      names.interleaved,
+      Object.values(parts),
+      async (time) => {
+        const raw = () => time(parts.raw, async () => expectTwo((await rawModule(SOURCE)).default));
+        const sandboxed = () =>
+          time(parts.sandbox, async () => {
+            const sandbox = createSandbox({ root, isolation: 'context' });
+            expectTwo((await sandbox.evaluate(SOURCE)).default);
+            await sandbox.dispose();
+          });
+        if (round++ % 2 === 0) {
+          await raw();
+          await sandboxed();
+        } else {
+          await sandboxed();
+          await raw();
+        }
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
   // Realms are made ahead of need in idle time (src/run/warm-realms.ts): a host that creates
   // sandboxes between requests finds one ready. The other rows create them back to back.
   const idle = () => new Promise<void>((resolve) => setTimeout(resolve, 2));
-  bench(names.warm, ...report.benchParts(names.warm, Object.values(warmParts), async (time) => {
-    await idle();
-    await time(warmParts.raw, async () => expectTwo((await rawModule(SOURCE)).default));
-    await idle();
-    await time(warmParts.sandbox, sandboxRound);
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.warm,
+    ...report.benchParts(
+      names.warm,
+      Object.values(warmParts),
+      async (time) => {
+        await idle();
+        await time(warmParts.raw, async () => expectTwo((await rawModule(SOURCE)).default));
+        await idle();
+        await time(warmParts.sandbox, sandboxRound);
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
-  bench(names.rawAgain, ...report.bench(names.rawAgain, async () => {
-    expectTwo((await rawModule(SOURCE)).default);
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.rawAgain,
+    ...report.bench(
+      names.rawAgain,
+      async () => {
+        expectTwo((await rawModule(SOURCE)).default);
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
   let leaked = false;
   let laterRound = 0;
-  bench(names.later, ...report.benchParts(names.later, Object.values(laterParts), async (time) => {
-    // The first warm-up iteration leaves the contexts behind; the timed ones run after them.
-    if (!leaked) { leaked = true; for (let i = 0; i < LATER; i++) await sandboxRound(); }
-    const raw = () => time(laterParts.raw, async () => expectTwo((await rawModule(SOURCE)).default));
-    const sandboxed = () => time(laterParts.sandbox, sandboxRound);
-    if (laterRound++ % 2 === 0) { await raw(); await sandboxed(); } else { await sandboxed(); await raw(); }
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.later,
+    ...report.benchParts(
+      names.later,
+      Object.values(laterParts),
+      async (time) => {
+        // The first warm-up iteration leaves the contexts behind; the timed ones run after them.
+        if (!leaked) {
+          leaked = true;
+          for (let i = 0; i < LATER; i++) await sandboxRound();
+        }
+        const raw = () => time(laterParts.raw, async () => expectTwo((await rawModule(SOURCE)).default));
+        const sandboxed = () => time(laterParts.sandbox, sandboxRound);
+        if (laterRound++ % 2 === 0) {
+          await raw();
+          await sandboxed();
+        } else {
+          await sandboxed();
+          await raw();
+        }
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 });

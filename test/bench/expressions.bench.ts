@@ -22,7 +22,12 @@ const OPTIONS = { iterations: 300, warmupIterations: 50, time: 0 };
 const SCOPES = Array.from({ length: 16 }, (_, k) => ({
   user: { age: 20 + k, name: `ada${k}`, address: { city: { name: `Paris${k}` } } },
   items: Array.from({ length: 10 }, (_, i) => ({ price: i * 3 + k, name: `item${i}` })),
-  a: k % 2 ? null : `a${k}`, b: 'fallback', count: k, price: 12.5 + k, quantity: 3, tax: 0.2,
+  a: k % 2 ? null : `a${k}`,
+  b: 'fallback',
+  count: k,
+  price: 12.5 + k,
+  quantity: 3,
+  tax: 0.2,
 }));
 const scope = SCOPES[0]!;
 
@@ -33,7 +38,7 @@ const EXPRESSIONS: Array<[string, string]> = [
   ['??', 'a ?? b'],
   ['template literal', '`${user.name} (${user.age})`'],
   ['arithmetic', 'price * quantity * (1 + tax) - 5'],
-  ['the issue\'s anchor', 'user.age * 2 + items.length > 10 ? user.name.toUpperCase() : "n/a"'],
+  ["the issue's anchor", 'user.age * 2 + items.length > 10 ? user.name.toUpperCase() : "n/a"'],
 ];
 
 let sink: unknown;
@@ -43,9 +48,27 @@ for (const [name, source] of EXPRESSIONS) {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the baseline the issue names
     const native = new Function('s', `with (s) { return (${source}); }`) as (s: object) => unknown;
     const plain = new Function('s', `const { ${Object.keys(scope).join(', ')} } = s; return (${source});`) as (s: object) => unknown;
-    bench('esm-sandbox compileExpression', () => { for (let i = 0; i < INNER; i++) sink = expr(SCOPES[i & 15]!); }, OPTIONS);
-    bench('new Function (destructured scope)', () => { for (let i = 0; i < INNER; i++) sink = plain(SCOPES[i & 15]!); }, OPTIONS);
-    bench('new Function (with)', () => { for (let i = 0; i < INNER; i++) sink = native(SCOPES[i & 15]!); }, OPTIONS);
+    bench(
+      'esm-sandbox compileExpression',
+      () => {
+        for (let i = 0; i < INNER; i++) sink = expr(SCOPES[i & 15]!);
+      },
+      OPTIONS,
+    );
+    bench(
+      'new Function (destructured scope)',
+      () => {
+        for (let i = 0; i < INNER; i++) sink = plain(SCOPES[i & 15]!);
+      },
+      OPTIONS,
+    );
+    bench(
+      'new Function (with)',
+      () => {
+        for (let i = 0; i < INNER; i++) sink = native(SCOPES[i & 15]!);
+      },
+      OPTIONS,
+    );
   });
 }
 
@@ -53,9 +76,27 @@ describe('vs filtrex and jexl: user.age * 2 + count > 10 ? user.name : "n/a"', (
   const expr = compileExpression('user.age * 2 + count > 10 ? user.name : "n/a"');
   const filtrex = filtrexCompile('if (age of user) * 2 + count > 10 then (name of user) else "n/a"') as (data: object) => unknown;
   const jexl = jexlModule.compile('user.age * 2 + count > 10 ? user.name : "n/a"');
-  bench('esm-sandbox compileExpression', () => { for (let i = 0; i < INNER; i++) sink = expr(SCOPES[i & 15]!); }, OPTIONS);
-  bench('filtrex', () => { for (let i = 0; i < INNER; i++) sink = filtrex(SCOPES[i & 15]!); }, OPTIONS);
-  bench('jexl (evalSync)', () => { for (let i = 0; i < INNER; i++) sink = jexl.evalSync(SCOPES[i & 15]!); }, { ...OPTIONS, iterations: 30 });
+  bench(
+    'esm-sandbox compileExpression',
+    () => {
+      for (let i = 0; i < INNER; i++) sink = expr(SCOPES[i & 15]!);
+    },
+    OPTIONS,
+  );
+  bench(
+    'filtrex',
+    () => {
+      for (let i = 0; i < INNER; i++) sink = filtrex(SCOPES[i & 15]!);
+    },
+    OPTIONS,
+  );
+  bench(
+    'jexl (evalSync)',
+    () => {
+      for (let i = 0; i < INNER; i++) sink = jexl.evalSync(SCOPES[i & 15]!);
+    },
+    { ...OPTIONS, iterations: 30 },
+  );
 });
 
 describe('compileTemplate, 20 interpolations', () => {
@@ -64,10 +105,31 @@ describe('compileTemplate, 20 interpolations', () => {
   const template = compileTemplate(fields.map((f) => `<td>{{ ${f} }}</td>`).join(''), { escape: false });
   const html = compileTemplate(fields.map((f) => `<td>{{ ${f} }}</td>`).join(''));
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the hand-written baseline
-  const literal = new Function('s', `const { ${fields.join(', ')} } = s; return \`${fields.map((f) => `<td>\${${f}}</td>`).join('')}\`;`) as (s: object) => string;
-  bench('esm-sandbox compileTemplate (escape: false)', () => { for (let i = 0; i < INNER; i++) sink = template(rows[i & 15]!); }, OPTIONS);
-  bench('esm-sandbox compileTemplate (escape: html)', () => { for (let i = 0; i < INNER; i++) sink = html(rows[i & 15]!); }, OPTIONS);
-  bench('template literal', () => { for (let i = 0; i < INNER; i++) sink = literal(rows[i & 15]!); }, OPTIONS);
+  const literal = new Function(
+    's',
+    `const { ${fields.join(', ')} } = s; return \`${fields.map((f) => `<td>\${${f}}</td>`).join('')}\`;`,
+  ) as (s: object) => string;
+  bench(
+    'esm-sandbox compileTemplate (escape: false)',
+    () => {
+      for (let i = 0; i < INNER; i++) sink = template(rows[i & 15]!);
+    },
+    OPTIONS,
+  );
+  bench(
+    'esm-sandbox compileTemplate (escape: html)',
+    () => {
+      for (let i = 0; i < INNER; i++) sink = html(rows[i & 15]!);
+    },
+    OPTIONS,
+  );
+  bench(
+    'template literal',
+    () => {
+      for (let i = 0; i < INNER; i++) sink = literal(rows[i & 15]!);
+    },
+    OPTIONS,
+  );
 });
 
 export { sink };

@@ -39,19 +39,24 @@ const names = {
   raw: 'raw vm: SourceTextModule graph, no policy (floor)',
 } as const;
 
-const report = new MedianReport('target 2: 50-module graph from disk', [
-  { name: names.native },
-  { name: names.warm, baseline: names.native, maxRatio: 0.7 },
-  { name: names.cold, baseline: names.native, maxRatio: 0.7 },
-  { name: names.raw, baseline: names.native },
-], Object.values(names));
+const report = new MedianReport(
+  'target 2: 50-module graph from disk',
+  [
+    { name: names.native },
+    { name: names.warm, baseline: names.native, maxRatio: 0.7 },
+    { name: names.cold, baseline: names.native, maxRatio: 0.7 },
+    { name: names.raw, baseline: names.native },
+  ],
+  Object.values(names),
+);
 
 /** Module 49's `value` folds every module's, so a wrong or partial load shows up as a wrong number. */
 let expected: unknown;
 function check(namespace: Record<string, unknown>): void {
   const value = namespace.value;
   expected ??= value;
-  if (typeof value !== 'number' || value !== expected) throw new Error(`graph loaded wrong: value ${String(value)}, expected ${String(expected)}`);
+  if (typeof value !== 'number' || value !== expected)
+    throw new Error(`graph loaded wrong: value ${String(value)}, expected ${String(expected)}`);
 }
 
 function counter(): () => number {
@@ -59,34 +64,67 @@ function counter(): () => number {
   return () => n++;
 }
 
-if (typeof vm.SourceTextModule !== 'function') throw new Error('run the benches through vitest (the config passes --experimental-vm-modules)');
+if (typeof vm.SourceTextModule !== 'function')
+  throw new Error('run the benches through vitest (the config passes --experimental-vm-modules)');
 
 describe('50-module graph', () => {
   const nextNative = counter();
-  bench(names.native, ...report.bench(names.native, async () => {
-    const namespace = await nativeImport(native.entryUrl(native.copies[nextNative()]!));
-    if (Object.prototype.toString.call(namespace) !== '[object Module]') throw new Error('not a native module namespace');
-    check(namespace);
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.native,
+    ...report.bench(
+      names.native,
+      async () => {
+        const namespace = await nativeImport(native.entryUrl(native.copies[nextNative()]!));
+        if (Object.prototype.toString.call(namespace) !== '[object Module]') throw new Error('not a native module namespace');
+        check(namespace);
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
-  bench(names.warm, ...report.bench(names.warm, async () => {
-    const sandbox = createSandbox({ root: cold.shared, isolation: 'context' });
-    check(await sandbox.import(`./${ENTRY}`));
-    await sandbox.dispose();
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.warm,
+    ...report.bench(
+      names.warm,
+      async () => {
+        const sandbox = createSandbox({ root: cold.shared, isolation: 'context' });
+        check(await sandbox.import(`./${ENTRY}`));
+        await sandbox.dispose();
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
   const nextCold = counter();
-  bench(names.cold, ...report.bench(names.cold, async () => {
-    const sandbox = createSandbox({ root: cold.copies[nextCold()]!, isolation: 'context' });
-    check(await sandbox.import(`./${ENTRY}`));
-    await sandbox.dispose();
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.cold,
+    ...report.bench(
+      names.cold,
+      async () => {
+        const sandbox = createSandbox({ root: cold.copies[nextCold()]!, isolation: 'context' });
+        check(await sandbox.import(`./${ENTRY}`));
+        await sandbox.dispose();
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
   const nextRaw = counter();
-  bench(names.raw, ...report.bench(names.raw, async () => {
-    const n = nextRaw();
-    check(await rawGraph(raw.entryUrl(raw.copies[n]!)));
-    // The last bench's last iteration: nothing reads the copies any more.
-    if (n === COPIES - 1) for (const set of [native, cold, raw]) set.dispose();
-  }, ITERATIONS, WARMUP));
+  bench(
+    names.raw,
+    ...report.bench(
+      names.raw,
+      async () => {
+        const n = nextRaw();
+        check(await rawGraph(raw.entryUrl(raw.copies[n]!)));
+        // The last bench's last iteration: nothing reads the copies any more.
+        if (n === COPIES - 1) for (const set of [native, cold, raw]) set.dispose();
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 });

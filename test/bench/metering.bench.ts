@@ -51,7 +51,10 @@ export function strings(n) {
 
 const open = async (metering: boolean, timeout = 5_000) => {
   const sandbox = createSandbox({ root, isolation: 'context', metering, timeout });
-  return await sandbox.evaluate(SOURCE, { filename: `metering-${metering}-${timeout}.mjs` }) as Record<string, (n: number) => Promise<number>>;
+  return (await sandbox.evaluate(SOURCE, { filename: `metering-${metering}-${timeout}.mjs` })) as Record<
+    string,
+    (n: number) => Promise<number>
+  >;
 };
 const metered = await open(true);
 const unmetered = await open(false);
@@ -80,35 +83,71 @@ const calls = {
   unmetered: `sandbox call f(x), metering off (watchdog per call) x${WATCHED_CALLS}`,
 } as const;
 
-const callReport = new MedianReport('issue 14: host → sandbox call in context isolation, per call', [
-  { name: calls.raw, unit: 'ns', perIteration: CALLS },
-  { name: calls.rawScript, baseline: calls.raw, unit: 'ns', perIteration: CALLS },
-  { name: calls.metered, baseline: calls.raw, unit: 'ns', perIteration: CALLS, maxMedian: 3_000 },
-  { name: calls.unmetered, unit: 'ns', perIteration: WATCHED_CALLS },
-], Object.values(calls));
+const callReport = new MedianReport(
+  'issue 14: host → sandbox call in context isolation, per call',
+  [
+    { name: calls.raw, unit: 'ns', perIteration: CALLS },
+    { name: calls.rawScript, baseline: calls.raw, unit: 'ns', perIteration: CALLS },
+    { name: calls.metered, baseline: calls.raw, unit: 'ns', perIteration: CALLS, maxMedian: 3_000 },
+    { name: calls.unmetered, unit: 'ns', perIteration: WATCHED_CALLS },
+  ],
+  Object.values(calls),
+);
 
 describe('host → sandbox call', () => {
-  bench(calls.raw, ...callReport.bench(calls.raw, async () => {
-    let x = 0;
-    for (let i = 0; i < CALLS; i++) x = await raw(x);
-    expect(x, CALLS);
-  }, ITERATIONS, WARMUP));
+  bench(
+    calls.raw,
+    ...callReport.bench(
+      calls.raw,
+      async () => {
+        let x = 0;
+        for (let i = 0; i < CALLS; i++) x = await raw(x);
+        expect(x, CALLS);
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
-  bench(calls.rawScript, ...callReport.bench(calls.rawScript, () => {
-    for (let i = 0; i < CALLS; i++) rawTurn.runInContext(context);
-  }, ITERATIONS, WARMUP));
+  bench(
+    calls.rawScript,
+    ...callReport.bench(
+      calls.rawScript,
+      () => {
+        for (let i = 0; i < CALLS; i++) rawTurn.runInContext(context);
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
-  bench(calls.metered, ...callReport.bench(calls.metered, async () => {
-    let x = 0;
-    for (let i = 0; i < CALLS; i++) x = await metered.f!(x);
-    expect(x, CALLS);
-  }, ITERATIONS, WARMUP));
+  bench(
+    calls.metered,
+    ...callReport.bench(
+      calls.metered,
+      async () => {
+        let x = 0;
+        for (let i = 0; i < CALLS; i++) x = await metered.f!(x);
+        expect(x, CALLS);
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 
-  bench(calls.unmetered, ...callReport.bench(calls.unmetered, async () => {
-    let x = 0;
-    for (let i = 0; i < WATCHED_CALLS; i++) x = await unmetered.f!(x);
-    expect(x, WATCHED_CALLS);
-  }, ITERATIONS, WARMUP));
+  bench(
+    calls.unmetered,
+    ...callReport.bench(
+      calls.unmetered,
+      async () => {
+        let x = 0;
+        for (let i = 0; i < WATCHED_CALLS; i++) x = await unmetered.f!(x);
+        expect(x, WATCHED_CALLS);
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 });
 
 const WORK = { loops: 200_000, recursion: 25, callbacks: 200_000, strings: 200_000, regexps: 20_000 } as const;
@@ -116,11 +155,15 @@ type Work = keyof typeof WORK;
 const row = (work: Work, metering: boolean) => `${work}(${WORK[work]}), ${metering ? 'metered' : 'unmetered, no watchdog'}`;
 const works = Object.keys(WORK) as Work[];
 
-const cpuReport = new MedianReport('issue 14: metering overhead on CPU-bound sandbox code (one call per iteration)', works.flatMap((work) => [
-  { name: row(work, false) },
-  // Regexps: every method a locked wrapper, so V8's fast paths are off (and, past 16 watched runs, a watchdog per turn): reported, no target.
-  { name: row(work, true), baseline: row(work, false), ...(work === 'regexps' ? {} : { maxRatio: 1.3 }) },
-]), works.map((work) => `${work}: unmetered and metered, interleaved`));
+const cpuReport = new MedianReport(
+  'issue 14: metering overhead on CPU-bound sandbox code (one call per iteration)',
+  works.flatMap((work) => [
+    { name: row(work, false) },
+    // Regexps: every method a locked wrapper, so V8's fast paths are off (and, past 16 watched runs, a watchdog per turn): reported, no target.
+    { name: row(work, true), baseline: row(work, false), ...(work === 'regexps' ? {} : { maxRatio: 1.3 }) },
+  ]),
+  works.map((work) => `${work}: unmetered and metered, interleaved`),
+);
 
 describe('CPU-bound code, metered vs unmetered', () => {
   // Both sandboxes in every iteration, back to back: they see the same machine load.
@@ -128,15 +171,24 @@ describe('CPU-bound code, metered vs unmetered', () => {
     const name = `${work}: unmetered and metered, interleaved`;
     let expected: number | undefined;
     let first = true;
-    bench(name, ...cpuReport.benchParts(name, [row(work, false), row(work, true)], async (time) => {
-      const order = first ? [false, true] : [true, false];
-      first = !first;
-      for (const metering of order) {
-        const ns = metering ? (work === 'regexps' ? meteredRegexps : metered) : unbounded;
-        const value = await time(row(work, metering), () => ns[work]!(WORK[work]));
-        expected ??= value;
-        expect(value, expected);
-      }
-    }, ITERATIONS, WARMUP));
+    bench(
+      name,
+      ...cpuReport.benchParts(
+        name,
+        [row(work, false), row(work, true)],
+        async (time) => {
+          const order = first ? [false, true] : [true, false];
+          first = !first;
+          for (const metering of order) {
+            const ns = metering ? (work === 'regexps' ? meteredRegexps : metered) : unbounded;
+            const value = await time(row(work, metering), () => ns[work]!(WORK[work]));
+            expected ??= value;
+            expect(value, expected);
+          }
+        },
+        ITERATIONS,
+        WARMUP,
+      ),
+    );
   }
 });

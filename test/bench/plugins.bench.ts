@@ -54,14 +54,19 @@ const names = {
   raw: 'raw vm: fresh context, whole graph, no policy (floor)',
 } as const;
 
-const report = new MedianReport('issue 16: reload a 20-module plugin after one leaf changed', [
-  { name: names.worker, baseline: names.native, maxMedian: 1.5 },
-  { name: names.context, baseline: names.native, maxMedian: 1.5 },
-  { name: names.native },
-  { name: names.raw, baseline: names.native },
-], ['reload vs baselines']);
+const report = new MedianReport(
+  'issue 16: reload a 20-module plugin after one leaf changed',
+  [
+    { name: names.worker, baseline: names.native, maxMedian: 1.5 },
+    { name: names.context, baseline: names.native, maxMedian: 1.5 },
+    { name: names.native },
+    { name: names.raw, baseline: names.native },
+  ],
+  ['reload vs baselines'],
+);
 
-if (typeof vm.SourceTextModule !== 'function') throw new Error('run the benches through vitest (the config passes --experimental-vm-modules)');
+if (typeof vm.SourceTextModule !== 'function')
+  throw new Error('run the benches through vitest (the config passes --experimental-vm-modules)');
 
 function check(version: unknown, expected: number): void {
   if (version !== expected) throw new Error(`reload answered version ${String(version)}, expected ${expected}`);
@@ -88,13 +93,22 @@ async function reload(target: { host: PluginHost; dir: string }, version: number
 describe('reload a 20-module plugin', () => {
   let hosts: { worker: { host: PluginHost; dir: string }; context: { host: PluginHost; dir: string } } | undefined;
   let n = 0;
-  bench('reload vs baselines', ...report.benchParts('reload vs baselines', Object.values(names), async (time) => {
-    hosts ??= { worker: await hostFor('worker'), context: await hostFor('context') };
-    const version = n++;
-    check((await time(names.native, () => nativeImport(`${entryOf(copies[version]!)}?v=${version}`))).version, version);
-    check((await time(names.raw, () => rawGraph(entryOf(copies[version]!)))).version, version);
-    await reload(hosts.context, version + 1, time, names.context);
-    await reload(hosts.worker, version + 1, time, names.worker);
-    if (n === ITERATIONS + WARMUP) await Promise.all([hosts.worker.host.close(), hosts.context.host.close()]);
-  }, ITERATIONS, WARMUP));
+  bench(
+    'reload vs baselines',
+    ...report.benchParts(
+      'reload vs baselines',
+      Object.values(names),
+      async (time) => {
+        hosts ??= { worker: await hostFor('worker'), context: await hostFor('context') };
+        const version = n++;
+        check((await time(names.native, () => nativeImport(`${entryOf(copies[version]!)}?v=${version}`))).version, version);
+        check((await time(names.raw, () => rawGraph(entryOf(copies[version]!)))).version, version);
+        await reload(hosts.context, version + 1, time, names.context);
+        await reload(hosts.worker, version + 1, time, names.worker);
+        if (n === ITERATIONS + WARMUP) await Promise.all([hosts.worker.host.close(), hosts.context.host.close()]);
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
 });

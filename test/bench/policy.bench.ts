@@ -17,7 +17,7 @@ const files = readdirSync(corpus)
 
 const TARGET_BYTES = 1_000_000;
 const modules: Array<{ url: string; source: string }> = [];
-for (let size = 0; size < TARGET_BYTES; ) {
+for (let size = 0; size < TARGET_BYTES;) {
   for (const file of files) {
     modules.push(file);
     size += file.source.length;

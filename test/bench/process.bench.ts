@@ -29,15 +29,19 @@ const names = {
   processCold: 'new process sandbox + first import, own child (start included)',
 } as const;
 
-const report = new MedianReport('issue 11: process isolation', [
-  { name: names.workerPool },
-  { name: names.processPool, baseline: names.workerPool, maxMedian: 5 },
-  { name: names.workerCall, unit: 'ns' },
-  { name: names.processCall, baseline: names.workerCall, unit: 'ns', maxRatio: 3 },
-  { name: names.ipc, unit: 'ns' },
-  { name: names.workerCold },
-  { name: names.processCold, baseline: names.workerCold },
-], [names.workerPool, names.processPool, names.calls, names.ipc, names.workerCold, names.processCold]);
+const report = new MedianReport(
+  'issue 11: process isolation',
+  [
+    { name: names.workerPool },
+    { name: names.processPool, baseline: names.workerPool, maxMedian: 5 },
+    { name: names.workerCall, unit: 'ns' },
+    { name: names.processCall, baseline: names.workerCall, unit: 'ns', maxRatio: 3 },
+    { name: names.ipc, unit: 'ns' },
+    { name: names.workerCold },
+    { name: names.processCold, baseline: names.workerCold },
+  ],
+  [names.workerPool, names.processPool, names.calls, names.ipc, names.workerCold, names.processCold],
+);
 
 /** A sandbox with `memoryLimitMb` gets a carrier of its own: each iteration starts one. */
 async function cold(isolation: 'worker' | 'process'): Promise<void> {
@@ -59,10 +63,19 @@ async function warmPool(isolation: 'worker' | 'process'): Promise<SandboxPool> {
 }
 
 function echoChild(): { roundTrip(): Promise<void>; close(): void } {
-  const child = spawn(process.execPath, ['-e', "process.on('message', (m) => process.send(m))"], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+  const child = spawn(process.execPath, ['-e', "process.on('message', (m) => process.send(m))"], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
   return {
-    roundTrip: () => new Promise<void>((resolve) => { child.once('message', () => resolve()); child.send({ sandbox: 1, body: { id: 1, op: 'call', fn: 1, args: [1, 2] } }); }),
-    close: () => { child.kill(); },
+    roundTrip: () =>
+      new Promise<void>((resolve) => {
+        child.once('message', () => resolve());
+        child.send({ sandbox: 1, body: { id: 1, op: 'call', fn: 1, args: [1, 2] } });
+      }),
+    close: () => {
+      child.kill();
+    },
   };
 }
 
@@ -71,19 +84,50 @@ describe('process isolation', async () => {
   const processPool = await warmPool('process');
   const source = 'export function add(a, b) { return a + b; }';
   const workerAdd = (await createSandbox({ root, isolation: 'worker' }).evaluate(source)).add as (a: number, b: number) => Promise<number>;
-  const processAdd = (await createSandbox({ root, isolation: 'process' }).evaluate(source)).add as (a: number, b: number) => Promise<number>;
+  const processAdd = (await createSandbox({ root, isolation: 'process' }).evaluate(source)).add as (
+    a: number,
+    b: number,
+  ) => Promise<number>;
   const echo = echoChild();
   await echo.roundTrip();
 
   bench(names.workerPool, ...report.bench(names.workerPool, () => task(workerPool), 200, 20));
   bench(names.processPool, ...report.bench(names.processPool, () => task(processPool), 200, 20));
-  bench(names.calls, ...report.benchParts(names.calls, [names.workerCall, names.processCall], async (time) => {
-    await time(names.workerCall, () => workerAdd(1, 2));
-    await time(names.processCall, () => processAdd(1, 2));
-  }, 2_000, 200));
-  bench(names.ipc, ...report.bench(names.ipc, async () => {
-    await echo.roundTrip();
-  }, 2_000, 200));
-  bench(names.workerCold, ...report.bench(names.workerCold, async () => { echo.close(); await cold('worker'); }, 20, 2));
+  bench(
+    names.calls,
+    ...report.benchParts(
+      names.calls,
+      [names.workerCall, names.processCall],
+      async (time) => {
+        await time(names.workerCall, () => workerAdd(1, 2));
+        await time(names.processCall, () => processAdd(1, 2));
+      },
+      2_000,
+      200,
+    ),
+  );
+  bench(
+    names.ipc,
+    ...report.bench(
+      names.ipc,
+      async () => {
+        await echo.roundTrip();
+      },
+      2_000,
+      200,
+    ),
+  );
+  bench(
+    names.workerCold,
+    ...report.bench(
+      names.workerCold,
+      async () => {
+        echo.close();
+        await cold('worker');
+      },
+      20,
+      2,
+    ),
+  );
   bench(names.processCold, ...report.bench(names.processCold, () => cold('process'), 20, 2));
 });

@@ -38,25 +38,39 @@ const names = {
   callNoWatchdog: '(c) worker call, timeout Infinity (no watchdog)',
 } as const;
 
-const report = new MedianReport('issue 14: the worker call path', [
-  { name: names.postMessage, unit: 'ns' },
-  { name: names.sab, baseline: names.postMessage, unit: 'ns' },
-  { name: names.sabPayload, baseline: names.postMessage, unit: 'ns' },
-  { name: names.blocking, baseline: names.postMessage, unit: 'ns' },
-  { name: names.call, baseline: names.postMessage, unit: 'ns' },
-  { name: names.callNoWatchdog, baseline: names.postMessage, unit: 'ns', maxMedian: 40_000 },
-], Object.values(names));
+const report = new MedianReport(
+  'issue 14: the worker call path',
+  [
+    { name: names.postMessage, unit: 'ns' },
+    { name: names.sab, baseline: names.postMessage, unit: 'ns' },
+    { name: names.sabPayload, baseline: names.postMessage, unit: 'ns' },
+    { name: names.blocking, baseline: names.postMessage, unit: 'ns' },
+    { name: names.call, baseline: names.postMessage, unit: 'ns' },
+    { name: names.callNoWatchdog, baseline: names.postMessage, unit: 'ns', maxMedian: 40_000 },
+  ],
+  Object.values(names),
+);
 
 type WaitAsync = (words: Int32Array, index: number, value: number) => { async: false } | { async: true; value: Promise<unknown> };
 const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
-interface Echo { roundTrip(): Promise<void>; close(): Promise<number> }
+interface Echo {
+  roundTrip(): Promise<void>;
+  close(): Promise<number>;
+}
 
 function postMessageEcho(): Echo {
-  const worker = new Worker(`const { parentPort } = require('node:worker_threads');
-    parentPort.on('message', (message) => parentPort.postMessage(message));`, { eval: true });
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
+    parentPort.on('message', (message) => parentPort.postMessage(message));`,
+    { eval: true },
+  );
   return {
-    roundTrip: () => new Promise<void>((resolve) => { worker.once('message', () => resolve()); worker.postMessage(REQUEST); }),
+    roundTrip: () =>
+      new Promise<void>((resolve) => {
+        worker.once('message', () => resolve());
+        worker.postMessage(REQUEST);
+      }),
     close: () => worker.terminate(),
   };
 }
@@ -71,16 +85,21 @@ function sharedMemoryEcho(mode: 'bare' | 'payload' | 'blocking'): Echo {
   const words = new Int32Array(buffer, 0, 2);
   const toWorker = new Uint8Array(buffer, 8, SLOT);
   const toHost = new Uint8Array(buffer, 8 + SLOT, SLOT);
-  const answer = mode === 'payload'
-    ? 'const bytes = v8.serialize(v8.deserialize(toWorker.subarray(0, length))); toHost.set(bytes); Atomics.store(words, 1, bytes.length);'
-    : 'Atomics.store(words, 1, 1);';
-  const wait = mode === 'blocking'
-    ? 'for (;;) { Atomics.wait(words, 0, 0); serve(); }'
-    : 'async function loop() { for (;;) { const r = Atomics.waitAsync(words, 0, 0); if (r.async) await r.value; serve(); } } loop(); setInterval(() => {}, 1 << 30);';
-  const worker = new Worker(`const { workerData } = require('node:worker_threads'); const v8 = require('node:v8');
+  const answer =
+    mode === 'payload'
+      ? 'const bytes = v8.serialize(v8.deserialize(toWorker.subarray(0, length))); toHost.set(bytes); Atomics.store(words, 1, bytes.length);'
+      : 'Atomics.store(words, 1, 1);';
+  const wait =
+    mode === 'blocking'
+      ? 'for (;;) { Atomics.wait(words, 0, 0); serve(); }'
+      : 'async function loop() { for (;;) { const r = Atomics.waitAsync(words, 0, 0); if (r.async) await r.value; serve(); } } loop(); setInterval(() => {}, 1 << 30);';
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads'); const v8 = require('node:v8');
     const words = new Int32Array(workerData, 0, 2); const toWorker = new Uint8Array(workerData, 8, ${SLOT}); const toHost = new Uint8Array(workerData, 8 + ${SLOT}, ${SLOT});
     function serve() { const length = Atomics.exchange(words, 0, 0); ${answer} Atomics.notify(words, 1); }
-    ${wait}`, { eval: true, workerData: buffer });
+    ${wait}`,
+    { eval: true, workerData: buffer },
+  );
   return {
     async roundTrip() {
       if (mode === 'payload') {
@@ -111,20 +130,39 @@ describe('worker call path', async () => {
   type F = (x: number) => Promise<number>;
   const f = (await withWatchdog.evaluate(source)).f as F;
   const g = (await withoutWatchdog.evaluate(source)).f as F;
-  const echoes = { postMessage: postMessageEcho(), sab: sharedMemoryEcho('bare'), sabPayload: sharedMemoryEcho('payload'), blocking: sharedMemoryEcho('blocking') };
-  const check = async (fn: F) => { if ((await fn(1)) !== 2) throw new Error('unexpected result'); };
+  const echoes = {
+    postMessage: postMessageEcho(),
+    sab: sharedMemoryEcho('bare'),
+    sabPayload: sharedMemoryEcho('payload'),
+    blocking: sharedMemoryEcho('blocking'),
+  };
+  const check = async (fn: F) => {
+    if ((await fn(1)) !== 2) throw new Error('unexpected result');
+  };
 
   bench(names.postMessage, ...report.bench(names.postMessage, () => echoes.postMessage.roundTrip(), 3_000, 300));
   bench(names.sab, ...report.bench(names.sab, () => echoes.sab.roundTrip(), 3_000, 300));
   bench(names.sabPayload, ...report.bench(names.sabPayload, () => echoes.sabPayload.roundTrip(), 3_000, 300));
   bench(names.blocking, ...report.bench(names.blocking, () => echoes.blocking.roundTrip(), 3_000, 300));
   bench(names.call, ...report.bench(names.call, () => check(f), 3_000, 300));
-  bench(names.callNoWatchdog, ...report.bench(names.callNoWatchdog, async () => {
-    await check(g);
-  }, 3_000, 300));
+  bench(
+    names.callNoWatchdog,
+    ...report.bench(
+      names.callNoWatchdog,
+      async () => {
+        await check(g);
+      },
+      3_000,
+      300,
+    ),
+  );
   // After the last bench: the echoes and sandboxes would otherwise outlive the run.
-  bench('close', async () => {
-    await Promise.all(Object.values(echoes).map((echo) => echo.close()));
-    await Promise.all([withWatchdog.dispose(), withoutWatchdog.dispose()]);
-  }, { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 });
+  bench(
+    'close',
+    async () => {
+      await Promise.all(Object.values(echoes).map((echo) => echo.close()));
+      await Promise.all([withWatchdog.dispose(), withoutWatchdog.dispose()]);
+    },
+    { iterations: 1, time: 0, warmupIterations: 0, warmupTime: 0 },
+  );
 });

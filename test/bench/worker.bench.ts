@@ -47,16 +47,20 @@ const names = {
   pool2: `pool of 2: ${TASKS} small modules`,
 } as const;
 
-const report = new MedianReport('issue 4: worker isolation', [
-  { name: names.cold, maxMedian: 60 },
-  { name: names.warm },
-  { name: names.contextCall, unit: 'ns' },
-  { name: names.workerCall, baseline: names.contextCall, unit: 'ns', maxMedian: 100_000 },
-  { name: names.echo, unit: 'ns' },
-  { name: names.echoWatchdog, baseline: names.echo, unit: 'ns' },
-  { name: names.pool1 },
-  { name: names.pool2, baseline: names.pool1, maxRatio: 1 / 1.6 },
-], Object.values(names));
+const report = new MedianReport(
+  'issue 4: worker isolation',
+  [
+    { name: names.cold, maxMedian: 60 },
+    { name: names.warm },
+    { name: names.contextCall, unit: 'ns' },
+    { name: names.workerCall, baseline: names.contextCall, unit: 'ns', maxMedian: 100_000 },
+    { name: names.echo, unit: 'ns' },
+    { name: names.echoWatchdog, baseline: names.echo, unit: 'ns' },
+    { name: names.pool1 },
+    { name: names.pool2, baseline: names.pool1, maxRatio: 1 / 1.6 },
+  ],
+  Object.values(names),
+);
 
 async function firstImport(sandbox: Sandbox): Promise<void> {
   if ((await sandbox.evaluate(SOURCE)).default !== 2) throw new Error('unexpected result');
@@ -83,11 +87,18 @@ async function runTasks(size: number): Promise<void> {
  * one `runInContext` with `timeout` (the watchdog thread every turn of a sandbox pays).
  */
 function echoWorker(watchdog: boolean): { roundTrip(): Promise<void>; close(): Promise<number> } {
-  const worker = new Worker(`const { parentPort } = require('node:worker_threads');
+  const worker = new Worker(
+    `const { parentPort } = require('node:worker_threads');
     const vm = require('node:vm'); const context = vm.createContext(); const script = new vm.Script('1 + 1');
-    parentPort.on('message', (message) => { ${watchdog ? 'script.runInContext(context, { timeout: 1000 });' : ''} parentPort.postMessage(message); });`, { eval: true });
+    parentPort.on('message', (message) => { ${watchdog ? 'script.runInContext(context, { timeout: 1000 });' : ''} parentPort.postMessage(message); });`,
+    { eval: true },
+  );
   return {
-    roundTrip: () => new Promise<void>((resolve) => { worker.once('message', () => resolve()); worker.postMessage({ fn: 1, args: [1, 2] }); }),
+    roundTrip: () =>
+      new Promise<void>((resolve) => {
+        worker.once('message', () => resolve());
+        worker.postMessage({ fn: 1, args: [1, 2] });
+      }),
     close: () => worker.terminate(),
   };
 }
@@ -99,14 +110,49 @@ describe('worker isolation', async () => {
   const contextAdd = (await contextSandbox.evaluate(source)).add as (a: number, b: number) => Promise<number>;
   const workerAdd = (await workerSandbox.evaluate(source)).add as (a: number, b: number) => Promise<number>;
 
-  bench(names.cold, ...report.bench(names.cold, () => firstImport(createSandbox({ root, isolation: 'worker', memoryLimitMb: 128 })), 30, 3));
+  bench(
+    names.cold,
+    ...report.bench(names.cold, () => firstImport(createSandbox({ root, isolation: 'worker', memoryLimitMb: 128 })), 30, 3),
+  );
   bench(names.warm, ...report.bench(names.warm, () => firstImport(createSandbox({ root, isolation: 'worker' })), 200, 20));
-  bench(names.contextCall, ...report.bench(names.contextCall, async () => { await contextAdd(1, 2); }, 2_000, 200));
-  bench(names.workerCall, ...report.bench(names.workerCall, async () => { await workerAdd(1, 2); }, 2_000, 200));
+  bench(
+    names.contextCall,
+    ...report.bench(
+      names.contextCall,
+      async () => {
+        await contextAdd(1, 2);
+      },
+      2_000,
+      200,
+    ),
+  );
+  bench(
+    names.workerCall,
+    ...report.bench(
+      names.workerCall,
+      async () => {
+        await workerAdd(1, 2);
+      },
+      2_000,
+      200,
+    ),
+  );
   const echo = echoWorker(false);
   const echoWatchdog = echoWorker(true);
   bench(names.echo, ...report.bench(names.echo, () => echo.roundTrip(), 2_000, 200));
   bench(names.echoWatchdog, ...report.bench(names.echoWatchdog, () => echoWatchdog.roundTrip(), 2_000, 200));
-  bench(names.pool1, ...report.bench(names.pool1, async () => { await echo.close(); await echoWatchdog.close(); await runTasks(1); }, 3, 1));
+  bench(
+    names.pool1,
+    ...report.bench(
+      names.pool1,
+      async () => {
+        await echo.close();
+        await echoWatchdog.close();
+        await runTasks(1);
+      },
+      3,
+      1,
+    ),
+  );
   bench(names.pool2, ...report.bench(names.pool2, () => runTasks(2), 3, 1));
 });

@@ -29,7 +29,10 @@ function check(args: readonly string[], env: Record<string, string> = {}) {
 function summary(diagnostics: Diagnostic[]): Array<[string, number, number, string, string]> {
   return diagnostics.map((d) => [
     path.relative(fixtures, fileURLToPath(d.file)).split(path.sep).join('/'),
-    d.line, d.column, d.ruleId, d.severity,
+    d.line,
+    d.column,
+    d.ruleId,
+    d.severity,
   ]);
 }
 
@@ -120,7 +123,9 @@ describe('esm-sandbox check: exit codes and output', () => {
     expect(summary(json(raised.stdout))).toEqual([['graph/lib/format.mjs', 3, 3, 'no-debugger', 'error']]);
 
     const strictWithout = check(['graph/main.mjs', '--preset', 'strict', '--rule', 'no-computed-member=off', '--json']);
-    expect(summary(json(strictWithout.stdout)).map(([file, , , ruleId]) => `${file} ${ruleId}`)).not.toContain('graph/lib/sum.mjs no-computed-member');
+    expect(summary(json(strictWithout.stdout)).map(([file, , , ruleId]) => `${file} ${ruleId}`)).not.toContain(
+      'graph/lib/sum.mjs no-computed-member',
+    );
     expect(json(strictWithout.stdout)).toHaveLength(3);
   });
 
@@ -163,12 +168,19 @@ describe('esm-sandbox run on the same graph', () => {
   it('refuses it with a PolicyError listing the same findings, at the same file:line:col', () => {
     const checked = check(['graph/main.mjs']);
     const result = spawnSync(process.execPath, [cli, 'run', 'graph/main.mjs'], {
-      cwd: fixtures, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: 20_000,
+      cwd: fixtures,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+      timeout: 20_000,
     });
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^PolicyError \[ERR_SANDBOX_POLICY\]: 2 error\(s\)/);
-    const headers = (text: string) => text.split('\n').filter((line) => line.startsWith('file://')).sort();
+    const headers = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith('file://'))
+        .sort();
     expect(headers(result.stderr)).toEqual(headers(checked.stdout));
     expect(headers(result.stderr)).toHaveLength(3);
   });
@@ -176,7 +188,9 @@ describe('esm-sandbox run on the same graph', () => {
 
 describe('esm-sandbox check runs nothing', () => {
   let temp: string;
-  beforeAll(() => { temp = mkdtempSync(path.join(tmpdir(), 'esm-sandbox-check-')); });
+  beforeAll(() => {
+    temp = mkdtempSync(path.join(tmpdir(), 'esm-sandbox-check-'));
+  });
   afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
   it('analyses a module whose evaluation would write a marker file and then spin forever', () => {
@@ -211,7 +225,10 @@ describe.skipIf(!hasScript)('esm-sandbox check on a TTY', () => {
     const { NO_COLOR: _no, FORCE_COLOR: _force, ...env } = process.env;
     const command = [process.execPath, cli, 'check', ...args].map((part) => `'${part}'`).join(' ');
     const result = spawnSync('script', ['-qec', command, '/dev/null'], {
-      cwd: fixtures, encoding: 'utf8', env: { ...env, NODE_OPTIONS: '', ...extra }, timeout: 20_000,
+      cwd: fixtures,
+      encoding: 'utf8',
+      env: { ...env, NODE_OPTIONS: '', ...extra },
+      timeout: 20_000,
     });
     return { status: result.status, stdout: result.stdout.replace(/\r\n/g, '\n') };
   };

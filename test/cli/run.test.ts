@@ -13,7 +13,10 @@ const root = fileURLToPath(new URL('../../fixtures/resolve/root/', import.meta.u
 
 function run(args: readonly string[]) {
   const result = spawnSync(process.execPath, [cli, 'run', ...args], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' }, timeout: 30_000,
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' },
+    timeout: 30_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -41,7 +44,10 @@ describe('esm-sandbox run: bad usage is only what the CLI itself refuses', () =>
   const hostErrors = fileURLToPath(new URL('../../fixtures/cli/host-errors/', import.meta.url));
   const runIn = (cwd: string, args: readonly string[]) => {
     const result = spawnSync(process.execPath, [cli, 'run', ...args], {
-      cwd, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' }, timeout: 30_000,
+      cwd,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' },
+      timeout: 30_000,
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };

@@ -12,7 +12,9 @@ import { afterEach, expect, it } from 'vitest';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const dirs: string[] = [];
-afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 const save = (file: string, source: string) => {
   writeFileSync(`${file}.tmp`, source);
@@ -36,8 +38,12 @@ it('prints the default export, then each new one or the error, in one process, u
   const child = spawn(process.execPath, [cli, 'watch', entry, '--json'], { env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' } });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk; });
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk; });
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     await until(() => stderr.includes('watching'), 15_000, 'the watch to start');

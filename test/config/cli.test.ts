@@ -15,14 +15,19 @@ const config = (folder: string) => path.join(repo, 'fixtures/config', folder);
 
 function cli(args: readonly string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [path.join(repo, 'dist/cli/main.js'), 'config', ...args], {
-    cwd: repo, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...env }, timeout: 30_000,
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1', ...env },
+    timeout: 30_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe('esm-sandbox config', () => {
   it('prints the resolved config as JSON, with mode and allow-listed env', () => {
-    const result = cli([path.join(config('vite-like'), 'vite.config.mjs'), '--json', '--mode', 'development', '--env', 'PORT'], { PORT: '3000' });
+    const result = cli([path.join(config('vite-like'), 'vite.config.mjs'), '--json', '--mode', 'development', '--env', 'PORT'], {
+      PORT: '3000',
+    });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const printed = JSON.parse(result.stdout) as { mode: string; server: { port: number }; plugins: Array<Record<string, unknown>> };
@@ -32,7 +37,10 @@ describe('esm-sandbox config', () => {
   });
 
   it('reads no environment variable it was not given', () => {
-    const result = cli([path.join(config('vite-like'), 'vite.config.mjs'), '--json'], { PORT: '3000', ESM_SANDBOX_CANARY: 'canary-secret-123' });
+    const result = cli([path.join(config('vite-like'), 'vite.config.mjs'), '--json'], {
+      PORT: '3000',
+      ESM_SANDBOX_CANARY: 'canary-secret-123',
+    });
     expect(result.status).toBe(0);
     expect((JSON.parse(result.stdout) as { server: { port: number } }).server.port).toBe(4173);
     expect(result.stdout + result.stderr).not.toContain('canary-secret-123');
@@ -77,11 +85,19 @@ describe('TypeScript configs without a type stripper', () => {
       cpSync(path.join(repo, 'package.json'), path.join(copy, 'package.json'));
       mkdirSync(path.join(copy, 'node_modules'));
       for (const name of readdirSync(path.join(repo, 'node_modules'))) {
-        if (name !== 'amaro' && !name.startsWith('.')) symlinkSync(path.join(repo, 'node_modules', name), path.join(copy, 'node_modules', name));
+        if (name !== 'amaro' && !name.startsWith('.'))
+          symlinkSync(path.join(repo, 'node_modules', name), path.join(copy, 'node_modules', name));
       }
-      const result = spawnSync(process.execPath, ['--no-warnings', path.join(copy, 'dist/cli/main.js'), 'config', path.join(config('typescript'), 'app.config.ts'), '--json'], {
-        cwd: copy, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' }, timeout: 30_000,
-      });
+      const result = spawnSync(
+        process.execPath,
+        ['--no-warnings', path.join(copy, 'dist/cli/main.js'), 'config', path.join(config('typescript'), 'app.config.ts'), '--json'],
+        {
+          cwd: copy,
+          encoding: 'utf8',
+          env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' },
+          timeout: 30_000,
+        },
+      );
       const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
       if (major > 22 || (major === 22 && minor >= 13)) {
         expect(result.status).toBe(0);

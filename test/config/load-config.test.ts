@@ -3,8 +3,17 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError, DeadlineError, LinkError, MembraneError, PolicyError, ResolveError, SandboxError, SandboxSyntaxError,
-  TimeoutError, DisposedError, loadConfig,
+  ConfigError,
+  DeadlineError,
+  LinkError,
+  MembraneError,
+  PolicyError,
+  ResolveError,
+  SandboxError,
+  SandboxSyntaxError,
+  TimeoutError,
+  DisposedError,
+  loadConfig,
 } from '../../src/index.js';
 import { parseCount } from '../../src/analyze/parse.js';
 import { ISOLATIONS, rejection } from '../helpers/sandbox.js';
@@ -14,7 +23,10 @@ const viteLike = `${dir('vite-like')}vite.config.mjs`;
 const broken = (name: string) => `${dir('broken')}${name}`;
 
 /** Reads the thrown error, so each test can assert on its class and fields. */
-interface Plugin { name: string; [hook: string]: unknown }
+interface Plugin {
+  name: string;
+  [hook: string]: unknown;
+}
 interface ViteLike {
   mode: string;
   base: string;
@@ -27,10 +39,19 @@ interface ViteLike {
 for (const isolation of ISOLATIONS) {
   describe(`loadConfig [${isolation}]`, () => {
     it('loads a Vite-like function config with plugins, shared fragments and a JSON module', async () => {
-      await using loaded = await loadConfig<ViteLike>(viteLike, { isolation, mode: 'development', command: 'serve', env: { PORT: '3000' } });
+      await using loaded = await loadConfig<ViteLike>(viteLike, {
+        isolation,
+        mode: 'development',
+        command: 'serve',
+        env: { PORT: '3000' },
+      });
       const { config } = loaded;
       expect(config.mode).toBe('development');
-      expect(config.server).toEqual({ port: 3000, strictPort: false, proxy: { '/api': { target: 'http://localhost:8080', changeOrigin: true } } });
+      expect(config.server).toEqual({
+        port: 3000,
+        strictPort: false,
+        proxy: { '/api': { target: 'http://localhost:8080', changeOrigin: true } },
+      });
       expect(config.build.outDir).toBe('dist/development');
       expect(config.define).toEqual({ __APP_VERSION__: '"2.4.1"', __DEV__: 'true' });
       expect(config.plugins.map((p) => p.name)).toEqual(['banner', 'virtual-modules', 'replace-defines']);
@@ -50,7 +71,9 @@ for (const isolation of ISOLATIONS) {
       expect(Object.isFrozen(config.plugins[0])).toBe(true);
       expect(Object.getPrototypeOf(config.server)).toBe(Object.prototype);
       expect(Array.isArray(config.plugins)).toBe(true);
-      expect(() => { (config as { mode: string }).mode = 'x'; }).toThrow(TypeError);
+      expect(() => {
+        (config as { mode: string }).mode = 'x';
+      }).toThrow(TypeError);
       expect(config.mode).toBe('production');
     });
 
@@ -58,7 +81,10 @@ for (const isolation of ISOLATIONS) {
       const loaded = await loadConfig<ViteLike>(viteLike, { isolation, mode: 'development' });
       const replace = loaded.config.plugins[2]!;
       const transform = replace.transform as (code: string, id: string) => Promise<unknown>;
-      expect(await transform('if (process.env.NODE_ENV !== "x") run()', 'src/main.ts')).toEqual({ code: 'if ("development" !== "x") run()', map: null });
+      expect(await transform('if (process.env.NODE_ENV !== "x") run()', 'src/main.ts')).toEqual({
+        code: 'if ("development" !== "x") run()',
+        map: null,
+      });
       expect(await transform('body', 'styles.css')).toBeNull();
       const resolveId = loaded.config.plugins[1]!.resolveId as (id: string) => Promise<unknown>;
       expect(await resolveId('virtual:build-info')).toBe('\0virtual:virtual:build-info');
@@ -84,15 +110,24 @@ for (const isolation of ISOLATIONS) {
       const root = dir('monorepo');
       await using web = await loadConfig(`${root}packages/web/app.config.mjs`, { isolation, root });
       expect(web.config).toEqual({
-        target: 'es2022', sourcemap: true, name: 'web',
+        target: 'es2022',
+        sourcemap: true,
+        name: 'web',
         lint: { rules: { 'no-unused-vars': 'error', 'prefer-const': 'warn', eqeqeq: ['error', 'smart'] }, maxWarnings: 0 },
         test: { environment: 'jsdom', coverage: { thresholds: { lines: 80 } } },
         dev: { port: 3000, open: false },
       });
       expect(web.functions).toEqual([]);
       // A promise of a config works too.
-      await using api = await loadConfig<{ name: string; sourcemap: boolean; test: unknown }>(`${root}packages/api/app.config.mjs`, { isolation, root });
-      expect(api.config).toMatchObject({ name: 'api', sourcemap: false, test: { environment: 'node', coverage: { thresholds: { lines: 90 } } } });
+      await using api = await loadConfig<{ name: string; sourcemap: boolean; test: unknown }>(`${root}packages/api/app.config.mjs`, {
+        isolation,
+        root,
+      });
+      expect(api.config).toMatchObject({
+        name: 'api',
+        sourcemap: false,
+        test: { environment: 'node', coverage: { thresholds: { lines: 90 } } },
+      });
       expect(api.dependencies).toHaveLength(3);
     });
 
@@ -106,8 +141,13 @@ for (const isolation of ISOLATIONS) {
     it('loads a TypeScript config (types stripped, positions kept)', async () => {
       await using loaded = await loadConfig(`${dir('typescript')}app.config.ts`, { isolation, env: { LOG_LEVEL: 'debug' } });
       expect(loaded.config).toEqual({
-        name: 'inventory', port: 8080, logLevel: 'debug',
-        routes: [{ path: '/items', methods: ['GET', 'POST'] }, { path: '/items/:id', methods: ['GET', 'DELETE'] }],
+        name: 'inventory',
+        port: 8080,
+        logLevel: 'debug',
+        routes: [
+          { path: '/items', methods: ['GET', 'POST'] },
+          { path: '/items/:id', methods: ['GET', 'DELETE'] },
+        ],
       });
       const error = await rejection(loadConfig(`${dir('typescript')}throws.config.ts`, { isolation }));
       expect(error).toBeInstanceOf(SandboxError);
@@ -206,7 +246,9 @@ for (const isolation of ISOLATIONS) {
 
 describe('loadConfig [worker] memory', () => {
   it('stops a config that allocates without bound, and the host lives on', async () => {
-    const error = await rejection(loadConfig(broken('allocates.config.mjs'), { isolation: 'worker', memoryLimitMb: 64, timeout: 20_000, deadline: 30_000 }));
+    const error = await rejection(
+      loadConfig(broken('allocates.config.mjs'), { isolation: 'worker', memoryLimitMb: 64, timeout: 20_000, deadline: 30_000 }),
+    );
     expect(error.code).toBe('ERR_SANDBOX_MEMORY');
     await using again = await loadConfig(`${dir('monorepo')}packages/api/app.config.mjs`, { isolation: 'worker', root: dir('monorepo') });
     expect(again.config).toMatchObject({ name: 'api' });

@@ -32,7 +32,11 @@ describeEach('conformance: module namespace objects', ({ make }) => {
     // V8 (and so Node's own loader, 20 to 24) lists an integer-like name such as "0" first, as for an
     // ordinary object, where the spec sorts it with the rest: the engine's order, not the sandbox's.
     const engineOrder = ['0', ...SORTED.filter((k) => k !== '0')];
-    for (const [what, keys] of [['ownKeys', (r.ownKeys as string[]).slice(0, -1)], ['keys', r.keys], ['for-in', r.forIn]] as const) {
+    for (const [what, keys] of [
+      ['ownKeys', (r.ownKeys as string[]).slice(0, -1)],
+      ['keys', r.keys],
+      ['for-in', r.forIn],
+    ] as const) {
       expect([SORTED, engineOrder], what).toContainEqual(keys);
     }
     expect((r.ownKeys as string[]).at(-1)).toBe('Symbol(Symbol.toStringTag)');
@@ -131,12 +135,15 @@ describeEach('conformance: JSON modules and import attributes', ({ make }) => {
 });
 
 describeEach('conformance: documented differences', ({ make }) => {
-  it('code generation from strings is off: eval and the Function constructor throw the realm\'s EvalError (policy off)', async () => {
+  it("code generation from strings is off: eval and the Function constructor throw the realm's EvalError (policy off)", async () => {
     const sandbox = make({ root, policy: false });
-    const seen = await inside<Record<string, unknown>>(sandbox, `(() => {
+    const seen = await inside<Record<string, unknown>>(
+      sandbox,
+      `(() => {
       const attempt = (run) => { try { run(); return { ok: true }; } catch (e) { return describe(e); } };
       return { eval: attempt(() => eval('1')), indirect: attempt(() => (0, eval)('1')), fn: attempt(() => new Function('return 1')) };
-    })()`);
+    })()`,
+    );
     for (const key of ['eval', 'indirect', 'fn']) {
       expect(seen[key], key).toMatchObject({ constructor: 'EvalError', prototype: 'EvalError', instanceOf: ['Error', 'EvalError'] });
     }

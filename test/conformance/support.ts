@@ -53,5 +53,11 @@ export function ranInside(sandbox: Sandbox): Promise<string[]> {
 
 /** A realm error of the constructor `name`, as `describe()` reports it. */
 export function realmError(name: string): Partial<Outcome> {
-  return { fulfilled: false, type: 'object', constructor: name, prototype: name, instanceOf: name === 'Error' ? ['Error'] : ['Error', name] };
+  return {
+    fulfilled: false,
+    type: 'object',
+    constructor: name,
+    prototype: name,
+    instanceOf: name === 'Error' ? ['Error'] : ['Error', name],
+  };
 }

@@ -44,7 +44,11 @@ describeEach('bad input on disk', ({ make }) => {
     const sandbox = make({ root });
     // V8 12.5+ (Node 23+; not Node 22's 12.4) has duplicate named groups: feature-detect it.
     let duplicateGroups = true;
-    try { new RegExp('(?<a>x)|(?<a>y)'); } catch { duplicateGroups = false; }
+    try {
+      new RegExp('(?<a>x)|(?<a>y)');
+    } catch {
+      duplicateGroups = false;
+    }
     if (duplicateGroups) {
       expect((await sandbox.import('./engine-syntax.mjs')).default).toBe('compiled');
       return;
@@ -82,7 +86,13 @@ describeEach('bad input on disk', ({ make }) => {
     expect(entry.message).toContain('no such file');
     const imported = await rejection(sandbox.import('./missing-file.mjs'));
     expect(imported).toBeInstanceOf(ResolveError);
-    expect(imported).toMatchObject({ code: 'ERR_SANDBOX_RESOLVE', specifier: './does-not-exist.mjs', url: urlOf('missing-file.mjs'), line: 2, column: 23 });
+    expect(imported).toMatchObject({
+      code: 'ERR_SANDBOX_RESOLVE',
+      specifier: './does-not-exist.mjs',
+      url: urlOf('missing-file.mjs'),
+      line: 2,
+      column: 23,
+    });
     expect(imported.message).toContain(`${urlOf('missing-file.mjs')}:2:23: no such file`);
     expect(imported.frame).toContain("> 2 | import { ghost } from './does-not-exist.mjs';");
     await stillWorks(sandbox);

@@ -8,8 +8,18 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { expect, it } from 'vitest';
 import {
-  DeadlineError, DisposedError, EsmSandboxError, LinkError, LoadError, MembraneError, ModuleNotAllowedError,
-  PolicyError, ResolveError, SandboxError, SandboxSyntaxError, TimeoutError,
+  DeadlineError,
+  DisposedError,
+  EsmSandboxError,
+  LinkError,
+  LoadError,
+  MembraneError,
+  ModuleNotAllowedError,
+  PolicyError,
+  ResolveError,
+  SandboxError,
+  SandboxSyntaxError,
+  TimeoutError,
 } from '../../src/index.js';
 import type { ErrorCode } from '../../src/index.js';
 import { describeEach, fixtures, rejection } from '../helpers/sandbox.js';
@@ -84,7 +94,7 @@ describeEach('errors', ({ make }) => {
     const error = await rejection<PolicyError>(make({ root }).import('./policy.mjs'));
     expectKind(error, PolicyError, 'ERR_SANDBOX_POLICY');
     const line = "export const escape = x.constructor.constructor('return process');";
-    expectLocation(error, 'policy.mjs', 3, columnOf('policy.mjs', 3, 'constructor(') , line);
+    expectLocation(error, 'policy.mjs', 3, columnOf('policy.mjs', 3, 'constructor('), line);
     expect(error.diagnostics.map((d) => d.ruleId)).toContain('no-constructor-chain');
     const notAllowed = await rejection(make({ root }).import('./not-allowed.mjs'));
     expectKind(notAllowed, PolicyError, 'ERR_SANDBOX_POLICY');
@@ -145,7 +155,7 @@ describeEach('errors', ({ make }) => {
   it('SandboxError: a throw deep in a 3-module chain, with catch clauses on the lines, has exact frames', async () => {
     const sandbox = make({ root });
     const ns = await sandbox.import<{ top: (n: number) => Promise<number> }>('./chain-a.mjs');
-    const error = await rejection(ns.top(2)) as SandboxError;
+    const error = (await rejection(ns.top(2))) as SandboxError;
     expectKind(error, SandboxError, 'ERR_SANDBOX_THROWN');
     expect(error.sandboxName).toBe('RangeError');
     expect(error.message).toContain("RangeError: too deep: 3, Cannot read properties of null (reading 'f')");
@@ -164,7 +174,7 @@ describeEach('errors', ({ make }) => {
   });
 
   it('SandboxError: the same chain thrown during evaluation ends at the importing module', async () => {
-    const error = await rejection(make({ root }).import('./chain-entry.mjs')) as SandboxError;
+    const error = (await rejection(make({ root }).import('./chain-entry.mjs'))) as SandboxError;
     expectKind(error, SandboxError, 'ERR_SANDBOX_THROWN');
     const frames = error.stack!.split('\n').filter((row) => row.startsWith('    at '));
     expect(frames).toEqual([
@@ -177,7 +187,7 @@ describeEach('errors', ({ make }) => {
 
   it('SandboxError: an async chain called from the host keeps its awaiting frames', async () => {
     const ns = await make({ root }).import<{ start: (n: number) => Promise<void> }>('./async-chain.mjs');
-    const error = await rejection(ns.start(1)) as SandboxError;
+    const error = (await rejection(ns.start(1))) as SandboxError;
     expectKind(error, SandboxError, 'ERR_SANDBOX_THROWN');
     expect(error.sandboxName).toBe('TypeError');
     const frames = error.stack!.split('\n').filter((row) => row.startsWith('    at '));
@@ -192,7 +202,7 @@ describeEach('errors', ({ make }) => {
 
   it('SandboxError: evaluate() source is named by its filename, with the code frame from that source', async () => {
     const source = "export const a = 1;\ntry { void a; } catch (e) { void e; } throw new SyntaxError('virtual');\n";
-    const error = await rejection(make({ root }).evaluate(source, { filename: 'virtual/entry.mjs' })) as SandboxError;
+    const error = (await rejection(make({ root }).evaluate(source, { filename: 'virtual/entry.mjs' }))) as SandboxError;
     expectKind(error, SandboxError, 'ERR_SANDBOX_THROWN');
     expect(error.sandboxName).toBe('SyntaxError');
     const column = source.split('\n')[1]!.indexOf('new SyntaxError') + 1;
@@ -204,15 +214,15 @@ describeEach('errors', ({ make }) => {
   it('non-Error throws become SandboxErrors: a number, an object, a rejection with a number', async () => {
     const sandbox = make({ root });
     const ns = await sandbox.import<Record<string, () => Promise<unknown>>>('./throws.mjs');
-    const number = await rejection(ns.number!()) as SandboxError;
+    const number = (await rejection(ns.number!())) as SandboxError;
     expectKind(number, SandboxError, 'ERR_SANDBOX_THROWN');
     expect(number).toMatchObject({ sandboxName: 'number', thrown: 42, message: 'number: 42' });
-    const object = await rejection(ns.object!()) as SandboxError;
+    const object = (await rejection(ns.object!())) as SandboxError;
     expectKind(object, SandboxError, 'ERR_SANDBOX_THROWN');
     expect(object.sandboxName).toBe('object');
     expect(object.thrown).toEqual({ a: 1, nested: { b: [2] } });
     expect(object.message).toContain('a: 1');
-    const rejected = await rejection(ns.rejectsWithNumber!()) as SandboxError;
+    const rejected = (await rejection(ns.rejectsWithNumber!())) as SandboxError;
     expectKind(rejected, SandboxError, 'ERR_SANDBOX_THROWN');
     expect(rejected).toMatchObject({ sandboxName: 'number', thrown: 7 });
     const topLevel = await rejection(sandbox.import('./throw-number.mjs'));
@@ -223,7 +233,7 @@ describeEach('errors', ({ make }) => {
   it('a getter `message` runs inside the turn only, never when the host reads the error', async () => {
     const sandbox = make({ root });
     const ns = await sandbox.import<{ getterMessage: () => Promise<void>; counts: () => Promise<{ getterCalls: number }> }>('./throws.mjs');
-    const error = await rejection(ns.getterMessage()) as SandboxError;
+    const error = (await rejection(ns.getterMessage())) as SandboxError;
     expectKind(error, SandboxError, 'ERR_SANDBOX_THROWN');
     expect(error.message).toContain('Error: from a getter');
     expect(error).toMatchObject({ url: url('throws.mjs'), line: 9 });
@@ -238,7 +248,7 @@ describeEach('errors', ({ make }) => {
   it('an error whose `name` is a Symbol becomes a SandboxError without crashing', async () => {
     const sandbox = make({ root });
     const ns = await sandbox.import<{ symbolName: () => Promise<void> }>('./throws.mjs');
-    const error = await rejection(ns.symbolName()) as SandboxError;
+    const error = (await rejection(ns.symbolName())) as SandboxError;
     expectKind(error, SandboxError, 'ERR_SANDBOX_THROWN');
     expect(typeof error.sandboxName).toBe('string');
     expect(error.message).toContain('named by a symbol');
@@ -250,19 +260,25 @@ describeEach('errors', ({ make }) => {
   it('a thrown Proxy becomes a SandboxError; its traps never run on the host', async () => {
     const sandbox = make({ root });
     const ns = await sandbox.import<{ proxy: () => Promise<void>; counts: () => Promise<{ trapCalls: number }> }>('./throws.mjs');
-    const error = await rejection(ns.proxy()) as SandboxError;
+    const error = (await rejection(ns.proxy())) as SandboxError;
     expectKind(error, SandboxError, 'ERR_SANDBOX_THROWN');
     expect(typeof error.thrown).not.toBe('function');
     expect(error.thrown === null || typeof error.thrown !== 'object' || Object.getPrototypeOf(error.thrown) !== null).toBe(true);
     const before = (await ns.counts()).trapCalls;
-    void [error.message, error.stack, String(error), inspect(error, { depth: 5, showHidden: true }), inspect(error.thrown, { showHidden: true })];
+    void [
+      error.message,
+      error.stack,
+      String(error),
+      inspect(error, { depth: 5, showHidden: true }),
+      inspect(error.thrown, { showHidden: true }),
+    ];
     expect((await ns.counts()).trapCalls).toBe(before);
     expect(sandbox.disposed).toBe(false);
   });
 
   it('a thrown Proxy whose traps throw still becomes a SandboxError', async () => {
     const ns = await make({ root }).import<{ throwingTraps: () => Promise<void> }>('./throws.mjs');
-    const error = await rejection(ns.throwingTraps()) as SandboxError;
+    const error = (await rejection(ns.throwingTraps())) as SandboxError;
     expectKind(error, SandboxError, 'ERR_SANDBOX_THROWN');
     expect(typeof error.sandboxName).toBe('string');
   });

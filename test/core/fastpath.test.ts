@@ -33,21 +33,44 @@ it('accepts data-only modules', () => {
     'const port = 1; export const copy = [port, { port }]; export default { port }',
     "'use strict'; export let x; export { x as y };",
     'export default 1 < 2 ? "yes" : "no" ?? 3',
-  ]) expect(straight(source), source).toBe(true);
+  ])
+    expect(straight(source), source).toBe(true);
 });
 
 it('refuses anything that could run long or run user code', () => {
   for (const source of [
-    'export default f()', 'export default new Map()', 'export default tag`x`', 'export default [...[1]]',
-    'const a = [1]; export default a + ""', 'export default `${1}`', 'export default globalThis',
-    'export default { trap }', 'export default { get x() { return 1 } }', 'export default { m() {} }',
-    'export default { ["k"]: 1 }', 'export default { ...{} }', 'export default 10n ** 10000000n',
-    'export default /(a+)+$/', 'export default () => 1', 'export default class {}', 'for (;;) {}',
-    'while (true) {}', 'export default import.meta', "import x from './x.mjs'; export default 1",
-    "export * from './x.mjs'", 'export default await 1', 'let a = 1; a = 2; export default a',
-    'export default "a" in {}', 'export default 1 instanceof Object', 'export default ({}).x',
-    'export default void f()', 'export function f() {}', 'label: { }', 'if (true) {}',
-  ]) expect(straight(source), source).toBe(false);
+    'export default f()',
+    'export default new Map()',
+    'export default tag`x`',
+    'export default [...[1]]',
+    'const a = [1]; export default a + ""',
+    'export default `${1}`',
+    'export default globalThis',
+    'export default { trap }',
+    'export default { get x() { return 1 } }',
+    'export default { m() {} }',
+    'export default { ["k"]: 1 }',
+    'export default { ...{} }',
+    'export default 10n ** 10000000n',
+    'export default /(a+)+$/',
+    'export default () => 1',
+    'export default class {}',
+    'for (;;) {}',
+    'while (true) {}',
+    'export default import.meta',
+    "import x from './x.mjs'; export default 1",
+    "export * from './x.mjs'",
+    'export default await 1',
+    'let a = 1; a = 2; export default a',
+    'export default "a" in {}',
+    'export default 1 instanceof Object',
+    'export default ({}).x',
+    'export default void f()',
+    'export function f() {}',
+    'label: { }',
+    'if (true) {}',
+  ])
+    expect(straight(source), source).toBe(false);
 });
 
 describeEach('evaluation fast paths', ({ isolation, make }) => {
@@ -57,7 +80,14 @@ describeEach('evaluation fast paths', ({ isolation, make }) => {
     const sandbox = make(options);
     const ns = await sandbox.import('./config.mjs');
     expect(ns.name).toBe('demo');
-    expect(ns.default).toEqual({ port: 8080, hosts: ['a.example', 'b.example'], retries: 7, ratio: -0.5, debug: true, nested: { level: 8, label: 'plain' } });
+    expect(ns.default).toEqual({
+      port: 8080,
+      hosts: ['a.example', 'b.example'],
+      retries: 7,
+      ratio: -0.5,
+      debug: true,
+      nested: { level: 8, label: 'plain' },
+    });
   });
 
   it('stops an exponential array join (no loop, no call) with a TimeoutError', async () => {
@@ -122,9 +152,14 @@ describeEach('evaluation fast paths', ({ isolation, make }) => {
       const next = createSandbox({ root: ${JSON.stringify(root.href)}, isolation: ${JSON.stringify(isolation)} });
       console.log((await next.import('./config.mjs')).name);
       await next.dispose();`;
-    const result = spawnSync(process.execPath, ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script], {
-      encoding: 'utf8', timeout: 20_000,
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
     expect(result.error).toBeUndefined(); // not killed by the 20 s timeout: the host never hung
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);

@@ -48,8 +48,14 @@ describeEach('globals', ({ make }) => {
 
   it('is silent by default: nothing reaches the host console or stdout', async () => {
     const spies = [
-      vi.spyOn(console, 'log'), vi.spyOn(console, 'info'), vi.spyOn(console, 'warn'), vi.spyOn(console, 'error'),
-      vi.spyOn(console, 'debug'), vi.spyOn(console, 'trace'), vi.spyOn(console, 'dir'), vi.spyOn(console, 'table'),
+      vi.spyOn(console, 'log'),
+      vi.spyOn(console, 'info'),
+      vi.spyOn(console, 'warn'),
+      vi.spyOn(console, 'error'),
+      vi.spyOn(console, 'debug'),
+      vi.spyOn(console, 'trace'),
+      vi.spyOn(console, 'dir'),
+      vi.spyOn(console, 'table'),
     ];
     const stdout = vi.spyOn(process.stdout, 'write');
     const stderr = vi.spyOn(process.stderr, 'write');
@@ -113,7 +119,9 @@ describeEach('globals', ({ make }) => {
 
   it('drops unhandled rejections silently when there is neither onError nor console', async () => {
     const hostRejections: unknown[] = [];
-    const spy = (reason: unknown) => { hostRejections.push(reason); };
+    const spy = (reason: unknown) => {
+      hostRejections.push(reason);
+    };
     process.on('unhandledRejection', spy);
     try {
       const sandbox = make({ root });
@@ -139,7 +147,9 @@ describeEach('globals', ({ make }) => {
 
   it('keeps unhandled rejections away from the host and reports them to onError', async () => {
     const hostRejections: unknown[] = [];
-    const spy = (reason: unknown) => { hostRejections.push(reason); };
+    const spy = (reason: unknown) => {
+      hostRejections.push(reason);
+    };
     process.on('unhandledRejection', spy);
     try {
       const errors: Error[] = [];

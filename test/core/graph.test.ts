@@ -26,7 +26,11 @@ describeEach('module graph', ({ make }) => {
       // A host promise settled later by a host timer: top-level await must wait for it.
       'app:clock': { later: (value: string) => new Promise((resolve) => setTimeout(() => resolve(value), 20)) },
       // Counts evaluations on the host side, where the sandbox cannot fake them.
-      'app:probe': { hit: (what: string) => { hits.push(what); } },
+      'app:probe': {
+        hit: (what: string) => {
+          hits.push(what);
+        },
+      },
     },
     ...extra,
   });
@@ -152,10 +156,9 @@ describeEach('module graph', ({ make }) => {
   });
 
   it('import() in evaluate() source resolves against its virtual filename', async () => {
-    const ns = await make(options()).evaluate(
-      "export const a = (await import('../lib/a.mjs')).a;\nexport const url = import.meta.url;\n",
-      { filename: 'sub/virtual.mjs' },
-    );
+    const ns = await make(options()).evaluate("export const a = (await import('../lib/a.mjs')).a;\nexport const url = import.meta.url;\n", {
+      filename: 'sub/virtual.mjs',
+    });
     expect(ns).toEqual({ a: 1, url: urlOf('sub/virtual.mjs') });
   });
 
@@ -197,7 +200,9 @@ describeEach('module graph', ({ make }) => {
       refused = error;
     }
     expect(refused).toBeInstanceOf(PolicyError);
-    expect((refused as PolicyError).diagnostics.map((d) => [d.ruleId, d.severity, d.line, d.column])).toEqual([['no-computed-import', 'error', 2, 33]]);
+    expect((refused as PolicyError).diagnostics.map((d) => [d.ruleId, d.severity, d.line, d.column])).toEqual([
+      ['no-computed-import', 'error', 2, 33],
+    ]);
     expect(warnings).toEqual([]);
   });
 
@@ -244,8 +249,12 @@ describeEach('namespace view', ({ make }) => {
   it('is frozen', async () => {
     const ns = await load();
     expect(Object.isFrozen(ns)).toBe(true);
-    expect(() => { (ns as Record<string, unknown>).data = 1; }).toThrow(TypeError);
-    expect(() => { delete (ns as Record<string, unknown>).live; }).toThrow(TypeError);
+    expect(() => {
+      (ns as Record<string, unknown>).data = 1;
+    }).toThrow(TypeError);
+    expect(() => {
+      delete (ns as Record<string, unknown>).live;
+    }).toThrow(TypeError);
   });
 
   it('copies data out: mutating the host copy does not change the sandbox', async () => {
@@ -304,8 +313,22 @@ describeEach('namespace view', ({ make }) => {
   });
 
   it('copies host instances into the sandbox with the same walk: inherited methods (the nearest wins), none from a built-in prototype', async () => {
-    class Base { hello() { return 'base'; } shared() { return 'base'; } }
-    class Derived extends Base { override shared() { return 'derived'; } get label() { return 'getter'; } }
+    class Base {
+      hello() {
+        return 'base';
+      }
+      shared() {
+        return 'base';
+      }
+    }
+    class Derived extends Base {
+      override shared() {
+        return 'derived';
+      }
+      get label() {
+        return 'getter';
+      }
+    }
     const arrayLike = Object.assign(Object.create(Array.prototype) as object, { own: 1 });
     const shadowed = Object.defineProperty(new Derived(), 'hello', { value: 'own data', enumerable: false });
     const ns = await make({ policy: false }).evaluate(`
@@ -314,7 +337,10 @@ describeEach('namespace view', ({ make }) => {
         derived: describe(derived), shared: await derived.shared(), arrayLike: describe(arrayLike), shadowed: describe(shadowed),
       });`);
     expect(await (ns.seen as Fn)(new Derived(), arrayLike, shadowed)).toEqual({
-      derived: ['hello:fn', 'shared:fn'], shared: 'derived', arrayLike: ['own:number'], shadowed: ['shared:fn'],
+      derived: ['hello:fn', 'shared:fn'],
+      shared: 'derived',
+      arrayLike: ['own:number'],
+      shadowed: ['shared:fn'],
     });
   });
 

@@ -10,12 +10,15 @@ import { PolicyError, SourceModule } from '../../src/index.js';
 import { describeEach, rejection } from '../helpers/sandbox.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'esm-meta-'));
-writeFileSync(path.join(root, 'reads.mjs'), `export const info = import.meta.info; export const again = import.meta.info === import.meta.info;
-export const proto = Object.getPrototypeOf(import.meta.info) === Object.prototype;`);
+writeFileSync(
+  path.join(root, 'reads.mjs'),
+  `export const info = import.meta.info; export const again = import.meta.info === import.meta.info;
+export const proto = Object.getPrototypeOf(import.meta.info) === Object.prototype;`,
+);
 const provider = new SourceModule(`export default (url) => ({ file: url.slice(url.lastIndexOf('/') + 1) });`);
 
 describeEach('import.meta extra properties', ({ make }) => {
-  it('gives each module the provider\'s value for its URL, built in the realm', async () => {
+  it("gives each module the provider's value for its URL, built in the realm", async () => {
     const sandbox = make({ root, modules: { 'meta:info': provider }, importMeta: { info: 'meta:info' } });
     await sandbox.import('meta:info');
     const ns = await sandbox.import('./reads.mjs');
@@ -26,7 +29,18 @@ describeEach('import.meta extra properties', ({ make }) => {
 
   it('a bridged host provider is called with the URL and its result copied in', async () => {
     const seen: string[] = [];
-    const sandbox = make({ root, modules: { 'meta:info': { default: (url: string) => { seen.push(url); return { n: 1 }; } } }, importMeta: { info: 'meta:info' } });
+    const sandbox = make({
+      root,
+      modules: {
+        'meta:info': {
+          default: (url: string) => {
+            seen.push(url);
+            return { n: 1 };
+          },
+        },
+      },
+      importMeta: { info: 'meta:info' },
+    });
     await sandbox.import('meta:info');
     const ns = await sandbox.import('./reads.mjs');
     expect(ns.info).toEqual({ n: 1 });

@@ -24,7 +24,10 @@ function hostData() {
     f64: new Float64Array([1.5]),
     buffer: new Uint8Array([7, 7]).buffer,
     error: Object.assign(new RangeError('out of range'), { code: 'E_RANGE' }),
-    big: 10n, nan: NaN, negZero: -0, undef: undefined,
+    big: 10n,
+    nan: NaN,
+    negZero: -0,
+    undef: undefined,
     fn: (a: number, b: number) => a + b,
   };
   x.self = x;
@@ -34,8 +37,10 @@ function hostData() {
 }
 
 /** Own property names of the host's global and main prototypes: crossings must change none of them. */
-const hostShape = () => [globalThis, Object.prototype, Array.prototype, Function.prototype, Map.prototype, Promise.prototype]
-  .map((target) => Reflect.ownKeys(target).map(String).sort().join());
+const hostShape = () =>
+  [globalThis, Object.prototype, Array.prototype, Function.prototype, Map.prototype, Promise.prototype].map((target) =>
+    Reflect.ownKeys(target).map(String).sort().join(),
+  );
 
 describeEach('membrane', ({ make }) => {
   it('an error a sandbox callback threw, passed back through an awaiting host function, reaches the sandbox as an error', async () => {
@@ -47,15 +52,32 @@ describeEach('membrane', ({ make }) => {
   });
 
   let before: string[];
-  beforeEach(() => { before = hostShape(); });
-  afterEach(() => { expect(hostShape()).toEqual(before); });
+  beforeEach(() => {
+    before = hostShape();
+  });
+  afterEach(() => {
+    expect(hostShape()).toEqual(before);
+  });
 
   it('copies host data into the sandbox as sandbox-realm values, cycles included', async () => {
     const ns = await make({ root }).import('./membrane/data.mjs');
     const seen = await fn(ns, 'inspect')(hostData());
     expect(seen).toEqual({
-      protoObject: true, nested: 'yes', cycle: true, listCycle: true, map: true, set: true, date: true, re: true,
-      bytes: true, f64: true, buffer: true, error: true, primitives: 'bigint,true,true,true,true', fnResult: 42, fnIsOwn: true,
+      protoObject: true,
+      nested: 'yes',
+      cycle: true,
+      listCycle: true,
+      map: true,
+      set: true,
+      date: true,
+      re: true,
+      bytes: true,
+      f64: true,
+      buffer: true,
+      error: true,
+      primitives: 'bigint,true,true,true,true',
+      fnResult: 42,
+      fnIsOwn: true,
     });
   });
 
@@ -98,7 +120,10 @@ describeEach('membrane', ({ make }) => {
   it('hands functions over both ways: host functions are callable in the sandbox, sandbox functions from the host', async () => {
     const ns = await make({ root }).import('./membrane/data.mjs');
     const calls: unknown[][] = [];
-    const host = (...args: unknown[]) => { calls.push(args); return 'host result'; };
+    const host = (...args: unknown[]) => {
+      calls.push(args);
+      return 'host result';
+    };
     expect(await fn(ns, 'call')(host, 1, 'a', { o: true })).toBe('host result');
     expect(calls).toEqual([[1, 'a', { o: true }]]);
     // The sandbox hands a function to the host, which calls it (the call returns a promise).
@@ -192,16 +217,28 @@ describeEach('membrane refusals', ({ make }) => {
   it('refuses getters and proxies the sandbox passes to host functions: the sandbox gets a sandbox error, the host function never runs', async () => {
     let hostCalls = 0;
     const ns = await make({ root }).import('./membrane/refused.mjs');
-    const hostFn = () => { hostCalls++; };
+    const hostFn = () => {
+      hostCalls++;
+    };
     expect(await fn(ns, 'passToHost')(hostFn)).toEqual({ threw: true, name: 'MembraneError', code: 'ERR_SANDBOX_MEMBRANE', own: true });
-    expect(await fn(ns, 'passProxyToHost')(hostFn)).toEqual({ threw: true, name: 'MembraneError', code: 'ERR_SANDBOX_MEMBRANE', own: true });
+    expect(await fn(ns, 'passProxyToHost')(hostFn)).toEqual({
+      threw: true,
+      name: 'MembraneError',
+      code: 'ERR_SANDBOX_MEMBRANE',
+      own: true,
+    });
     expect(hostCalls).toBe(0);
     expect(await fn(ns, 'counter')()).toBe(0);
   });
 
   it('describes console arguments for the host without running their getters, traps or toString', async () => {
     const lines: unknown[][] = [];
-    const ns = await make({ root, console: (_level, args) => { lines.push(args); } }).import('./membrane/refused.mjs');
+    const ns = await make({
+      root,
+      console: (_level, args) => {
+        lines.push(args);
+      },
+    }).import('./membrane/refused.mjs');
     await fn(ns, 'logs')();
     expect(lines).toHaveLength(1);
     expect(JSON.stringify(lines[0])).toMatch(/getter/);

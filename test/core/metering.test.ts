@@ -30,7 +30,7 @@ describeEach('metering', (kit) => {
   const make = (options: SandboxOptions = {}) => kit.make({ root, policy: false, timeout: TIMEOUT, deadline: 5_000, modules, ...options });
   const load = async (options: SandboxOptions = {}) => {
     const sandbox = make(options);
-    return { sandbox, ns: await sandbox.import('./forms.mjs') as Record<string, Fn> };
+    return { sandbox, ns: (await sandbox.import('./forms.mjs')) as Record<string, Fn> };
   };
 
   /**
@@ -73,7 +73,10 @@ describeEach('metering', (kit) => {
     const { sandbox, ns } = await load();
     for (let i = 0; i < QUIET; i++) await ns.ok!();
     let inner: unknown;
-    callBack = (fn) => { inner = (fn as () => unknown)(); return 'answered'; };
+    callBack = (fn) => {
+      inner = (fn as () => unknown)();
+      return 'answered';
+    };
     // In `process` isolation the callback runs after the host function returned (README), in a turn of its own.
     const outcome = await ns.nested!().catch((error: unknown) => error);
     if (kit.isolation !== 'process') expect(outcome).toBeInstanceOf(TimeoutError);
@@ -93,22 +96,34 @@ describeEach('metering', (kit) => {
 
   it('the budget is out of reach: the refill global is locked, the counter is no global, and the meter still holds', async () => {
     const { ns } = await load();
-    expect(await ns.reach!()).toEqual({ writable: false, configurable: false, assigned: 'refused', redefined: 'refused', refill: 'number', counter: 'undefined' });
+    expect(await ns.reach!()).toEqual({
+      writable: false,
+      configurable: false,
+      assigned: 'refused',
+      redefined: 'refused',
+      refill: 'number',
+      counter: 'undefined',
+    });
     await expectStopped('loopAfterReach');
   });
 
   it('user code may neither declare nor name the counter or the refill', async () => {
     const sandbox = make();
-    for (const source of ['let __esmSandboxTicks = 1e9; export default 1', 'export default () => __esmSandboxRefill', 'var __esmSandboxRefill; export default 1']) {
+    for (const source of [
+      'let __esmSandboxTicks = 1e9; export default 1',
+      'export default () => __esmSandboxRefill',
+      'var __esmSandboxRefill; export default 1',
+    ]) {
       const error = await rejection(sandbox.evaluate(source));
       expect(error.name, source).toBe('SandboxSyntaxError');
       expect(String(error.message)).toMatch(/reserved/);
     }
   });
 
-  it('ReDoS in a realm\'s first turns (under a watchdog each): stopped', () => expectStopped('regexBacktracks', {}, 0));
+  it("ReDoS in a realm's first turns (under a watchdog each): stopped", () => expectStopped('regexBacktracks', {}, 0));
   it('ReDoS in a turn without a watchdog: stopped by the watchdog the regexp runs under', () => expectStopped('regexBacktracks'));
-  it('ReDoS inside split (the engine entered through Symbol.split), in a turn without a watchdog: stopped', () => expectStopped('regexBacktracksInSplit'));
+  it('ReDoS inside split (the engine entered through Symbol.split), in a turn without a watchdog: stopped', () =>
+    expectStopped('regexBacktracksInSplit'));
   it('ReDoS after the sandbox went back to watchdog turns (many regexp runs in one turn): stopped', async () => {
     const { ns } = await load();
     for (let i = 0; i < QUIET; i++) await ns.ok!();
@@ -134,34 +149,48 @@ describeEach('metering', (kit) => {
     expect(await ns.ok!()).toBe('alive');
   });
 
-  it('Function.prototype.toString gives the user\'s text, without the checks', async () => {
+  it("Function.prototype.toString gives the user's text, without the checks", async () => {
     const sandbox = make();
     const source = [
-      'function a(x) { for (;;) if (x) return x; }', 'const b = (x) => x + 1', 'const c = async function* () { while (0); }',
+      'function a(x) { for (;;) if (x) return x; }',
+      'const b = (x) => x + 1',
+      'const c = async function* () { while (0); }',
       'class D { f = 1; static { void 0 } m() { do x(); while (0) } get g() { return () => ({ y: 1 }); } }',
       'const e = { n() { for (const k in {}) { } } }',
     ];
-    const ns = await sandbox.evaluate(`${source.join('\n')}\nexport const texts = [a, b, c, D, e.n].map(String);\nexport const native = String(Function.prototype.toString);`);
-    expect(ns.texts).toEqual(['function a(x) { for (;;) if (x) return x; }', '(x) => x + 1', 'async function* () { while (0); }',
-      source[3], 'n() { for (const k in {}) { } }']);
+    const ns = await sandbox.evaluate(
+      `${source.join('\n')}\nexport const texts = [a, b, c, D, e.n].map(String);\nexport const native = String(Function.prototype.toString);`,
+    );
+    expect(ns.texts).toEqual([
+      'function a(x) { for (;;) if (x) return x; }',
+      '(x) => x + 1',
+      'async function* () { while (0); }',
+      source[3],
+      'n() { for (const k in {}) { } }',
+    ]);
     expect(ns.native).toBe('function toString() { [native code] }');
   });
 
-  it('stack traces keep the user\'s columns, metered or not', async () => {
+  it("stack traces keep the user's columns, metered or not", async () => {
     const frames = async (metering: boolean) => {
       const sandbox = make({ metering, timeout: 1_000 });
-      const ns = await sandbox.import('./stacks.mjs') as Record<string, Fn>;
+      const ns = (await sandbox.import('./stacks.mjs')) as Record<string, Fn>;
       const stacks: string[] = [];
       for (const run of [() => ns.arrow!(1), () => ns.inLoop!(5), () => ns.field!(), async () => ((await ns.nestedArrows!(1)) as Fn)(2)]) {
         const error = await rejection<SandboxError>(run());
-        stacks.push(String(error.stack).split('\n').filter((line) => line.includes('stacks.mjs')).join('\n'));
+        stacks.push(
+          String(error.stack)
+            .split('\n')
+            .filter((line) => line.includes('stacks.mjs'))
+            .join('\n'),
+        );
       }
       return stacks;
     };
     const metered = await frames(true);
     expect(metered).toEqual(await frames(false));
     // Every line below has a check (or two) inserted before these columns.
-    expect(metered[0]).toContain('at fail (file://' );
+    expect(metered[0]).toContain('at fail (file://');
     expect(metered[0]).toContain('stacks.mjs:1:29)\n');
     expect(metered[0]).toContain('at arrow (file://');
     expect(metered[0]).toContain('stacks.mjs:2:33)');
@@ -173,29 +202,41 @@ describeEach('metering', (kit) => {
   });
 });
 
-describeEach('metering: the transform', () => {
-  const metered = (source: string) => guardCatches(source, parseModule(source), meterInsertions(source, parseModule(source))).code;
-  const checks = (code: string) => code.split('__esmSandboxRefill()').length - 1;
+describeEach(
+  'metering: the transform',
+  () => {
+    const metered = (source: string) => guardCatches(source, parseModule(source), meterInsertions(source, parseModule(source))).code;
+    const checks = (code: string) => code.split('__esmSandboxRefill()').length - 1;
 
-  it('puts one check in every loop body and every function, accessor, field and static block', () => {
-    const cases: [string, number][] = [
-      ['for (;;) x();', 1], ['while (a) { b(); }', 1], ['do x(); while (a)', 1], ['for (const k in o);', 1],
-      ['for (const v of o) {}', 1], ['for await (const v of o) {}', 1], ['function f() {}', 1], ['const f = () => 1;', 1],
-      ['const o = { m() {}, get g() { return 1; }, set s(v) {} };', 3], ['class A { x = 1; static { y(); } constructor() {} }', 3],
-      ['async function* g() { yield 1; }', 1], ['export default 1 + 1;', 0],
-    ];
-    for (const [source, n] of cases) {
+    it('puts one check in every loop body and every function, accessor, field and static block', () => {
+      const cases: [string, number][] = [
+        ['for (;;) x();', 1],
+        ['while (a) { b(); }', 1],
+        ['do x(); while (a)', 1],
+        ['for (const k in o);', 1],
+        ['for (const v of o) {}', 1],
+        ['for await (const v of o) {}', 1],
+        ['function f() {}', 1],
+        ['const f = () => 1;', 1],
+        ['const o = { m() {}, get g() { return 1; }, set s(v) {} };', 3],
+        ['class A { x = 1; static { y(); } constructor() {} }', 3],
+        ['async function* g() { yield 1; }', 1],
+        ['export default 1 + 1;', 0],
+      ];
+      for (const [source, n] of cases) {
+        const code = metered(source);
+        expect(checks(code), source).toBe(n);
+        expect(() => parseModule(code), code).not.toThrow();
+      }
+    });
+
+    it('never adds lines, and keeps what the code means where it wraps (ASI, object-literal arrows, hashbang)', () => {
+      const source = '#!/usr/bin/env node\nwhile (a) b()\nc()\nconst f = () => ({ a: 1 }), g = (x) => (x, 2)\nclass A { static { go() } }';
       const code = metered(source);
-      expect(checks(code), source).toBe(n);
-      expect(() => parseModule(code), code).not.toThrow();
-    }
-  });
-
-  it('never adds lines, and keeps what the code means where it wraps (ASI, object-literal arrows, hashbang)', () => {
-    const source = '#!/usr/bin/env node\nwhile (a) b()\nc()\nconst f = () => ({ a: 1 }), g = (x) => (x, 2)\nclass A { static { go() } }';
-    const code = metered(source);
-    expect(code.split('\n').length).toBe(source.split('\n').length);
-    expect(code.startsWith('#!/usr/bin/env node\nvar __esmSandboxTicks;')).toBe(true);
-    expect(() => parseModule(code)).not.toThrow();
-  });
-}, ['context']);
+      expect(code.split('\n').length).toBe(source.split('\n').length);
+      expect(code.startsWith('#!/usr/bin/env node\nvar __esmSandboxTicks;')).toBe(true);
+      expect(() => parseModule(code)).not.toThrow();
+    });
+  },
+  ['context'],
+);

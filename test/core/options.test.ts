@@ -37,7 +37,7 @@ describe('a bad option is a TypeError that names it', () => {
     expect(attempt).toThrow(new RegExp(`^${option}\\b|\\b${option}\\b`));
   });
 
-  it('units are the option\'s own: bytes for maxModuleBytes, megabytes for memoryLimitMb', () => {
+  it("units are the option's own: bytes for maxModuleBytes, megabytes for memoryLimitMb", () => {
     expect(() => createSandbox({ root, maxModuleBytes: -5 })).toThrow(/^maxModuleBytes must be a positive number of bytes/);
     expect(() => createSandbox({ root, memoryLimitMb: -1 })).toThrow(/^memoryLimitMb must be a positive number of megabytes/);
   });
@@ -49,7 +49,9 @@ describe('a bad option is a TypeError that names it', () => {
     ['timeout', { timeout: -1 }],
   ])('createSandboxPool: %s in %j', async (option, options) => {
     let pool: { close(): Promise<void> } | undefined;
-    const attempt = () => { pool = createSandboxPool({ root, size: 1, ...options } as Parameters<typeof createSandboxPool>[0]); };
+    const attempt = () => {
+      pool = createSandboxPool({ root, size: 1, ...options } as Parameters<typeof createSandboxPool>[0]);
+    };
     try {
       expect(attempt).toThrow(TypeError);
       expect(attempt).toThrow(new RegExp(`^${option}\\b`));

@@ -41,7 +41,8 @@ describe('isPathLike', () => {
   });
 
   it('is false for bare names, URLs and names that start with dots', () => {
-    for (const specifier of ['lodash', 'app:api', 'node:fs', 'file:///a.mjs', '..dots.mjs', '.hidden', '']) expect(isPathLike(specifier)).toBe(false);
+    for (const specifier of ['lodash', 'app:api', 'node:fs', 'file:///a.mjs', '..dots.mjs', '.hidden', ''])
+      expect(isPathLike(specifier)).toBe(false);
   });
 
   it('is what the allow-list refuses as a key', () => {

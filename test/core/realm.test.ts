@@ -14,28 +14,45 @@ import { expectBlocked, run } from '../helpers/verdicts.js';
 
 const root = fixtures('realm');
 
-interface Attempt { escaped: boolean; name?: string; ownRealm?: boolean; type?: string }
+interface Attempt {
+  escaped: boolean;
+  name?: string;
+  ownRealm?: boolean;
+  type?: string;
+}
 
 class HostGreeter {
   constructor(readonly name: string) {}
-  greet(whom: string) { return `${this.name} greets ${whom}`; }
+  greet(whom: string) {
+    return `${this.name} greets ${whom}`;
+  }
 }
 
 /** The allow-listed host API every escape fixture imports; each function opens one path. */
 function hostApi() {
   return {
     fn: () => 1,
-    thrower: () => { throw new TypeError('host type error'); },
+    thrower: () => {
+      throw new TypeError('host type error');
+    },
     throwsCustom: () => {
-      class HostCustomError extends Error { readonly code = 'E_HOST'; }
+      class HostCustomError extends Error {
+        readonly code = 'E_HOST';
+      }
       const error = new HostCustomError('custom');
       error.name = 'HostCustomError';
       throw error;
     },
-    throwsPlain: () => { throw { message: 'plain', fn: () => process }; },
-    throwsString: () => { throw 'just a string'; },
+    throwsPlain: () => {
+      throw { message: 'plain', fn: () => process };
+    },
+    throwsString: () => {
+      throw 'just a string';
+    },
     resolves: async () => ({ host: true, fn: () => 1 }),
-    rejects: async () => { throw new TypeError('host rejection'); },
+    rejects: async () => {
+      throw new TypeError('host rejection');
+    },
     values: () => ({
       object: { nested: { method: () => 1 } },
       array: [1, {}],
@@ -48,40 +65,167 @@ function hostApi() {
       instance: new HostGreeter('g'),
     }),
     withGetter: () => ({
-      get secret() { return { from: 'getter' }; },
-      get lazyFn() { return () => 1; },
+      get secret() {
+        return { from: 'getter' };
+      },
+      get lazyFn() {
+        return () => 1;
+      },
     }),
     instance: () => new HostGreeter('Ada'),
     callsBack: (cb: (...args: unknown[]) => unknown) => cb({ a: 1 }, () => 2, new Error('e'), [1], new Map([[1, 2]]), new Date(0)),
-    rethrow: (x: unknown) => { throw x; },
+    rethrow: (x: unknown) => {
+      throw x;
+    },
   };
 }
 
 /** ECMAScript (and ECMA-402, Annex B) globals any current V8 may define. */
 const STANDARD = new Set([
-  'AggregateError', 'Array', 'ArrayBuffer', 'AsyncDisposableStack', 'BigInt', 'BigInt64Array', 'BigUint64Array', 'Boolean',
-  'DataView', 'Date', 'DisposableStack', 'Error', 'EvalError', 'FinalizationRegistry', 'Float16Array', 'Float32Array',
-  'Float64Array', 'Function', 'Infinity', 'Int16Array', 'Int32Array', 'Int8Array', 'Intl', 'Iterator', 'JSON', 'Map', 'Math',
-  'NaN', 'Number', 'Object', 'Promise', 'Proxy', 'RangeError', 'ReferenceError', 'Reflect', 'RegExp', 'Set', 'String',
-  'SuppressedError', 'Symbol', 'SyntaxError', 'Temporal', 'TypeError', 'URIError', 'Uint16Array', 'Uint32Array', 'Uint8Array',
-  'Uint8ClampedArray', 'WeakMap', 'WeakRef', 'WeakSet', 'decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent',
-  'escape', 'eval', 'globalThis', 'isFinite', 'isNaN', 'parseFloat', 'parseInt', 'undefined', 'unescape',
+  'AggregateError',
+  'Array',
+  'ArrayBuffer',
+  'AsyncDisposableStack',
+  'BigInt',
+  'BigInt64Array',
+  'BigUint64Array',
+  'Boolean',
+  'DataView',
+  'Date',
+  'DisposableStack',
+  'Error',
+  'EvalError',
+  'FinalizationRegistry',
+  'Float16Array',
+  'Float32Array',
+  'Float64Array',
+  'Function',
+  'Infinity',
+  'Int16Array',
+  'Int32Array',
+  'Int8Array',
+  'Intl',
+  'Iterator',
+  'JSON',
+  'Map',
+  'Math',
+  'NaN',
+  'Number',
+  'Object',
+  'Promise',
+  'Proxy',
+  'RangeError',
+  'ReferenceError',
+  'Reflect',
+  'RegExp',
+  'Set',
+  'String',
+  'SuppressedError',
+  'Symbol',
+  'SyntaxError',
+  'Temporal',
+  'TypeError',
+  'URIError',
+  'Uint16Array',
+  'Uint32Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'WeakMap',
+  'WeakRef',
+  'WeakSet',
+  'decodeURI',
+  'decodeURIComponent',
+  'encodeURI',
+  'encodeURIComponent',
+  'escape',
+  'eval',
+  'globalThis',
+  'isFinite',
+  'isNaN',
+  'parseFloat',
+  'parseInt',
+  'undefined',
+  'unescape',
 ]);
 /** What esm-sandbox adds: console, timers, and the two hooks its transform and turns use. */
-const PROVIDED = ['console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', '__esmSandboxGuard', '__esmSandboxTurn', '__esmSandboxRefill'];
+const PROVIDED = [
+  'console',
+  'setTimeout',
+  'clearTimeout',
+  'setInterval',
+  'clearInterval',
+  'queueMicrotask',
+  '__esmSandboxGuard',
+  '__esmSandboxTurn',
+  '__esmSandboxRefill',
+];
 /** Present on Node 20 (the oldest supported line); later lines only add standard names. */
 const NODE20 = [
-  'AggregateError', 'Array', 'ArrayBuffer', 'BigInt', 'BigInt64Array', 'BigUint64Array', 'Boolean', 'DataView', 'Date', 'Error',
-  'EvalError', 'FinalizationRegistry', 'Float32Array', 'Float64Array', 'Function', 'Infinity', 'Int16Array', 'Int32Array',
-  'Int8Array', 'Intl', 'JSON', 'Map', 'Math', 'NaN', 'Number', 'Object', 'Promise', 'Proxy', 'RangeError', 'ReferenceError',
-  'Reflect', 'RegExp', 'Set', 'String', 'Symbol', 'SyntaxError', 'TypeError', 'URIError', 'Uint16Array', 'Uint32Array',
-  'Uint8Array', 'Uint8ClampedArray', 'WeakMap', 'WeakRef', 'WeakSet', 'decodeURI', 'decodeURIComponent', 'encodeURI',
-  'encodeURIComponent', 'escape', 'eval', 'globalThis', 'isFinite', 'isNaN', 'parseFloat', 'parseInt', 'undefined', 'unescape',
+  'AggregateError',
+  'Array',
+  'ArrayBuffer',
+  'BigInt',
+  'BigInt64Array',
+  'BigUint64Array',
+  'Boolean',
+  'DataView',
+  'Date',
+  'Error',
+  'EvalError',
+  'FinalizationRegistry',
+  'Float32Array',
+  'Float64Array',
+  'Function',
+  'Infinity',
+  'Int16Array',
+  'Int32Array',
+  'Int8Array',
+  'Intl',
+  'JSON',
+  'Map',
+  'Math',
+  'NaN',
+  'Number',
+  'Object',
+  'Promise',
+  'Proxy',
+  'RangeError',
+  'ReferenceError',
+  'Reflect',
+  'RegExp',
+  'Set',
+  'String',
+  'Symbol',
+  'SyntaxError',
+  'TypeError',
+  'URIError',
+  'Uint16Array',
+  'Uint32Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'WeakMap',
+  'WeakRef',
+  'WeakSet',
+  'decodeURI',
+  'decodeURIComponent',
+  'encodeURI',
+  'encodeURIComponent',
+  'escape',
+  'eval',
+  'globalThis',
+  'isFinite',
+  'isNaN',
+  'parseFloat',
+  'parseInt',
+  'undefined',
+  'unescape',
 ];
 
 describeEach('realm', ({ make }) => {
   let before: HostSnapshot;
-  beforeEach(() => { before = snapshotHost(); });
+  beforeEach(() => {
+    before = snapshotHost();
+  });
   afterEach(() => {
     expect(hostChanges(before, snapshotHost()), 'host prototypes or globals changed').toEqual([]);
   });
@@ -90,7 +234,12 @@ describeEach('realm', ({ make }) => {
     const first = make({ root, policy: false });
     const second = make({ root, policy: false });
     expect((await first.import('./set-global.mjs')).default).toEqual({ leaked: 'A', polluted: 'A' });
-    expect((await second.import('./read-global.mjs')).default).toEqual({ leaked: 'undefined', polluted: 'undefined', includes: true, parse: 1 });
+    expect((await second.import('./read-global.mjs')).default).toEqual({
+      leaked: 'undefined',
+      polluted: 'undefined',
+      includes: true,
+      parse: 1,
+    });
     expect((globalThis as Record<string, unknown>).leakedFromSandbox).toBeUndefined();
     expect(({} as Record<string, unknown>).pollutedBySandbox).toBeUndefined();
     expect([1].includes(1)).toBe(true);
@@ -100,7 +249,16 @@ describeEach('realm', ({ make }) => {
   it('refuses eval, new Function and every Function constructor, and WebAssembly, in the realm itself (policy off)', async () => {
     const sandbox = make({ root, policy: false });
     const { results } = (await sandbox.import('./codegen.mjs')) as { results: Record<string, Attempt & { message: string }> };
-    for (const key of ['eval', 'indirectEval', 'newFunction', 'callFunction', 'functionCtorOfArrow', 'asyncFunction', 'generatorFunction', 'asyncGeneratorFunction']) {
+    for (const key of [
+      'eval',
+      'indirectEval',
+      'newFunction',
+      'callFunction',
+      'functionCtorOfArrow',
+      'asyncFunction',
+      'generatorFunction',
+      'asyncGeneratorFunction',
+    ]) {
       expect(results[key], key).toMatchObject({ ok: false, name: 'EvalError', ownRealm: true });
       expect(results[key]!.message, key).toMatch(/Code generation from strings disallowed/);
     }
@@ -116,7 +274,10 @@ describeEach('realm', ({ make }) => {
     expect(names.filter((name) => !STANDARD.has(name) && !PROVIDED.includes(name))).toEqual([]);
     expect(names).toEqual(expect.arrayContaining([...NODE20.filter((n) => n !== 'SharedArrayBuffer' && n !== 'Atomics'), ...PROVIDED]));
     expect(ns.symbols).toEqual(['Symbol(Symbol.toStringTag)'].filter((s) => (ns.symbols as string[]).includes(s)));
-    expect(Object.values(ns.present as Record<string, string>).every((type) => type === 'undefined'), JSON.stringify(ns.present)).toBe(true);
+    expect(
+      Object.values(ns.present as Record<string, string>).every((type) => type === 'undefined'),
+      JSON.stringify(ns.present),
+    ).toBe(true);
     expect(ns.globalProtoIsOwn).toBe(true);
     expect(ns.thisAtTop).toBe('undefined');
     const climbs = ns.climbs as Record<string, string>;
@@ -170,7 +331,11 @@ describeEach('realm', ({ make }) => {
 
   it('reaches no host object through SuppressedErrors of DisposableStack and AsyncDisposableStack (Node 24+)', async () => {
     const sandbox = make({ root, policy: false, modules: { 'app:api': hostApi() } });
-    const out = await run<'unavailable' | Record<string, { name: string; own: boolean; inner: Array<{ own: boolean; escape: unknown }> }>>(sandbox, './bridged.mjs', 'disposables');
+    const out = await run<'unavailable' | Record<string, { name: string; own: boolean; inner: Array<{ own: boolean; escape: unknown }> }>>(
+      sandbox,
+      './bridged.mjs',
+      'disposables',
+    );
     if (out === 'unavailable') {
       expect(Number(process.versions.node.split('.')[0])).toBeLessThan(24);
       return;
@@ -193,7 +358,18 @@ describeEach('realm', ({ make }) => {
       expectBlocked(out[key]!.escape, key);
     }
     const { protos } = out as { protos: Record<string, unknown> };
-    expect(protos).toMatchObject({ object: true, array: true, map: true, set: true, date: true, regexp: true, bytes: true, error: true, nestedInMap: true, mapInstanceofOwn: true });
+    expect(protos).toMatchObject({
+      object: true,
+      array: true,
+      map: true,
+      set: true,
+      date: true,
+      regexp: true,
+      bytes: true,
+      error: true,
+      nestedInMap: true,
+      mapInstanceofOwn: true,
+    });
     expectBlocked(protos.nestedFn, 'nested function');
     expectBlocked(protos.instanceMethod, 'instance method');
   });
@@ -209,7 +385,13 @@ describeEach('realm', ({ make }) => {
   it('reaches no host object through class instances: methods are bridged, the class stays on the host', async () => {
     const sandbox = make({ root, policy: false, modules: { 'app:api': hostApi() } });
     const out = await run<Record<string, unknown>>(sandbox, './bridged.mjs', 'instances');
-    expect(out).toMatchObject({ chainIsOwn: true, protoIsObject: true, greet: 'Ada greets x', noConstructorOwnProperty: true, ctorIsOwnObject: true });
+    expect(out).toMatchObject({
+      chainIsOwn: true,
+      protoIsObject: true,
+      greet: 'Ada greets x',
+      noConstructorOwnProperty: true,
+      ctorIsOwnObject: true,
+    });
     expectBlocked(out.methodEscape, 'method');
   });
 
@@ -218,9 +400,20 @@ describeEach('realm', ({ make }) => {
     const ns = await sandbox.import('./bridged.mjs');
     const seen = await (ns.callbacks as () => Promise<Record<string, Record<string, unknown>>>)();
     for (const key of ['obj', 'hostFn', 'err', 'arr', 'map', 'date']) expectBlocked(seen[key]!.escape, `callback argument ${key}`);
-    expect(seen).toMatchObject({ obj: { chainIsOwn: true }, hostFn: { protoIsOwn: true }, err: { own: true }, arr: { own: true }, map: { own: true }, date: { own: true } });
+    expect(seen).toMatchObject({
+      obj: { chainIsOwn: true },
+      hostFn: { protoIsOwn: true },
+      err: { own: true },
+      arr: { own: true },
+      map: { own: true },
+      date: { own: true },
+    });
     const hostObject = { nested: new HostGreeter('n'), secret: process.env };
-    const inspected = await (ns.inspect as (...args: unknown[]) => Promise<Record<string, Record<string, unknown>>>)(hostObject, () => process, [new HostGreeter('x'), Buffer.from('ab')]);
+    const inspected = await (ns.inspect as (...args: unknown[]) => Promise<Record<string, Record<string, unknown>>>)(
+      hostObject,
+      () => process,
+      [new HostGreeter('x'), Buffer.from('ab')],
+    );
     expect(inspected).toMatchObject({ obj: { chainIsOwn: true, nested: true }, hostFn: { protoIsOwn: true }, list: { own: true } });
     for (const key of ['obj', 'hostFn', 'list']) expectBlocked(inspected[key]!.escape, `argument ${key}`);
   });
@@ -231,7 +424,16 @@ describeEach('realm', ({ make }) => {
     expect(out.assign).toMatchObject({ escaped: false, name: 'TypeError', ownRealm: true });
     expect(out.defineProperty).toMatchObject({ escaped: false, name: 'TypeError', ownRealm: true });
     expect(out.replaceErrorGlobal).toMatchObject({ escaped: false, name: 'TypeError', ownRealm: true });
-    expect(out).toMatchObject({ reflectSet: false, reflectDefine: false, deleted: false, setPrototypeOfError: false, unchanged: true, stacksAreStrings: true, spyCalls: 0, prepareIsOwnFunction: true });
+    expect(out).toMatchObject({
+      reflectSet: false,
+      reflectDefine: false,
+      deleted: false,
+      setPrototypeOfError: false,
+      unchanged: true,
+      stacksAreStrings: true,
+      spyCalls: 0,
+      prepareIsOwnFunction: true,
+    });
     expectBlocked(out.prepareEscape, 'prepareStackTrace');
     // Calling the locked formatter by hand with a fake site: it returns text, and runs none of the fake's code.
     expect(out.prepareCalledByUser).toEqual({ escaped: true, type: 'string' });

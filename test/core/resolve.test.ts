@@ -30,7 +30,13 @@ function locate(file: string, specifier: string): { url: string; line: number; c
 }
 
 /** The refusal is of the expected class and code, and names the specifier, the importing file and where. */
-function expectRefusal(error: Error & Record<string, unknown>, kind: Refusal, specifier: string, at: { url: string; line: number; column: number }, reason?: RegExp) {
+function expectRefusal(
+  error: Error & Record<string, unknown>,
+  kind: Refusal,
+  specifier: string,
+  at: { url: string; line: number; column: number },
+  reason?: RegExp,
+) {
   expect(error.name).toBe(kind);
   expect(error).toBeInstanceOf(kind === 'ResolveError' ? ResolveError : ModuleNotAllowedError);
   expect(error.code).toBe(kind === 'ResolveError' ? 'ERR_SANDBOX_RESOLVE' : 'ERR_SANDBOX_MODULE_NOT_ALLOWED');
@@ -109,7 +115,9 @@ describeEach('resolution', ({ make }) => {
     expect(error.column).toBe(at.column);
     expect(error.message).toContain(specifier);
     const diagnostics = error.diagnostics as Array<{ ruleId: string; file: string; line: number; column: number }>;
-    expect(diagnostics).toContainEqual(expect.objectContaining({ ruleId: 'no-disallowed-import', file: at.url, line: at.line, column: at.column }));
+    expect(diagnostics).toContainEqual(
+      expect.objectContaining({ ruleId: 'no-disallowed-import', file: at.url, line: at.line, column: at.column }),
+    );
   });
 
   it('names the importing file one level down, not the entry', async () => {
@@ -182,7 +190,9 @@ describeEach('resolution', ({ make }) => {
     const sandbox = make({ root });
     const error = await rejection(sandbox.import('./dynamic/computed.mjs'));
     expect(error).toBeInstanceOf(PolicyError);
-    const rules = (error.diagnostics as Array<{ ruleId: string; line: number; severity: string }>).map((d) => `${d.ruleId}@${d.line}:${d.severity}`);
+    const rules = (error.diagnostics as Array<{ ruleId: string; line: number; severity: string }>).map(
+      (d) => `${d.ruleId}@${d.line}:${d.severity}`,
+    );
     expect(rules).toEqual(expect.arrayContaining(['no-computed-import@3:error', 'no-computed-import@9:error']));
   });
 
@@ -230,14 +240,26 @@ describeEach('resolution through symbolic links', ({ make }) => {
     for (const policy of [undefined, false] as const) {
       const sandbox = make({ root: linkRoot, policy });
       const error = await rejection(sandbox.import('./via-file-link.mjs'));
-      expectRefusal(error, 'ResolveError', './file-link.mjs', { url: pathToFileURL(path.join(linkRoot, 'via-file-link.mjs')).href, line: 2, column: 15 }, /symbolic link that points outside/);
+      expectRefusal(
+        error,
+        'ResolveError',
+        './file-link.mjs',
+        { url: pathToFileURL(path.join(linkRoot, 'via-file-link.mjs')).href, line: 2, column: 15 },
+        /symbolic link that points outside/,
+      );
     }
   });
 
   it('refuses a directory symlink inside the root that points outside', async () => {
     const sandbox = make({ root: linkRoot, policy: false });
     const error = await rejection(sandbox.import('./via-dir-link.mjs'));
-    expectRefusal(error, 'ResolveError', './dir-link/x.mjs', { url: pathToFileURL(path.join(linkRoot, 'via-dir-link.mjs')).href, line: 1, column: 15 }, /symbolic link that points outside/);
+    expectRefusal(
+      error,
+      'ResolveError',
+      './dir-link/x.mjs',
+      { url: pathToFileURL(path.join(linkRoot, 'via-dir-link.mjs')).href, line: 1, column: 15 },
+      /symbolic link that points outside/,
+    );
     expect(await rejection(sandbox.import('./file-link.mjs'))).toBeInstanceOf(ResolveError);
   });
 

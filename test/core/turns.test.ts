@@ -22,7 +22,11 @@ const DEADLINE = 300;
  * Loose upper bounds: far below "hung forever" (the 30 s test timeout), well above the limits plus,
  * for a worker, its start on a busy 2-core machine (and the host's 1 s grace past the deadline).
  */
-const BOUNDS = { context: { timeout: 1_000, deadline: 1_500 }, worker: { timeout: 4_000, deadline: 5_000 }, process: { timeout: 4_000, deadline: 5_000 } } as const;
+const BOUNDS = {
+  context: { timeout: 1_000, deadline: 1_500 },
+  worker: { timeout: 4_000, deadline: 5_000 },
+  process: { timeout: 4_000, deadline: 5_000 },
+} as const;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -190,7 +194,16 @@ describeEach('turns', ({ isolation, make }) => {
 
   it('dispose() cancels pending timers: an interval stops calling its host bridge', async () => {
     let ticks = 0;
-    const sandbox = make({ root, modules: { 'app:ticks': { tick: () => { ticks++; } } } });
+    const sandbox = make({
+      root,
+      modules: {
+        'app:ticks': {
+          tick: () => {
+            ticks++;
+          },
+        },
+      },
+    });
     await sandbox.import('./interval.mjs');
     await waitFor(() => ticks >= 3);
     await sandbox.dispose();
@@ -250,7 +263,16 @@ describeEach('turns', ({ isolation, make }) => {
     sandbox = make({
       root,
       console: (_level, args) => logged.push(args),
-      modules: { 'app:host': { disposeMe: () => { void sandbox!.dispose(); }, after: () => { afterCalls++; } } },
+      modules: {
+        'app:host': {
+          disposeMe: () => {
+            void sandbox!.dispose();
+          },
+          after: () => {
+            afterCalls++;
+          },
+        },
+      },
     });
     const { error } = await failure(sandbox.import('./self-dispose.mjs'));
     expect(error).toBeInstanceOf(DisposedError);
@@ -269,9 +291,14 @@ describeEach('turns', ({ isolation, make }) => {
         modules: { 'app:host': { disposeMe() { void sandbox.dispose(); } } } });
       try { await sandbox.import('./self-dispose-timer.mjs'); } catch (error) { console.log(error.name); }`;
     const started = performance.now();
-    const result = spawnSync(process.execPath, ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script], {
-      encoding: 'utf8', timeout: 15_000,
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        timeout: 15_000,
+      },
+    );
     expect(result.error).toBeUndefined(); // not killed by the 15 s timeout
     expect(result.status).toBe(0);
     expect(result.stdout.trim()).toBe('DisposedError');
@@ -304,9 +331,14 @@ it('bounds a FinalizationRegistry cleanup callback: it runs as a timer turn, not
     console.log(sandbox.disposed ? 'disposed' : 'alive', errors.join());
     const next = createSandbox({ root: ${JSON.stringify(root.href)}, isolation: 'context' });
     console.log((await next.evaluate('export default 6 * 7')).default);`;
-  const result = spawnSync(process.execPath, ['--expose-gc', '--experimental-vm-modules', '--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script], {
-    encoding: 'utf8', timeout: 20_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--experimental-vm-modules', '--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script],
+    {
+      encoding: 'utf8',
+      timeout: 20_000,
+    },
+  );
   expect(result.error).toBeUndefined(); // not killed by the 20 s timeout: the host never hung
   expect(result.stderr).toBe('');
   expect(result.stdout.trim().split('\n')).toEqual(['true refused armed', 'disposed ERR_SANDBOX_TIMEOUT', '42']);

@@ -39,15 +39,26 @@ describe('warm realms', () => {
     }
   });
 
-  it('routes a warm realm\'s console and host calls to the sandbox that took it', async () => {
+  it("routes a warm realm's console and host calls to the sandbox that took it", async () => {
     await later();
     const seen: unknown[] = [];
-    const a = createSandbox({ isolation: 'context', console: (_level, args) => seen.push(['a', ...args]), modules: { 'app:id': { id: () => 'a' } } });
-    const b = createSandbox({ isolation: 'context', console: (_level, args) => seen.push(['b', ...args]), modules: { 'app:id': { id: () => 'b' } } });
+    const a = createSandbox({
+      isolation: 'context',
+      console: (_level, args) => seen.push(['a', ...args]),
+      modules: { 'app:id': { id: () => 'a' } },
+    });
+    const b = createSandbox({
+      isolation: 'context',
+      console: (_level, args) => seen.push(['b', ...args]),
+      modules: { 'app:id': { id: () => 'b' } },
+    });
     const source = "import { id } from 'app:id'; console.log(id()); export default id();";
     expect((await b.evaluate(source)).default).toBe('b');
     expect((await a.evaluate(source)).default).toBe('a');
-    expect(seen).toEqual([['b', 'b'], ['a', 'a']]);
+    expect(seen).toEqual([
+      ['b', 'b'],
+      ['a', 'a'],
+    ]);
     await Promise.all([a.dispose(), b.dispose()]);
   });
 

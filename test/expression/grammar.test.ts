@@ -1,12 +1,18 @@
 import { describe, expect, it, vi } from 'vitest';
-import {
-  compileExpression, EsmSandboxError, ExpressionRefusedError, ExpressionSyntaxError,
-} from '../../src/index.js';
+import { compileExpression, EsmSandboxError, ExpressionRefusedError, ExpressionSyntaxError } from '../../src/index.js';
 
 const scope = {
   user: { age: 30, name: 'ada', tags: ['a', 'b'] },
-  items: [{ price: 5, name: 'pen' }, { price: 20, name: 'ink' }, { price: 30, name: 'pad' }],
-  a: null, b: 'fallback', n: 7, s: 'Hello', k: 'age',
+  items: [
+    { price: 5, name: 'pen' },
+    { price: 20, name: 'ink' },
+    { price: 30, name: 'pad' },
+  ],
+  a: null,
+  b: 'fallback',
+  n: 7,
+  s: 'Hello',
+  k: 'age',
 };
 
 describe('the grammar accepts JavaScript expression syntax', () => {
@@ -124,7 +130,11 @@ describe('the grammar refuses everything else, with the position', () => {
   ];
   it.each(cases)('%s', (source, reason, start) => {
     let caught: unknown;
-    try { compileExpression(source); } catch (error) { caught = error; }
+    try {
+      compileExpression(source);
+    } catch (error) {
+      caught = error;
+    }
     expect(caught).toBeInstanceOf(ExpressionRefusedError);
     const error = caught as ExpressionRefusedError;
     expect(error).toBeInstanceOf(EsmSandboxError);
@@ -138,7 +148,11 @@ describe('the grammar refuses everything else, with the position', () => {
 
   it('syntax errors carry the position and a frame', () => {
     let caught: unknown;
-    try { compileExpression('user.name +\n  * 2'); } catch (error) { caught = error; }
+    try {
+      compileExpression('user.name +\n  * 2');
+    } catch (error) {
+      caught = error;
+    }
     expect(caught).toBeInstanceOf(ExpressionSyntaxError);
     const error = caught as ExpressionSyntaxError;
     expect(error.code).toBe('ERR_SANDBOX_EXPRESSION_SYNTAX');

@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
-  BudgetExceededError, compileExpression, compileTemplate, ExpressionRefusedError, ExpressionRuntimeError, ExpressionSyntaxError,
+  BudgetExceededError,
+  compileExpression,
+  compileTemplate,
+  ExpressionRefusedError,
+  ExpressionRuntimeError,
+  ExpressionSyntaxError,
 } from '../../src/index.js';
 
 function failure(run: () => unknown): Error & Record<string, unknown> {
-  try { run(); } catch (error) { return error as Error & Record<string, unknown>; }
+  try {
+    run();
+  } catch (error) {
+    return error as Error & Record<string, unknown>;
+  }
   throw new Error('expected a failure');
 }
 
@@ -25,7 +34,15 @@ describe('runtime errors carry the position of the sub-expression', () => {
 
   it('a host function that throws keeps its error as the cause', () => {
     const boom = new Error('no rate');
-    const error = failure(() => compileExpression('1 + currency(2)', { functions: { currency: () => { throw boom; } } })());
+    const error = failure(() =>
+      compileExpression('1 + currency(2)', {
+        functions: {
+          currency: () => {
+            throw boom;
+          },
+        },
+      })(),
+    );
     expect(error).toBeInstanceOf(ExpressionRuntimeError);
     expect(error.cause).toBe(boom);
     expect(error.message).toContain('no rate');
@@ -46,7 +63,9 @@ describe('runtime errors carry the position of the sub-expression', () => {
 
 describe('the budget', () => {
   it('stops an evaluation over budget at the sub-expression, with its own code', () => {
-    const error = failure(() => compileExpression('items.map(x => x * 2)', { budget: 50 })({ items: Array.from({ length: 100 }, (_, i) => i) }));
+    const error = failure(() =>
+      compileExpression('items.map(x => x * 2)', { budget: 50 })({ items: Array.from({ length: 100 }, (_, i) => i) }),
+    );
     expect(error).toBeInstanceOf(BudgetExceededError);
     expect(error.code).toBe('ERR_SANDBOX_BUDGET');
     expect(error.budget).toBe(50);
@@ -80,20 +99,41 @@ describe('the budget', () => {
 describe('scope data is read, never run', () => {
   it('getters read as undefined and never run', () => {
     let ran = 0;
-    const data = { get secret() { ran++; return 'leak'; }, plain: 1 };
+    const data = {
+      get secret() {
+        ran++;
+        return 'leak';
+      },
+      plain: 1,
+    };
     expect(compileExpression('[secret, plain]')(data)).toEqual([undefined, 1]);
     expect(ran).toBe(0);
   });
 
   it('inherited properties are not read', () => {
-    class User { get name() { return 'from getter'; } greet() { return 'hi'; } }
+    class User {
+      get name() {
+        return 'from getter';
+      }
+      greet() {
+        return 'hi';
+      }
+    }
     expect(compileExpression('user.name')({ user: new User() })).toBeUndefined();
     expect(() => compileExpression('user.greet()')({ user: new User() })).toThrow(ExpressionRefusedError);
   });
 
   it('a Proxy in the data is refused before any trap runs', () => {
     let traps = 0;
-    const handler = new Proxy({}, { get: () => { traps++; return undefined; } });
+    const handler = new Proxy(
+      {},
+      {
+        get: () => {
+          traps++;
+          return undefined;
+        },
+      },
+    );
     const user = new Proxy({ name: 'x' }, handler);
     const error = failure(() => compileExpression('user.name')({ user }));
     expect(error).toBeInstanceOf(ExpressionRuntimeError);
@@ -105,14 +145,37 @@ describe('scope data is read, never run', () => {
 
   it('a Proxy as the scope itself is refused before any trap runs', () => {
     let traps = 0;
-    const scope = new Proxy({ a: 1 }, { getOwnPropertyDescriptor: () => { traps++; return undefined; }, get: () => { traps++; return 2; } });
+    const scope = new Proxy(
+      { a: 1 },
+      {
+        getOwnPropertyDescriptor: () => {
+          traps++;
+          return undefined;
+        },
+        get: () => {
+          traps++;
+          return 2;
+        },
+      },
+    );
     expect(() => compileExpression('a')(scope)).toThrow(ExpressionRuntimeError);
     expect(traps).toBe(0);
   });
 
   it('a budget smaller than the static cost fails before anything runs, and leaves an outer budget intact', () => {
     const tiny = compileExpression('a + b + c', { budget: 2 });
-    const outer = compileExpression('items.map(i => probe()).length', { functions: { probe: () => { try { tiny({}); } catch { /* over budget */ } return 1; } } });
+    const outer = compileExpression('items.map(i => probe()).length', {
+      functions: {
+        probe: () => {
+          try {
+            tiny({});
+          } catch {
+            /* over budget */
+          }
+          return 1;
+        },
+      },
+    });
     const first = outer.measure({ items: [1, 2, 3] });
     expect(first.value).toBe(3);
     expect(outer.measure({ items: [1, 2, 3] }).cost).toBe(first.cost);
@@ -121,8 +184,35 @@ describe('scope data is read, never run', () => {
 
   it('coercion hooks never run: operators, templates, methods and keys refuse objects', () => {
     let ran = 0;
-    const hook = { toString() { ran++; return 'x'; }, valueOf() { ran++; return 1; }, [Symbol.toPrimitive]() { ran++; return 1; } };
-    for (const source of ['o + 1', '`${o}`', 'o * 2', 'o < 1', 'o == 1', '-o', '"abc".includes(o)', '"a".repeat(o)', 'Math.max(o)', 'x[o]', '[o].join()', 'String(o)', '[o, 1].sort()']) {
+    const hook = {
+      toString() {
+        ran++;
+        return 'x';
+      },
+      valueOf() {
+        ran++;
+        return 1;
+      },
+      [Symbol.toPrimitive]() {
+        ran++;
+        return 1;
+      },
+    };
+    for (const source of [
+      'o + 1',
+      '`${o}`',
+      'o * 2',
+      'o < 1',
+      'o == 1',
+      '-o',
+      '"abc".includes(o)',
+      '"a".repeat(o)',
+      'Math.max(o)',
+      'x[o]',
+      '[o].join()',
+      'String(o)',
+      '[o, 1].sort()',
+    ]) {
       expect(() => compileExpression(source)({ o: hook, x: {} }), source).toThrow(ExpressionRuntimeError);
     }
     expect(ran).toBe(0);

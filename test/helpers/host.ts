@@ -24,12 +24,29 @@ process.env[CANARY_NAME] = CANARY;
 
 /** Host objects whose own properties (names and values, accessors by their functions) must not change. */
 const WATCHED: Record<string, object> = {
-  'Object.prototype': Object.prototype, 'Array.prototype': Array.prototype, 'Function.prototype': Function.prototype,
-  'Promise.prototype': Promise.prototype, 'Error.prototype': Error.prototype, 'RegExp.prototype': RegExp.prototype,
-  'String.prototype': String.prototype, 'Number.prototype': Number.prototype, 'Symbol.prototype': Symbol.prototype,
-  'Map.prototype': Map.prototype, 'Set.prototype': Set.prototype, 'WeakMap.prototype': WeakMap.prototype,
+  'Object.prototype': Object.prototype,
+  'Array.prototype': Array.prototype,
+  'Function.prototype': Function.prototype,
+  'Promise.prototype': Promise.prototype,
+  'Error.prototype': Error.prototype,
+  'RegExp.prototype': RegExp.prototype,
+  'String.prototype': String.prototype,
+  'Number.prototype': Number.prototype,
+  'Symbol.prototype': Symbol.prototype,
+  'Map.prototype': Map.prototype,
+  'Set.prototype': Set.prototype,
+  'WeakMap.prototype': WeakMap.prototype,
   'Iterator.prototype': Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object,
-  Object, Array, Function, Promise, Error, Symbol, JSON, Reflect, Math, 'process.env': process.env,
+  Object,
+  Array,
+  Function,
+  Promise,
+  Error,
+  Symbol,
+  JSON,
+  Reflect,
+  Math,
+  'process.env': process.env,
 };
 
 export interface HostSnapshot {
@@ -76,7 +93,16 @@ export function hostChanges(before: HostSnapshot, after: HostSnapshot): string[]
 
 /** Text of anything the host received, deep and with hidden properties (copies: no sandbox hook runs). */
 export function render(value: unknown): string {
-  const parts = [inspect(value, { depth: 30, showHidden: true, getters: false, customInspect: false, maxArrayLength: 10_000, maxStringLength: Infinity })];
+  const parts = [
+    inspect(value, {
+      depth: 30,
+      showHidden: true,
+      getters: false,
+      customInspect: false,
+      maxArrayLength: 10_000,
+      maxStringLength: Infinity,
+    }),
+  ];
   if (value instanceof Error) parts.push(String(value.stack), String(value.message));
   return parts.join('\n');
 }
@@ -100,7 +126,9 @@ export function guardHost(kit: IsolationKit): HostGuard {
   const log: unknown[] = [];
   const received: unknown[] = [];
   const hostRejections: unknown[] = [];
-  const onRejection = (reason: unknown) => { hostRejections.push(reason); };
+  const onRejection = (reason: unknown) => {
+    hostRejections.push(reason);
+  };
   beforeEach(() => {
     log.length = 0;
     received.length = 0;
@@ -122,10 +150,17 @@ export function guardHost(kit: IsolationKit): HostGuard {
     log,
     observe: (options = {}) => ({
       ...options,
-      console: (level, args) => { log.push([level, ...args]); },
-      onError: (error) => { log.push(error); },
+      console: (level, args) => {
+        log.push([level, ...args]);
+      },
+      onError: (error) => {
+        log.push(error);
+      },
     }),
-    seen: (value) => { received.push(value); return value; },
+    seen: (value) => {
+      received.push(value);
+      return value;
+    },
   };
 }
 

@@ -6,7 +6,12 @@
 import { expect } from 'vitest';
 import type { ModuleNamespace, Sandbox } from '../../src/index.js';
 
-export interface Verdict { escaped: boolean; name?: string; ownRealm?: boolean; value?: string }
+export interface Verdict {
+  escaped: boolean;
+  name?: string;
+  ownRealm?: boolean;
+  value?: string;
+}
 
 /**
  * The attempt failed with a value of the sandbox's own realm: `EvalError` where it reached the

@@ -25,7 +25,12 @@ describe('without --experimental-vm-modules', () => {
     const result = plainNode(['--input-type=module', '-'], script);
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toEqual({
-      isolation: 'worker', sum: 5, hello: 'Hey, Bob', user: { id: 'u1', name: 'Ada' }, timeout: 'ERR_SANDBOX_TIMEOUT', disposed: true,
+      isolation: 'worker',
+      sum: 5,
+      hello: 'Hey, Bob',
+      user: { id: 'u1', name: 'Ada' },
+      timeout: 'ERR_SANDBOX_TIMEOUT',
+      disposed: true,
     });
   });
 

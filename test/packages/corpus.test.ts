@@ -58,16 +58,31 @@ const CORPUS: readonly Case[] = [
   // `Sub.__proto__ = Base` (compiled classes), `iter.constructor(seq)`.
   { name: 'immutable', recommended: 'same', off: 'same' },
   // The default export condition imports `node:crypto` and uses `Buffer` (the browser build needs `crypto.getRandomValues`).
-  { name: 'nanoid', recommended: { rules: ['no-disallowed-import', 'no-host-globals'] }, off: { error: 'ModuleNotAllowedError', message: /"node:crypto"/ } },
+  {
+    name: 'nanoid',
+    recommended: { rules: ['no-disallowed-import', 'no-host-globals'] },
+    off: { error: 'ModuleNotAllowedError', message: /"node:crypto"/ },
+  },
   // CommonJS (`module.exports`): not supported yet.
-  { name: 'picocolors', recommended: { rules: ['no-host-globals'] }, off: { error: 'LinkError', message: /does not provide an export named 'default'/ } },
+  {
+    name: 'picocolors',
+    recommended: { rules: ['no-host-globals'] },
+    off: { error: 'LinkError', message: /does not provide an export named 'default'/ },
+  },
 ];
 
 const score: Array<[name: string, verdict: string]> = [];
 
 async function inSandbox(name: string, policy: false | undefined): Promise<{ result?: unknown; error?: Error; warned: string[] }> {
   const warned = new Set<string>();
-  const sandbox: Sandbox = createSandbox({ root, isolation: 'context', packages: [name], policy, timeout: 5_000, onWarning: (d) => warned.add(d.ruleId) });
+  const sandbox: Sandbox = createSandbox({
+    root,
+    isolation: 'context',
+    packages: [name],
+    policy,
+    timeout: 5_000,
+    onWarning: (d) => warned.add(d.ruleId),
+  });
   try {
     const ns = await sandbox.import(`./${name}.mjs`);
     return { result: ns.result, warned: [...warned].sort() };
@@ -81,7 +96,9 @@ async function inSandbox(name: string, policy: false | undefined): Promise<{ res
 describe('npm packages in the sandbox, compared with native import()', () => {
   afterAll(() => {
     const passed = score.filter(([, verdict]) => verdict === 'same').length;
-    console.log(`packages corpus: ${passed}/${score.length} run unchanged under recommended\n${score.map(([n, v]) => `  ${n}: ${v}`).join('\n')}`);
+    console.log(
+      `packages corpus: ${passed}/${score.length} run unchanged under recommended\n${score.map(([n, v]) => `  ${n}: ${v}`).join('\n')}`,
+    );
   });
 
   for (const { name, recommended, off, warns = [] } of CORPUS) {

@@ -17,7 +17,11 @@ const main = fileURLToPath(new URL('main.mjs', app));
 const expected = { parsed: { name: 'app', items: [1, 2] }, mode: 'production' };
 
 function esmSandbox(args: readonly string[]) {
-  const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: 20_000 });
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+    timeout: 20_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -38,7 +42,14 @@ describe('packages through the entry points', () => {
   });
 
   it('createPluginHost passes packages, conditions and nodeEnv to every plugin sandbox', async () => {
-    const host = await createPluginHost({ root: app, plugins: { main: './main.mjs' }, watch: false, isolation: 'context', packages: ['yaml'], nodeEnv: 'development' });
+    const host = await createPluginHost({
+      root: app,
+      plugins: { main: './main.mjs' },
+      watch: false,
+      isolation: 'context',
+      packages: ['yaml'],
+      nodeEnv: 'development',
+    });
     try {
       expect(host.status('main').state).toBe('active');
       expect(host.plugin('main').exports.default).toEqual({ ...expected, mode: 'development' });
@@ -59,7 +70,9 @@ describe('packages through the entry points', () => {
     const ok = esmSandbox(['run', main, '--package', 'yaml', '--json']);
     expect(ok.stderr).toBe('');
     expect(JSON.parse(ok.stdout)).toEqual(expected);
-    expect(JSON.parse(esmSandbox(['run', main, '--package', 'yaml', '--node-env', 'development', '--json']).stdout).mode).toBe('development');
+    expect(JSON.parse(esmSandbox(['run', main, '--package', 'yaml', '--node-env', 'development', '--json']).stdout).mode).toBe(
+      'development',
+    );
     const refused = esmSandbox(['run', main, '--json']);
     expect(refused.status).toBe(1);
     expect(refused.stdout + refused.stderr).toContain('no-disallowed-import');

@@ -49,7 +49,8 @@ const TREE: Record<string, string> = {
   'project/node_modules/alpha/esm/index.js': "import { b } from 'beta';\nimport { u } from '#util';\nexport const a = `alpha:${b}:${u}`;",
   'project/node_modules/alpha/esm/feature.js': 'export const feature = "feature";',
   'project/node_modules/alpha/esm/util.js': 'export const u = "util";',
-  'project/node_modules/alpha/esm/self.js': "import { feature } from 'alpha/feature';\nimport { b } from '#dep';\nexport const self = `${feature}:${b}`;",
+  'project/node_modules/alpha/esm/self.js':
+    "import { feature } from 'alpha/feature';\nimport { b } from '#dep';\nexport const self = `${feature}:${b}`;",
   'project/node_modules/alpha/esm/dynamic.js': [
     "export const declared = () => import('beta').then((ns) => ns.b);",
     "export const undeclared = () => import('gamma').then(() => 'loaded', (e) => [e instanceof Error, e.constructor === Error || e.constructor === TypeError, e.message]);",
@@ -67,7 +68,8 @@ const TREE: Record<string, string> = {
   'project/node_modules/mainonly/lib/entry.js': 'export const entry = "main without extension";',
   'project/node_modules/mainonly/lib/deep.js': 'export const deep = "deep without exports";',
   'project/node_modules/@scope/cond/package.json': json({
-    name: '@scope/cond', exports: { '.': { browser: './browser.js', node: './node.js', import: './import.js', default: './default.js' } },
+    name: '@scope/cond',
+    exports: { '.': { browser: './browser.js', node: './node.js', import: './import.js', default: './default.js' } },
   }),
   'project/node_modules/@scope/cond/browser.js': 'export const picked = "browser";',
   'project/node_modules/@scope/cond/node.js': 'export const picked = "node";',
@@ -97,27 +99,31 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 const mainUrl = () => pathToFileURL(path.join(root, 'main.mjs')).href;
 const inAlpha = (file: string) => pathToFileURL(path.join(root, 'node_modules/alpha/esm', file)).href;
 
-describeEach('packages', ({ make }) => {
-  it('imports a listed package, its declared dependency (nested node_modules first) and its `#` imports', async () => {
-    const sandbox = make({ root, packages: ['alpha'] });
-    const ns = await sandbox.evaluate("import { a } from 'alpha';\nexport { a };");
-    expect(ns.a).toBe('alpha:nested beta:util');
-    expect(await sandbox.files()).toContain(path.join(root, 'node_modules/alpha/node_modules/beta/b.mjs'));
-  });
+describeEach(
+  'packages',
+  ({ make }) => {
+    it('imports a listed package, its declared dependency (nested node_modules first) and its `#` imports', async () => {
+      const sandbox = make({ root, packages: ['alpha'] });
+      const ns = await sandbox.evaluate("import { a } from 'alpha';\nexport { a };");
+      expect(ns.a).toBe('alpha:nested beta:util');
+      expect(await sandbox.files()).toContain(path.join(root, 'node_modules/alpha/node_modules/beta/b.mjs'));
+    });
 
-  it('finds packages in node_modules above the root', async () => {
-    const sandbox = make({ root, packages: ['up-pkg'] });
-    expect((await sandbox.import('up-pkg')).where).toBe('found above the root');
-  });
+    it('finds packages in node_modules above the root', async () => {
+      const sandbox = make({ root, packages: ['up-pkg'] });
+      expect((await sandbox.import('up-pkg')).where).toBe('found above the root');
+    });
 
-  it('refuses a package that is not listed, naming it and the importing file', async () => {
-    const sandbox = make({ root, packages: ['alpha'], policy: false });
-    const error = await rejection(sandbox.evaluate("import { g } from 'gamma';", { filename: 'main.mjs' }));
-    expect(error).toBeInstanceOf(ModuleNotAllowedError);
-    expect(error.message).toContain('"gamma" is not in `packages`');
-    expect(error.message).toContain(`${mainUrl()}:1:19`);
-  });
-}, ['context', 'worker']);
+    it('refuses a package that is not listed, naming it and the importing file', async () => {
+      const sandbox = make({ root, packages: ['alpha'], policy: false });
+      const error = await rejection(sandbox.evaluate("import { g } from 'gamma';", { filename: 'main.mjs' }));
+      expect(error).toBeInstanceOf(ModuleNotAllowedError);
+      expect(error.message).toContain('"gamma" is not in `packages`');
+      expect(error.message).toContain(`${mainUrl()}:1:19`);
+    });
+  },
+  ['context', 'worker'],
+);
 
 describe('packages [context]', () => {
   const open = (options: Parameters<typeof createSandbox>[0] = {}) => createSandbox({ root, isolation: 'context', ...options });
@@ -225,7 +231,9 @@ describe('packages [context]', () => {
 
   it('falls back to `module`, then `main` (extension and index added) without `exports`, and allows any deep file then', async () => {
     const sandbox = open({ packages: ['mainonly', 'beta'] });
-    const ns = await sandbox.evaluate("export { entry } from 'mainonly';\nexport { deep } from 'mainonly/lib/deep.js';\nexport { b } from 'beta';");
+    const ns = await sandbox.evaluate(
+      "export { entry } from 'mainonly';\nexport { deep } from 'mainonly/lib/deep.js';\nexport { b } from 'beta';",
+    );
     expect(ns).toMatchObject({ entry: 'main without extension', deep: 'deep without exports', b: 'hoisted beta' });
     await sandbox.dispose();
   });
@@ -266,11 +274,17 @@ describe('packages [context]', () => {
     const policy = resolvePolicy({});
     const isAllowed = () => false;
     const listed = await checkGraph('./checked.mjs', {
-      policy, resolver: { root, isAllowed, packages: new Packages(root, { listed: new Set(['alpha', 'gamma']), conditions: ['import', 'default'] }) },
+      policy,
+      resolver: {
+        root,
+        isAllowed,
+        packages: new Packages(root, { listed: new Set(['alpha', 'gamma']), conditions: ['import', 'default'] }),
+      },
     });
     expect(listed).toEqual([]);
     const some = await checkGraph('./checked.mjs', {
-      policy, resolver: { root, isAllowed, packages: new Packages(root, { listed: new Set(['alpha']), conditions: ['import', 'default'] }) },
+      policy,
+      resolver: { root, isAllowed, packages: new Packages(root, { listed: new Set(['alpha']), conditions: ['import', 'default'] }) },
     });
     expect(some.map((d) => [d.ruleId, d.line])).toEqual([['no-disallowed-import', 2]]);
   });
@@ -292,16 +306,29 @@ describe('process.env.NODE_ENV [context]', () => {
     // Nothing of the host's process is behind it (the policy refuses these probes; the realm is what holds):
     // writes fail inside and change nothing outside, and its constructor chain is the realm's.
     const unchecked = createSandbox({ root, isolation: 'context', packages: ['env'], policy: false });
-    const raw = await unchecked.evaluate([
-      'let wrote = "no";',
-      'try { process.env.NODE_ENV = "hacked"; wrote = "yes"; } catch (e) { wrote = e.name; }',
-      'let code = "no";',
-      'try { code = process.constructor.constructor("return typeof require")(); } catch (e) { code = e.name; }',
-      'export const result = [wrote, code, typeof process.exit, typeof process.versions, typeof process.env.PATH, process.env.NODE_ENV,',
-      '  Object.keys(process).join(), Object.keys(process.env).join(), Object.isFrozen(process) && Object.isFrozen(process.env),',
-      '  Object.getPrototypeOf(process) === Object.prototype && Object.getPrototypeOf(process.env) === Object.prototype];',
-    ].join('\n'));
-    expect(raw.result).toEqual(['TypeError', 'EvalError', 'undefined', 'undefined', 'undefined', 'production', 'env', 'NODE_ENV', true, true]);
+    const raw = await unchecked.evaluate(
+      [
+        'let wrote = "no";',
+        'try { process.env.NODE_ENV = "hacked"; wrote = "yes"; } catch (e) { wrote = e.name; }',
+        'let code = "no";',
+        'try { code = process.constructor.constructor("return typeof require")(); } catch (e) { code = e.name; }',
+        'export const result = [wrote, code, typeof process.exit, typeof process.versions, typeof process.env.PATH, process.env.NODE_ENV,',
+        '  Object.keys(process).join(), Object.keys(process.env).join(), Object.isFrozen(process) && Object.isFrozen(process.env),',
+        '  Object.getPrototypeOf(process) === Object.prototype && Object.getPrototypeOf(process.env) === Object.prototype];',
+      ].join('\n'),
+    );
+    expect(raw.result).toEqual([
+      'TypeError',
+      'EvalError',
+      'undefined',
+      'undefined',
+      'undefined',
+      'production',
+      'env',
+      'NODE_ENV',
+      true,
+      true,
+    ]);
     expect(process.env.NODE_ENV).toBe(before);
     expect(typeof process.exit).toBe('function');
     await Promise.all([sandbox.dispose(), unchecked.dispose()]);
@@ -311,7 +338,10 @@ describe('process.env.NODE_ENV [context]', () => {
     const dev = createSandbox({ root, isolation: 'context', packages: ['env'], nodeEnv: 'development' });
     expect((await dev.import('env')).mode).toBe('development');
     const none = createSandbox({ root, isolation: 'context' });
-    expect((await none.evaluate('export const t = typeof process, g = typeof globalThis.process;'))).toMatchObject({ t: 'undefined', g: 'undefined' });
+    expect(await none.evaluate('export const t = typeof process, g = typeof globalThis.process;')).toMatchObject({
+      t: 'undefined',
+      g: 'undefined',
+    });
     await Promise.all([dev.dispose(), none.dispose()]);
   });
 

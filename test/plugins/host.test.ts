@@ -117,8 +117,11 @@ describe('plugin host: calls across a swap', () => {
     // Every call waits at a gate the test opens only after the commit: 250 calls are running on
     // generation 1 when it is swapped out, 250 more start on generation 2, all at once.
     let open!: () => void;
-    const gate = new Promise<void>((resolve) => { open = resolve; });
-    const answer = (v: number) => `import { part } from './part.mjs';\nimport { wait } from 'test:gate';\nexport const answer = async (n) => { await wait(); return { n, own: ${v}, part }; };\n`;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const answer = (v: number) =>
+      `import { part } from './part.mjs';\nimport { wait } from 'test:gate';\nexport const answer = async (n) => { await wait(); return { n, own: ${v}, part }; };\n`;
     const root = pluginDir({ 'a.mjs': answer(1), 'part.mjs': 'export const part = 1;\n' });
     const host = await hostFor({ root, plugins: { a: './a.mjs' }, watch: false, modules: { 'test:gate': { wait: () => gate } } });
     type Answer = { n: number; own: number; part: number };
@@ -171,7 +174,8 @@ describe('plugin host: import.meta.hot', () => {
 
   it('invalidate() asks for a reload of its plugin; host.send reaches hot.on listeners', async () => {
     const root = pluginDir({
-      'a.mjs': "let seen = [];\nimport.meta.hot.on('ping', (p) => { seen.push(p); if (p === 'reload') import.meta.hot.invalidate(); });\nexport const seenNow = () => seen;\n",
+      'a.mjs':
+        "let seen = [];\nimport.meta.hot.on('ping', (p) => { seen.push(p); if (p === 'reload') import.meta.hot.invalidate(); });\nexport const seenNow = () => seen;\n",
     });
     const host = await hostFor({ root, plugins: { a: './a.mjs' }, watch: false });
     await host.send('ping', 'one');

@@ -17,8 +17,12 @@ it('serves the plugin, picks up an edit with its hot.data count, and keeps servi
   cpSync(plugins, dir, { recursive: true });
   const child = spawn(process.execPath, [server, dir, '0'], { env: { ...process.env, NODE_OPTIONS: '' } });
   let out = '';
-  child.stdout.on('data', (chunk: Buffer) => { out += chunk; });
-  child.stderr.on('data', (chunk: Buffer) => { out += chunk; });
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk;
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    out += chunk;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     await until(() => /listening on (\S+)/.test(out), 15_000, 'the server');

@@ -15,11 +15,16 @@ import { hostFor, pluginDir, sleep, until, write } from './support.js';
 /** A chokidar-shaped source whose events the test emits, as a watcher of the linked path would. */
 class OwnedWatcher extends EventEmitter {
   readonly added: string[] = [];
-  add(paths: string): this { this.added.push(paths); return this; }
+  add(paths: string): this {
+    this.added.push(paths);
+    return this;
+  }
 }
 
 const links: string[] = [];
-afterEach(() => { for (const dir of links.splice(0)) rmSync(dir, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const dir of links.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 it('places a change reported through a symlink to the root, and ignores one outside it', async () => {
   const root = pluginDir({ 'p.mjs': 'export const version = 1;\n' });

@@ -12,7 +12,8 @@ import type { RolledBackEvent } from '../../src/index.js';
 import { pluginDir, renameOver, until } from './support.js';
 import { connectWs, type WsClient } from './ws-client.js';
 
-const api = (v: string, extra = '') => `${extra}export function handle(request) {\n  if (request.url === '/api/version') return { status: 200, headers: { 'content-type': 'text/plain' }, body: '${v}' };\n}\n`;
+const api = (v: string, extra = '') =>
+  `${extra}export function handle(request) {\n  if (request.url === '/api/version') return { status: 200, headers: { 'content-type': 'text/plain' }, body: '${v}' };\n}\n`;
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -29,20 +30,38 @@ describe('esm-sandbox/vite in a real Vite dev server', () => {
     const root = pluginDir({
       'index.html': '<!doctype html><title>t</title>',
       'plugins/api.mjs': api('v1'),
-      'plugins/upper/index.mjs': "export function transform(code, id) {\n  if (id.endsWith('shout.js')) return code.replace('quiet', 'LOUD');\n}\n",
+      'plugins/upper/index.mjs':
+        "export function transform(code, id) {\n  if (id.endsWith('shout.js')) return code.replace('quiet', 'LOUD');\n}\n",
       'src/shout.js': "export const word = 'quiet';\n",
     });
     let configured = 0;
-    const counter: Plugin = { name: 'count', configureServer() { configured++; } };
+    const counter: Plugin = {
+      name: 'count',
+      configureServer() {
+        configured++;
+      },
+    };
     const sandboxed = sandboxPlugins({ dir: 'plugins' });
     const httpServer = http.createServer();
     const vite = await createServer({
-      root, configFile: false, logLevel: 'silent', appType: 'custom', clearScreen: false,
+      root,
+      configFile: false,
+      logLevel: 'silent',
+      appType: 'custom',
+      clearScreen: false,
       server: { middlewareMode: true, ws: { server: httpServer } },
       plugins: [counter, sandboxed],
     });
-    cleanups.push(() => new Promise<void>((resolve) => httpServer.close(() => resolve())), () => vite.close());
-    httpServer.on('request', (req, res) => vite.middlewares(req, res, () => { res.statusCode = 404; res.end('none'); }));
+    cleanups.push(
+      () => new Promise<void>((resolve) => httpServer.close(() => resolve())),
+      () => vite.close(),
+    );
+    httpServer.on('request', (req, res) =>
+      vite.middlewares(req, res, () => {
+        res.statusCode = 404;
+        res.end('none');
+      }),
+    );
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
     const { port } = httpServer.address() as AddressInfo;
 
@@ -72,7 +91,10 @@ describe('esm-sandbox/vite in a real Vite dev server', () => {
       await until(() => rolled.length > 0 && rolled.at(-1)!.phase === phase, 10_000, `rollback at ${phase}`);
       expect(await get(port, '/api/version')).toEqual({ status: 200, body: 'v2' });
       await until(() => ws.messages.filter((m) => m.type === 'error').length > errorsBefore, 5_000, 'the overlay error');
-      const overlay = ws.messages.filter((m) => m.type === 'error').at(-1)!.err as { message: string; loc?: { file: string; line: number } };
+      const overlay = ws.messages.filter((m) => m.type === 'error').at(-1)!.err as {
+        message: string;
+        loc?: { file: string; line: number };
+      };
       expect(overlay.message).toContain(`[${phase}]`);
       expect(overlay.loc?.file).toBe(`${root}/plugins/api.mjs`);
     }
@@ -82,17 +104,23 @@ describe('esm-sandbox/vite in a real Vite dev server', () => {
 
   it('vite build runs the sandboxed resolveId, load and transform hooks, and closes the host after', async () => {
     const root = pluginDir({
-      'plugins/virtual.mjs': "export const resolveId = (source) => source === 'virtual:answer' ? '\\0virtual:answer' : null;\nexport const load = (id) => id === '\\0virtual:answer' ? 'export const answer = 42;' : null;\n",
-      'plugins/upper.mjs': "export function transform(code, id) {\n  if (id.endsWith('shout.js')) return { code: code.replace('quiet', 'LOUD') };\n}\n",
+      'plugins/virtual.mjs':
+        "export const resolveId = (source) => source === 'virtual:answer' ? '\\0virtual:answer' : null;\nexport const load = (id) => id === '\\0virtual:answer' ? 'export const answer = 42;' : null;\n",
+      'plugins/upper.mjs':
+        "export function transform(code, id) {\n  if (id.endsWith('shout.js')) return { code: code.replace('quiet', 'LOUD') };\n}\n",
       'src/shout.js': "import { answer } from 'virtual:answer';\nexport const word = 'quiet' + answer;\n",
     });
     const sandboxed = sandboxPlugins({ dir: 'plugins', watch: false });
-    const output = await build({
-      root, configFile: false, logLevel: 'silent',
+    const output = (await build({
+      root,
+      configFile: false,
+      logLevel: 'silent',
       build: { write: false, minify: false, lib: { entry: 'src/shout.js', formats: ['es'], fileName: 'shout' } },
       plugins: [sandboxed],
-    }) as Rollup.RollupOutput | Rollup.RollupOutput[];
-    const chunks = (Array.isArray(output) ? output : [output]).flatMap((o) => o.output).filter((o): o is Rollup.OutputChunk => o.type === 'chunk');
+    })) as Rollup.RollupOutput | Rollup.RollupOutput[];
+    const chunks = (Array.isArray(output) ? output : [output])
+      .flatMap((o) => o.output)
+      .filter((o): o is Rollup.OutputChunk => o.type === 'chunk');
     const code = chunks.map((c) => c.code).join('\n');
     expect(code).toContain('LOUD');
     expect(code).toContain('42');

@@ -71,7 +71,8 @@ describe('plugin host: watching', () => {
   });
 
   it('two interdependent files saved within one quiet period: a sampler never sees mixed versions', async () => {
-    const own = (v: number) => `import { dep } from './dep.mjs';\nexport const version = ${v};\nexport const pair = async () => [${v}, dep];\n`;
+    const own = (v: number) =>
+      `import { dep } from './dep.mjs';\nexport const version = ${v};\nexport const pair = async () => [${v}, dep];\n`;
     const { root, host, reloads } = await watched({ 'a.mjs': own(1), 'dep.mjs': 'export const dep = 1;\n' });
     const seen: Array<[number, number]> = [];
     let sampling = true;

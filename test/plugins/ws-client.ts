@@ -14,11 +14,19 @@ export interface WsClient {
 
 export async function connectWs(port: number, protocol: string): Promise<WsClient> {
   const request = http.request({
-    host: '127.0.0.1', port, path: '/',
-    headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': randomBytes(16).toString('base64'), 'Sec-WebSocket-Protocol': protocol },
+    host: '127.0.0.1',
+    port,
+    path: '/',
+    headers: {
+      Connection: 'Upgrade',
+      Upgrade: 'websocket',
+      'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+      'Sec-WebSocket-Protocol': protocol,
+    },
   });
   request.end();
-  const [, socket, head] = await once(request, 'upgrade') as [http.IncomingMessage, Socket, Buffer];
+  const [, socket, head] = (await once(request, 'upgrade')) as [http.IncomingMessage, Socket, Buffer];
   const messages: Array<Record<string, unknown>> = [];
   let buffer = head;
   const parse = () => {

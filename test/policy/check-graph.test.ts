@@ -11,11 +11,17 @@ import { resolvePolicy } from '../../src/analyze/policy/index.js';
 
 const corpus = realpathSync(fileURLToPath(new URL('../../fixtures/corpus/', import.meta.url)));
 const graph = realpathSync(fileURLToPath(new URL('../../fixtures/policy/check/graph/', import.meta.url)));
-const allowing = (...specifiers: string[]) => (specifier: string) => specifiers.includes(specifier);
+const allowing =
+  (...specifiers: string[]) =>
+  (specifier: string) =>
+    specifiers.includes(specifier);
 
 describe('checkGraph', () => {
   it('reports every module of the graph, sorted by file and position, with 1-based columns', async () => {
-    const found = await checkGraph(path.join(graph, 'main.mjs'), { resolver: { root: graph, isAllowed: allowing() }, policy: resolvePolicy() });
+    const found = await checkGraph(path.join(graph, 'main.mjs'), {
+      resolver: { root: graph, isAllowed: allowing() },
+      policy: resolvePolicy(),
+    });
     expect(found.map((d) => [path.relative(graph, fileURLToPath(d.file)), d.line, d.column, d.ruleId])).toEqual([
       [path.join('lib', 'format.mjs'), 3, 3, 'no-debugger'],
       [path.join('lib', 'format.mjs'), 7, 1, 'no-builtin-prototype-write'],
@@ -38,10 +44,17 @@ describe('checkGraph', () => {
     const entry = path.join(corpus, 'logger.mjs');
     const resolver = { root: corpus, isAllowed: allowing() };
     const summary = async (severity: 'off' | 'warn' | 'error') =>
-      (await checkGraph(entry, { resolver, policy: resolvePolicy({ rules: { 'no-disallowed-import': severity } }) }))
-        .map((d) => [d.line, d.column, d.ruleId, d.severity]);
+      (await checkGraph(entry, { resolver, policy: resolvePolicy({ rules: { 'no-disallowed-import': severity } }) })).map((d) => [
+        d.line,
+        d.column,
+        d.ruleId,
+        d.severity,
+      ]);
     expect(await summary('error')).toEqual([[3, 26, 'no-disallowed-import', 'error']]);
-    expect(await summary('warn')).toEqual([[3, 26, 'no-disallowed-import', 'warn'], [3, 26, 'load-module-not-allowed', 'error']]);
+    expect(await summary('warn')).toEqual([
+      [3, 26, 'no-disallowed-import', 'warn'],
+      [3, 26, 'load-module-not-allowed', 'error'],
+    ]);
     expect(await summary('off')).toEqual([[3, 26, 'load-module-not-allowed', 'error']]);
   });
 
@@ -55,7 +68,10 @@ describe('checkGraph', () => {
 
   it('reports a JSON import without its attribute, as the load refuses it (it once passed check)', async () => {
     const root = realpathSync(fileURLToPath(new URL('../../fixtures/graph/', import.meta.url)));
-    const found = await checkGraph(path.join(root, 'json-no-attribute.mjs'), { resolver: { root, isAllowed: allowing() }, policy: resolvePolicy() });
+    const found = await checkGraph(path.join(root, 'json-no-attribute.mjs'), {
+      resolver: { root, isAllowed: allowing() },
+      policy: resolvePolicy(),
+    });
     expect(found.map((d) => [path.basename(fileURLToPath(d.file)), d.line, d.ruleId])).toEqual([['json-no-attribute.mjs', 2, 'load-load']]);
     expect(found[0]!.message).toContain("with { type: 'json' }");
   });
@@ -75,6 +91,8 @@ describe('checkGraph', () => {
     const resolver = { root: pluginRoot, isAllowed: allowing() };
     const rules = (found: Array<{ ruleId: string }>) => found.map((d) => d.ruleId);
     expect(rules(await checkGraph(entry, { resolver, policy: resolvePolicy() }))).toContain('no-unknown-import-meta');
-    expect(rules(await checkGraph(entry, { resolver, policy: resolvePolicy(), importMeta: ['hot'] }))).not.toContain('no-unknown-import-meta');
+    expect(rules(await checkGraph(entry, { resolver, policy: resolvePolicy(), importMeta: ['hot'] }))).not.toContain(
+      'no-unknown-import-meta',
+    );
   });
 });

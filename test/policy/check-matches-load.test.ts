@@ -42,7 +42,15 @@ async function loadRefusal(file: string): Promise<{ keys: string[]; error: unkno
   } catch (error) {
     if (error instanceof PolicyError) return { keys: error.diagnostics.filter((d) => d.severity === 'error').map(key), error };
     const e = error as EsmSandboxError;
-    return { keys: [`${e.code.toLowerCase().replace(/^err_sandbox_/, 'load-').replace(/_/g, '-')} ${e.url}:${e.line ?? 1}:${e.column ?? 1}`], error };
+    return {
+      keys: [
+        `${e.code
+          .toLowerCase()
+          .replace(/^err_sandbox_/, 'load-')
+          .replace(/_/g, '-')} ${e.url}:${e.line ?? 1}:${e.column ?? 1}`,
+      ],
+      error,
+    };
   } finally {
     await sandbox.dispose();
   }

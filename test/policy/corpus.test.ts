@@ -19,7 +19,16 @@ describe('realistic corpus (fixtures/corpus)', () => {
 
   it('mentions the dangerous names in strings, comments, keys and locals (so the zero above means something)', () => {
     const all = files.map((name) => readFixture(`corpus/${name}`)).join('\n');
-    for (const needle of ['process.env', 'require(', '__proto__', 'constructor:', 'prototype:', "typeof process !== 'undefined'", 'const process', 'constructor(']) {
+    for (const needle of [
+      'process.env',
+      'require(',
+      '__proto__',
+      'constructor:',
+      'prototype:',
+      "typeof process !== 'undefined'",
+      'const process',
+      'constructor(',
+    ]) {
       expect(all).toContain(needle);
     }
   });

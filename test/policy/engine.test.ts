@@ -102,7 +102,9 @@ describe('checkModule', () => {
 
   it('fills message placeholders', () => {
     const [diagnostic] = lint('no-disallowed-import', "import fs from 'fs';");
-    expect(diagnostic?.message).toBe('"fs" is not in the sandbox allow-list; import files by relative path or add the module to `modules`.');
+    expect(diagnostic?.message).toBe(
+      '"fs" is not in the sandbox allow-list; import files by relative path or add the module to `modules`.',
+    );
   });
 
   it('attaches a code frame without colours', () => {

@@ -34,7 +34,7 @@ describe('formatDiagnostic', () => {
     expect(stripVTControlCharacters(coloured)).toBe(formatDiagnostic(diagnostic!));
   });
 
-  it('colours the code frame as well, whatever this process\'s stdout is (the caller decides)', () => {
+  it("colours the code frame as well, whatever this process's stdout is (the caller decides)", () => {
     const [diagnostic] = check(source);
     const coloured = formatDiagnostic(diagnostic!, { color: true });
     expect(coloured).toContain('\u001b[1m> 2 | \u001b[22mconst secret = process.env.SECRET;');
@@ -65,8 +65,15 @@ describe('formatDiagnostic', () => {
 
   it('omits the frame when there is none', () => {
     const bare: Diagnostic = {
-      ruleId: 'no-debugger', severity: 'warn', message: 'm', file: 'f.mjs',
-      line: 1, column: 1, endLine: 1, endColumn: 2, frame: '',
+      ruleId: 'no-debugger',
+      severity: 'warn',
+      message: 'm',
+      file: 'f.mjs',
+      line: 1,
+      column: 1,
+      endLine: 1,
+      endColumn: 2,
+      frame: '',
     };
     expect(formatDiagnostic(bare)).toBe('f.mjs:1:1  warn  m  (no-debugger)');
   });

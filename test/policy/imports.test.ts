@@ -33,13 +33,23 @@ describe('no-disallowed-import', () => {
       "const v = import('node:vm');",
       "import 'side-effect';",
     ].join('\n');
-    expect(positions(lint(rule, source))).toEqual([[1, 16], [2, 19], [3, 15], [4, 18], [5, 8]]);
+    expect(positions(lint(rule, source))).toEqual([
+      [1, 16],
+      [2, 19],
+      [3, 15],
+      [4, 18],
+      [5, 8],
+    ]);
   });
 
   it('asks the environment about bare specifiers and URLs only', () => {
     const asked: string[] = [];
     const spy = { ...env, isAllowedSpecifier: (specifier: string) => (asked.push(specifier), specifier === 'lodash') };
-    const diagnostics = lint(rule, "import a from './a.mjs'; import b from '/b.mjs'; import c from 'lodash'; import d from 'node:fs';", spy);
+    const diagnostics = lint(
+      rule,
+      "import a from './a.mjs'; import b from '/b.mjs'; import c from 'lodash'; import d from 'node:fs';",
+      spy,
+    );
     expect(asked).toEqual(['lodash', 'node:fs']);
     expect(diagnostics.map((d) => d.message)).toEqual([
       '"node:fs" is a URL outside the sandbox allow-list; only relative files under the root and allow-listed modules can be imported.',

@@ -54,7 +54,7 @@ describe(rule, () => {
   it('sees through keys that only look computed', () => {
     expect(count("x[['constructor']][['constructor']];")).toBe(1);
     expect(count("x[`${'constr'}uctor`].constructor;")).toBe(1);
-    expect(count("x[`${name}`].constructor === Y;")).toBe(0);
+    expect(count('x[`${name}`].constructor === Y;')).toBe(0);
   });
 
   it('reports destructuring and reflective reads of `constructor`', () => {
@@ -102,8 +102,20 @@ describe('no-constructor-chain: what the realm makes harmless', () => {
 
   it('does not report a direct `.constructor(a, b)` call (preact, immutable), unless an argument spells code', () => {
     expect(count('Component.prototype.render = function (n, l, u) { return this.constructor(n, u); };')).toBe(0);
-    expect(count('function f(...a) { return this.constructor(...a); } const r = iter.constructor(seq); c.x.constructor(iters[0]);')).toBe(0);
-    for (const source of ['this.constructor("return process")', 'this.constructor(`x`)', 'this.constructor("a" + b)', 'this.constructor.call(this, x)', '(0, this.constructor)(x)', 'this.constructor`code`', 'that.constructor("x")', '(() => {}).constructor(x)', 'fn.constructor(...["code"])']) {
+    expect(count('function f(...a) { return this.constructor(...a); } const r = iter.constructor(seq); c.x.constructor(iters[0]);')).toBe(
+      0,
+    );
+    for (const source of [
+      'this.constructor("return process")',
+      'this.constructor(`x`)',
+      'this.constructor("a" + b)',
+      'this.constructor.call(this, x)',
+      '(0, this.constructor)(x)',
+      'this.constructor`code`',
+      'that.constructor("x")',
+      '(() => {}).constructor(x)',
+      'fn.constructor(...["code"])',
+    ]) {
       expect(count(source), source).toBe(1);
     }
   });

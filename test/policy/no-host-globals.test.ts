@@ -13,9 +13,21 @@ describe(rule, () => {
 
   it('reports every listed name and the loader-internal prefix, and no longer eval or Function (no-code-generation)', () => {
     const source = [
-      'process', 'require', 'module', 'exports', 'global', 'Buffer', '__dirname', '__filename',
-      'WebAssembly', 'SharedArrayBuffer', 'Atomics', '__esmSandboxHost',
-    ].map((name) => `use(${name});`).join('\n');
+      'process',
+      'require',
+      'module',
+      'exports',
+      'global',
+      'Buffer',
+      '__dirname',
+      '__filename',
+      'WebAssembly',
+      'SharedArrayBuffer',
+      'Atomics',
+      '__esmSandboxHost',
+    ]
+      .map((name) => `use(${name});`)
+      .join('\n');
     expect(lint(rule, source)).toHaveLength(12);
     expect(lint(rule, 'use(eval); use(Function); x instanceof Function; Function.toString.call(C);')).toEqual([]);
   });
@@ -32,7 +44,9 @@ describe(rule, () => {
     expect(names('const v = typeof process !== "undefined" && process.version;')).toEqual([]);
     expect(names('const v = typeof exports == "object" && exports && !exports.nodeType && exports;')).toEqual([]);
     expect(names('const m = x && typeof module == "object" && module && module.exports;')).toEqual([]);
-    expect(names('if (typeof process !== "undefined") { ({ A } = process.env || {}); t = process.stdout && process.stdout.isTTY; }')).toEqual([]);
+    expect(
+      names('if (typeof process !== "undefined") { ({ A } = process.env || {}); t = process.stdout && process.stdout.isTTY; }'),
+    ).toEqual([]);
     expect(names('const b = typeof Buffer === "undefined" ? null : Buffer.from(x);')).toEqual([]);
     expect(names('const g = typeof globalThis.process !== "undefined" && globalThis.process.env;')).toEqual([]);
   });
@@ -47,10 +61,14 @@ describe(rule, () => {
     expect(names('typeof __esmSandboxGuard === "function" && __esmSandboxGuard(1);')).toEqual(['__esmSandboxGuard']);
   });
 
-  it('in a sandbox with packages: process (the realm\'s shim) and global (its globalThis) are not reported, calls of what the shim lacks are', () => {
+  it("in a sandbox with packages: process (the realm's shim) and global (its globalThis) are not reported, calls of what the shim lacks are", () => {
     const packages = { ...env, sandboxGlobals: ['process', 'global', 'self'] };
     const found = (source: string) => lint(rule, source, packages).map((d) => d.message.match(/`([^`]+)`/)?.[1]);
-    expect(found('const tty = process.stdout && process.stdout.isTTY; const mode = process.env.NODE_ENV; global.x = 1; const { process: p } = globalThis;')).toEqual([]);
+    expect(
+      found(
+        'const tty = process.stdout && process.stdout.isTTY; const mode = process.env.NODE_ENV; global.x = 1; const { process: p } = globalThis;',
+      ),
+    ).toEqual([]);
     expect(found('process.exit(1); process.cwd?.(); new process.Thing();')).toEqual(['process.exit', 'process.cwd', 'process.Thing']);
     expect(found('require("x"); Buffer.from("y");')).toEqual(['require', 'Buffer']);
   });

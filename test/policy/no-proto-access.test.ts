@@ -54,7 +54,7 @@ describe('no-proto-access: delete', () => {
 });
 
 describe('no-proto-access: Sub.__proto__ = Base', () => {
-  it('does not report setting a named object\'s own prototype (as Object.setPrototypeOf does, unreported)', () => {
+  it("does not report setting a named object's own prototype (as Object.setPrototypeOf does, unreported)", () => {
     expect(lint('no-proto-access', 'function Sub() {} if (Base) Sub.__proto__ = Base;')).toEqual([]);
   });
 

@@ -11,10 +11,12 @@ describe(rule, () => {
     expect(count('const E = Error; E.prepareStackTrace = f;')).toBe(1);
   });
 
-  it('does not report reading or calling captureStackTrace, which formats through the realm\'s locked hook', () => {
+  it("does not report reading or calling captureStackTrace, which formats through the realm's locked hook", () => {
     expect(count('Error.captureStackTrace(target);')).toBe(0);
     expect(count('class E extends Error { constructor() { super(); Error.captureStackTrace?.(this, E); } }')).toBe(0);
-    expect(count('export const capture = "captureStackTrace" in Error ? Error.captureStackTrace : () => {}; util.captureStackTrace(e, f);')).toBe(0);
+    expect(
+      count('export const capture = "captureStackTrace" in Error ? Error.captureStackTrace : () => {}; util.captureStackTrace(e, f);'),
+    ).toBe(0);
     expect(count('const { captureStackTrace } = Error; Reflect.get(Error, "captureStackTrace");')).toBe(0);
   });
 
@@ -25,7 +27,7 @@ describe(rule, () => {
     expect(count('Reflect.set(Error, "captureStackTrace", f);')).toBe(1);
   });
 
-  it('does not report stackTraceLimit, the realm\'s own, read or written', () => {
+  it("does not report stackTraceLimit, the realm's own, read or written", () => {
     expect(count('const old = Error.stackTraceLimit;\nError.stackTraceLimit = 0;\n')).toBe(0);
     expect(count('Error.stackTraceLimit += 10; Reflect.set(Error, "stackTraceLimit", 0);')).toBe(0);
   });

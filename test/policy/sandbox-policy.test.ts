@@ -16,7 +16,13 @@ import { describeEach, fixtures, rejection } from '../helpers/sandbox.js';
 const graph = fixtures('policy/check/graph');
 
 const summary = (diagnostics: readonly Diagnostic[]) =>
-  diagnostics.map((d) => [path.relative(fileURLToPath(graph), fileURLToPath(d.file)).split(path.sep).join('/'), d.line, d.column, d.ruleId, d.severity]);
+  diagnostics.map((d) => [
+    path.relative(fileURLToPath(graph), fileURLToPath(d.file)).split(path.sep).join('/'),
+    d.line,
+    d.column,
+    d.ruleId,
+    d.severity,
+  ]);
 
 describeEach('policy in the loader', ({ make }) => {
   it('refuses the graph with a PolicyError that carries all diagnostics of all modules', async () => {
@@ -26,11 +32,13 @@ describeEach('policy in the loader', ({ make }) => {
     expect(policyError).toBeInstanceOf(PolicyError);
     expect(policyError.code).toBe('ERR_SANDBOX_POLICY');
     // Both errors (in two different files) and the warning, in one error.
-    expect(summary(policyError.diagnostics).sort()).toEqual([
-      ['lib/format.mjs', 3, 3, 'no-debugger', 'warn'],
-      ['lib/format.mjs', 7, 1, 'no-builtin-prototype-write', 'error'],
-      ['main.mjs', 7, 21, 'no-host-globals', 'error'],
-    ].sort());
+    expect(summary(policyError.diagnostics).sort()).toEqual(
+      [
+        ['lib/format.mjs', 3, 3, 'no-debugger', 'warn'],
+        ['lib/format.mjs', 7, 1, 'no-builtin-prototype-write', 'error'],
+        ['main.mjs', 7, 21, 'no-host-globals', 'error'],
+      ].sort(),
+    );
     for (const d of policyError.diagnostics) expect(d.frame).toContain(`> ${d.line} | `);
     // The error points at the first error finding with the same 1-based column as the diagnostic.
     const first = policyError.diagnostics.find((d) => d.severity === 'error')!;

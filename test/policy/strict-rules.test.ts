@@ -19,7 +19,10 @@ describe('no-computed-member', () => {
   });
 
   it('reports the key expression', () => {
-    expect(positions(lint(rule, 'const k = "a";\ntarget[k] = source[k];\n'))).toEqual([[2, 8], [2, 20]]);
+    expect(positions(lint(rule, 'const k = "a";\ntarget[k] = source[k];\n'))).toEqual([
+      [2, 8],
+      [2, 20],
+    ]);
   });
 
   it('allows loop counters of an enclosing for, let or var', () => {

@@ -9,9 +9,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  createSandbox, createSandboxPool, DisposedError, MemoryLimitError, SandboxCrashedError, type Sandbox,
-} from '../../src/index.js';
+import { createSandbox, createSandboxPool, DisposedError, MemoryLimitError, SandboxCrashedError, type Sandbox } from '../../src/index.js';
 import { ChildProcessCarrier } from '../../src/process/child.js';
 import { normalizeOptions } from '../../src/sandbox/options.js';
 import { WorkerSandbox } from '../../src/worker/worker-sandbox.js';
@@ -24,7 +22,15 @@ const pools = poolsAt(root);
 type Fns = Record<string, (...args: unknown[]) => Promise<unknown>>;
 
 const hostApi = () => ({
-  lookup: (key: string) => ({ key, map: new Map([[key, 1], ['z', 2]]), bytes: new Uint8Array([1, 2, 3]), at: new Date(0) }),
+  lookup: (key: string) => ({
+    key,
+    map: new Map([
+      [key, 1],
+      ['z', 2],
+    ]),
+    bytes: new Uint8Array([1, 2, 3]),
+    at: new Date(0),
+  }),
   later: (ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms)),
   shout: (text: string) => text.toUpperCase(),
 });
@@ -32,7 +38,9 @@ const hostApi = () => ({
 /** Rejections nobody handled while `work` ran (the host must have none, ever). */
 async function unhandledDuring(work: () => Promise<void>): Promise<unknown[]> {
   const seen: unknown[] = [];
-  const listener = (reason: unknown) => { seen.push(reason); };
+  const listener = (reason: unknown) => {
+    seen.push(reason);
+  };
   process.on('unhandledRejection', listener);
   try {
     await work();
@@ -46,13 +54,28 @@ async function unhandledDuring(work: () => Promise<void>): Promise<unknown[]> {
 describe('process isolation', () => {
   it('carries Maps, typed arrays and dates both ways, answers synchronous host calls, settles host promises, relays console', async () => {
     const lines: unknown[] = [];
-    const sandbox = createSandbox({ root, isolation: 'process', modules: { 'host:api': hostApi() }, console: (level, args) => lines.push([level, ...args]) });
+    const sandbox = createSandbox({
+      root,
+      isolation: 'process',
+      modules: { 'host:api': hostApi() },
+      console: (level, args) => lines.push([level, ...args]),
+    });
     try {
       expect(sandbox.isolation).toBe('process');
       const ns = await sandbox.import<Fns>('./relay.mjs');
       expect(ns.default).toBe('relay');
-      const out = await ns.fromHost!() as { found: { map: Map<string, number>; bytes: Uint8Array; at: Date }; size: number; bytes: number[]; late: boolean };
-      expect(out.found.map).toEqual(new Map([['b', 1], ['z', 2]]));
+      const out = (await ns.fromHost!()) as {
+        found: { map: Map<string, number>; bytes: Uint8Array; at: Date };
+        size: number;
+        bytes: number[];
+        late: boolean;
+      };
+      expect(out.found.map).toEqual(
+        new Map([
+          ['b', 1],
+          ['z', 2],
+        ]),
+      );
       expect(out.found.bytes).toEqual(new Uint8Array([1, 2, 3]));
       expect(out.found.at).toEqual(new Date(0));
       expect([out.size, out.bytes, out.late]).toEqual([2, [1, 2, 3], true]);
@@ -116,11 +139,13 @@ describe('process isolation', () => {
     const p = pools({ isolation: 'process', size: 2, recycle: { contexts: 2 } });
     const pids = new Set<number>();
     for (let i = 0; i < 12; i++) {
-      expect(await p.run(async (sandbox) => {
-        pids.add(childPid(sandbox));
-        expect(sandbox.isolation).toBe('process');
-        return (await sandbox.evaluate(`export default globalThis.seen ?? ${i}; globalThis.seen = 'leak';`)).default;
-      })).toBe(i);
+      expect(
+        await p.run(async (sandbox) => {
+          pids.add(childPid(sandbox));
+          expect(sandbox.isolation).toBe('process');
+          return (await sandbox.evaluate(`export default globalThis.seen ?? ${i}; globalThis.seen = 'leak';`)).default;
+        }),
+      ).toBe(i);
     }
     expect(pids.size).toBeGreaterThanOrEqual(3);
     await p.close();
@@ -137,7 +162,9 @@ describe('process isolation', () => {
   });
 
   it('bad input to the new options names the option', () => {
-    expect(() => createSandboxPool({ isolation: 'thread' as never })).toThrow(/isolation must be "worker" or "process" for a pool, got thread/);
+    expect(() => createSandboxPool({ isolation: 'thread' as never })).toThrow(
+      /isolation must be "worker" or "process" for a pool, got thread/,
+    );
     expect(() => createSandbox({ isolation: 'processes' as never })).toThrow(/isolation must be .*"process", got processes/);
     expect(() => createSandbox({ isolation: 'context', memoryLimitMb: 64 })).toThrow(/memoryLimitMb needs isolation "worker" or "process"/);
     expect(() => createSandbox({ isolation: 'process', memoryLimitMb: -1 })).toThrow(/memoryLimitMb/);
@@ -145,14 +172,27 @@ describe('process isolation', () => {
 });
 
 describe('process isolation from the built package', () => {
-  const node = (args: string[]) => spawnSync(process.execPath, args, {
-    cwd: repo, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: 30_000,
-  });
+  const node = (args: string[]) =>
+    spawnSync(process.execPath, args, {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+      timeout: 30_000,
+    });
   const dir = fileURLToPath(root);
 
   it('the CLI runs a module with --isolation process, and refuses an unknown isolation naming the flag', () => {
     const cli = path.join(repo, 'dist/cli/main.js');
-    const ok = node([cli, 'run', path.join(dir, 'relay.mjs'), '--isolation', 'process', '--json', '--allow', `host:api=${path.join(dir, 'host-api.mjs')}`]);
+    const ok = node([
+      cli,
+      'run',
+      path.join(dir, 'relay.mjs'),
+      '--isolation',
+      'process',
+      '--json',
+      '--allow',
+      `host:api=${path.join(dir, 'host-api.mjs')}`,
+    ]);
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout)).toBe('relay');

@@ -14,11 +14,11 @@ describeEach('security: patterns the policy allows because the realm holds', (ki
   const host = guardHost(kit);
   const sandbox = () => kit.make(host.observe({ root, modules: { 'host:api': hostApi() } }));
 
-  it('zod\'s stack-trace tuning: only the realm\'s own errors change, host errors cross without host frames', async () => {
+  it("zod's stack-trace tuning: only the realm's own errors change, host errors cross without host frames", async () => {
     expect(host.seen(await run(sandbox(), file, 'stackTraces'))).toEqual({ bare: 'Error: fast', captured: true, host: true });
   });
 
-  it('Sub.__proto__ = Base sets one object\'s prototype; delete o.__proto__ removes only an own key, never a prototype', async () => {
+  it("Sub.__proto__ = Base sets one object's prototype; delete o.__proto__ removes only an own key, never a prototype", async () => {
     expect(host.seen(await run(sandbox(), file, 'deleteProto'))).toEqual([true, true, false, true, true, undefined]);
   });
 

@@ -19,7 +19,17 @@ describeEach('security: the catch guard', (kit) => {
 
   it('CVE-2023-29199: every catch binding shape receives sandbox-realm errors from host code', async () => {
     const out = host.seen(await call(await make().import(file), 'shapes')) as Record<string, unknown>;
-    expect(Object.keys(out).sort()).toEqual(['arrayPattern', 'arrow', 'computedKey', 'generator', 'identifier', 'nestedPattern', 'objectPattern', 'rest', 'withDefault']);
+    expect(Object.keys(out).sort()).toEqual([
+      'arrayPattern',
+      'arrow',
+      'computedKey',
+      'generator',
+      'identifier',
+      'nestedPattern',
+      'objectPattern',
+      'rest',
+      'withDefault',
+    ]);
     expectAllOwn(out);
     expectAllBlocked(out, 9, ['EvalError']);
   });

@@ -10,10 +10,23 @@ import { guardHost } from '../helpers/host.js';
 import { call, hostApi, root } from './support.js';
 
 const file = './coercion-and-proxies.mjs';
-type Outcome = { ok: boolean; value?: unknown; name?: string; ownRealm?: boolean; membrane?: boolean; caught?: { own: boolean; climb: { escaped: boolean; name: string } } };
+type Outcome = {
+  ok: boolean;
+  value?: unknown;
+  name?: string;
+  ownRealm?: boolean;
+  membrane?: boolean;
+  caught?: { own: boolean; climb: { escaped: boolean; name: string } };
+};
 
 function expectRefused(outcome: Outcome, label: string): void {
-  expect(outcome, label).toMatchObject({ ok: false, name: 'MembraneError', ownRealm: true, membrane: true, caught: { own: true, climb: { escaped: false, name: 'EvalError' } } });
+  expect(outcome, label).toMatchObject({
+    ok: false,
+    name: 'MembraneError',
+    ownRealm: true,
+    membrane: true,
+    caught: { own: true, climb: { escaped: false, name: 'EvalError' } },
+  });
 }
 
 describeEach('security: coercion hooks and proxies handed to host code', (kit) => {

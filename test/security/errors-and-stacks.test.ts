@@ -15,7 +15,8 @@ const file = './errors-and-stacks.mjs';
 
 describeEach('security: errors and stacks', (kit) => {
   const host = guardHost(kit);
-  const load = async (extra = {}) => kit.make(host.observe({ root, policy: false, modules: { 'host:api': hostApi() }, ...extra })).import(file);
+  const load = async (extra = {}) =>
+    kit.make(host.observe({ root, policy: false, modules: { 'host:api': hostApi() }, ...extra })).import(file);
 
   it('CVE-2022-36067: replacing the global Error cannot install a prepareStackTrace that sees CallSites', async () => {
     const out = host.seen(await call(await load(), 'replaceErrorGlobal')) as Record<string, unknown>;

@@ -19,14 +19,28 @@ const file = './formatting.mjs';
 /** Everything a host might do to show a value; returns the text it produced. */
 function formatAll(value: unknown): string {
   let text = '';
-  const sink = new Writable({ write(chunk, _encoding, done) { text += String(chunk); done(); } });
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      text += String(chunk);
+      done();
+    },
+  });
   const hostConsole = new Console({ stdout: sink, stderr: sink });
   hostConsole.log(value);
   hostConsole.table(value);
   hostConsole.dir(value, { depth: 10, showHidden: true });
   const parts = [inspect(value, { depth: 10, showHidden: true, showProxy: true }), format('%s %o %O %j', value, value, value, value)];
-  for (const convert of [String, (v: unknown) => `${v as string}`, (v: unknown) => JSON.stringify(v), (v: unknown) => (v as object)?.toLocaleString?.()]) {
-    try { parts.push(String(convert(value))); } catch (error) { parts.push(`threw ${(error as Error).name}`); }
+  for (const convert of [
+    String,
+    (v: unknown) => `${v as string}`,
+    (v: unknown) => JSON.stringify(v),
+    (v: unknown) => (v as object)?.toLocaleString?.(),
+  ]) {
+    try {
+      parts.push(String(convert(value)));
+    } catch (error) {
+      parts.push(`threw ${(error as Error).name}`);
+    }
   }
   return `${parts.join('\n')}\n${text}`;
 }
@@ -61,7 +75,7 @@ describeEach('security: the host formatting sandbox values', (kit) => {
     expect(error).toBeInstanceOf(SandboxError);
     formatAll(error);
     // The name getter may run inside the sandbox's own turn (never on the host's stack); nothing else does.
-    expect((await call(ns, 'report') as string[]).filter((what) => what !== 'name getter')).toEqual([]);
+    expect(((await call(ns, 'report')) as string[]).filter((what) => what !== 'name getter')).toEqual([]);
   });
 
   it('console arguments (hooks, getters, proxies, functions, errors) are described for the host; a console.table __proto__ key pollutes nothing (CVE-2022-21824 shape)', async () => {

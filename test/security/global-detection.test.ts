@@ -17,10 +17,20 @@ describeEach('security: global detection', (kit) => {
 
   it('Function("return this")() is the realm\'s own globalThis, by the global and by the prototype chain; self and global too', async () => {
     const out = host.seen(await run(sandbox(), file, 'answered')) as Record<string, boolean>;
-    expect(out).toEqual({ plain: true, newed: true, strict: true, receiver: true, viaPrototype: true, aliases: true, identity: true, globalIsOwn: true, processIsShim: true });
+    expect(out).toEqual({
+      plain: true,
+      newed: true,
+      strict: true,
+      receiver: true,
+      viaPrototype: true,
+      aliases: true,
+      identity: true,
+      globalIsOwn: true,
+      processIsShim: true,
+    });
   });
 
-  it('any other body, arity or constructor still throws the realm\'s EvalError', async () => {
+  it("any other body, arity or constructor still throws the realm's EvalError", async () => {
     const out = host.seen(await run(sandbox(), file, 'refused'));
     expectAllBlocked(out, 20, ['EvalError']);
   });
@@ -31,7 +41,9 @@ describeEach('security: global detection', (kit) => {
 
   it('a sandbox without packages has none of it: Function("return this") throws EvalError, self and global do not exist', async () => {
     const plain = kit.make(host.observe({ root, policy: false }));
-    const ns = await plain.evaluate('let f; try { f = Function("return this")(); } catch (e) { f = e.name; } export default [f, typeof self, typeof global];');
+    const ns = await plain.evaluate(
+      'let f; try { f = Function("return this")(); } catch (e) { f = e.name; } export default [f, typeof self, typeof global];',
+    );
     expect(host.seen(ns.default)).toEqual(['EvalError', 'undefined', 'undefined']);
   });
 });

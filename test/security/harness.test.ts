@@ -10,7 +10,14 @@ import { root } from './support.js';
 describeEach('security harness', ({ make }) => {
   it('the canary scan sees a secret that a careless host API leaks, in a result, an error and a console line', async () => {
     const lines: unknown[] = [];
-    const sandbox = make({ root, policy: false, console: (_level, args) => { lines.push(args); }, modules: { 'host:careless': { leak: () => process.env[CANARY_NAME] } } });
+    const sandbox = make({
+      root,
+      policy: false,
+      console: (_level, args) => {
+        lines.push(args);
+      },
+      modules: { 'host:careless': { leak: () => process.env[CANARY_NAME] } },
+    });
     const ns = await sandbox.evaluate(`
       import { leak } from 'host:careless';
       export const result = () => ({ nested: [leak()] });

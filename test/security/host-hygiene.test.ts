@@ -32,9 +32,15 @@ describeEach('security: host hygiene', (kit) => {
       events.push('host returned');
       return result;
     },
-    fireAndForget: (fn: Fn) => { fn(); },
-    keep: (fn: Fn) => { kept = fn; },
-    note: (what: string) => { events.push(what); },
+    fireAndForget: (fn: Fn) => {
+      fn();
+    },
+    keep: (fn: Fn) => {
+      kept = fn;
+    },
+    note: (what: string) => {
+      events.push(what);
+    },
     pending: () => new Promise(() => {}),
   };
   const make = (options: { timeout?: number; deadline?: number } = {}): Sandbox => {
@@ -48,8 +54,15 @@ describeEach('security: host hygiene', (kit) => {
     const awaited = async (name: string) => {
       const sandbox = make({ deadline: 300 });
       const ns = await sandbox.import('./thenables.mjs');
-      const outcome = await Promise.resolve(ns[name]).then((value) => ({ value }), (error: unknown) => ({ error }));
-      return { ...host.seen(outcome), disposed: sandbox.disposed } as { value?: unknown; error?: Error & { disposed?: boolean }; disposed: boolean };
+      const outcome = await Promise.resolve(ns[name]).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      );
+      return { ...host.seen(outcome), disposed: sandbox.disposed } as {
+        value?: unknown;
+        error?: Error & { disposed?: boolean };
+        disposed: boolean;
+      };
     };
     const looping = await awaited('loopingThen');
     expect(looping.error).toBeInstanceOf(TimeoutError);

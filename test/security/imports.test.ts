@@ -25,10 +25,18 @@ describeEach('security: import() and import.meta', (kit) => {
   it('import() of builtins, file:, data:, http:, missing, outside and unknown specifiers rejects with sandbox-realm errors', async () => {
     const out = host.seen(await call(await load(), 'rejections')) as Record<string, Settled>;
     const expected: Record<string, string> = {
-      'node:fs': 'ModuleNotAllowedError', fs: 'ModuleNotAllowedError', 'node:process': 'ModuleNotAllowedError', process: 'ModuleNotAllowedError',
-      child_process: 'ModuleNotAllowedError', module: 'ModuleNotAllowedError', 'file:///etc/passwd': 'ModuleNotAllowedError',
-      'data:text/javascript,export default 1': 'ModuleNotAllowedError', 'http://127.0.0.1:9/x.mjs': 'ModuleNotAllowedError',
-      './missing.mjs': 'ResolveError', '../outside.mjs': 'ResolveError', 'host:unknown': 'ModuleNotAllowedError',
+      'node:fs': 'ModuleNotAllowedError',
+      fs: 'ModuleNotAllowedError',
+      'node:process': 'ModuleNotAllowedError',
+      process: 'ModuleNotAllowedError',
+      child_process: 'ModuleNotAllowedError',
+      module: 'ModuleNotAllowedError',
+      'file:///etc/passwd': 'ModuleNotAllowedError',
+      'data:text/javascript,export default 1': 'ModuleNotAllowedError',
+      'http://127.0.0.1:9/x.mjs': 'ModuleNotAllowedError',
+      './missing.mjs': 'ResolveError',
+      '../outside.mjs': 'ResolveError',
+      'host:unknown': 'ModuleNotAllowedError',
     };
     for (const [specifier, name] of Object.entries(expected)) {
       expect(out[specifier], specifier).toMatchObject({ ok: false, name, ownRealm: true });

@@ -17,16 +17,26 @@ const busy = (ms: number, value: string) => {
   return value;
 };
 
-describeEach('security: late answers to bridged calls', (kit) => {
-  const host = guardHost(kit);
+describeEach(
+  'security: late answers to bridged calls',
+  (kit) => {
+    const host = guardHost(kit);
 
-  it('the answer to a timed-out call never reaches the next sandbox that calls the host', async () => {
-    // Both in the shared lane's worker (and child), so they share its call port.
-    const first = kit.make(host.observe({ root, policy: false, timeout: 300, modules: { 'host:api': { secret: () => busy(1_500, 'first-secret') } } }));
-    const second = kit.make(host.observe({ root, policy: false, modules: { 'host:api': { mine: () => 'second-own' } } }));
-    const secondNs = await second.evaluate<{ ask(): Promise<unknown> }>("import { mine } from 'host:api'; export const ask = () => mine();");
-    const firstNs = await first.evaluate<{ ask(): Promise<unknown> }>("import { secret } from 'host:api'; export const ask = () => secret();");
-    expect(host.seen(await rejection(firstNs.ask()))).toBeInstanceOf(TimeoutError);
-    for (let i = 0; i < 3; i++) expect(host.seen(await secondNs.ask())).toBe('second-own');
-  });
-}, ['worker', 'process']);
+    it('the answer to a timed-out call never reaches the next sandbox that calls the host', async () => {
+      // Both in the shared lane's worker (and child), so they share its call port.
+      const first = kit.make(
+        host.observe({ root, policy: false, timeout: 300, modules: { 'host:api': { secret: () => busy(1_500, 'first-secret') } } }),
+      );
+      const second = kit.make(host.observe({ root, policy: false, modules: { 'host:api': { mine: () => 'second-own' } } }));
+      const secondNs = await second.evaluate<{ ask(): Promise<unknown> }>(
+        "import { mine } from 'host:api'; export const ask = () => mine();",
+      );
+      const firstNs = await first.evaluate<{ ask(): Promise<unknown> }>(
+        "import { secret } from 'host:api'; export const ask = () => secret();",
+      );
+      expect(host.seen(await rejection(firstNs.ask()))).toBeInstanceOf(TimeoutError);
+      for (let i = 0; i < 3; i++) expect(host.seen(await secondNs.ask())).toBe('second-own');
+    });
+  },
+  ['worker', 'process'],
+);

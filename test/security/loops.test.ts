@@ -20,7 +20,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describeEach('security: loops and CPU', (kit) => {
   const host = guardHost(kit);
-  const make = (extra = {}) => kit.make(host.observe({ root, policy: false, timeout: TIMEOUT, deadline: DEADLINE, modules: { 'host:api': hostApi() }, ...extra }));
+  const make = (extra = {}) =>
+    kit.make(host.observe({ root, policy: false, timeout: TIMEOUT, deadline: DEADLINE, modules: { 'host:api': hostApi() }, ...extra }));
 
   async function expectStopped(name: string, kind: typeof TimeoutError | typeof DeadlineError, extra = {}) {
     const sandbox = make(extra);
@@ -49,7 +50,8 @@ describeEach('security: loops and CPU', (kit) => {
   it('a queueMicrotask loop is bounded by the same timeout', () => expectStoppedLater('queueMicrotaskLoop'));
   it('vm2 #329 shape: a loop started by a timer after the call returned is stopped', () => expectStoppedLater('afterTimer'));
   it('an interval flood (1000 intervals) is stopped', () => expectStoppedLater('intervalFlood'));
-  it('background work paced by a host promise (each settlement turn under the timeout) is stopped by the background budget', () => expectStoppedLater('settleFlood'));
+  it('background work paced by a host promise (each settlement turn under the timeout) is stopped by the background budget', () =>
+    expectStoppedLater('settleFlood'));
 
   it('ordinary background work (a 20 ms interval doing 2 ms) is left alone by the background budget', async () => {
     const sandbox = make();

@@ -27,25 +27,31 @@ describeEach('security: memory', (kit) => {
   });
 
   if (kit.isolation !== 'context') {
-    it.each(['objects', 'strings', 'maps'])('a %s heap bomb ends in MemoryLimitError; the host and a bystander sandbox live on', async (bomb) => {
-      const bystander = kit.make({ root, policy: false });
-      const bystanderNs = await bystander.import(file);
-      const sandbox = kit.make(host.observe({ root, policy: false, memoryLimitMb: 48, timeout: 20_000, deadline: 30_000 }));
-      const ns = await sandbox.import(file);
-      const error = host.seen(await rejection(call(ns, bomb)));
-      // A string bomb may first hit V8's string length limit (a sandbox RangeError), else the heap cap.
-      if (bomb === 'strings' && error.name === 'SandboxError') expect(String(error.message)).toMatch(/RangeError/);
-      else expect(error).toBeInstanceOf(MemoryLimitError);
-      expect(await call(bystanderNs, 'ok')).toBe('alive');
-    });
+    it.each(['objects', 'strings', 'maps'])(
+      'a %s heap bomb ends in MemoryLimitError; the host and a bystander sandbox live on',
+      async (bomb) => {
+        const bystander = kit.make({ root, policy: false });
+        const bystanderNs = await bystander.import(file);
+        const sandbox = kit.make(host.observe({ root, policy: false, memoryLimitMb: 48, timeout: 20_000, deadline: 30_000 }));
+        const ns = await sandbox.import(file);
+        const error = host.seen(await rejection(call(ns, bomb)));
+        // A string bomb may first hit V8's string length limit (a sandbox RangeError), else the heap cap.
+        if (bomb === 'strings' && error.name === 'SandboxError') expect(String(error.message)).toMatch(/RangeError/);
+        else expect(error).toBeInstanceOf(MemoryLimitError);
+        expect(await call(bystanderNs, 'ok')).toBe('alive');
+      },
+    );
 
-    it('ArrayBuffer memory (external to the heap, so outside Node\'s resourceLimits) is held to memoryLimitMb between turns', async () => {
+    it("ArrayBuffer memory (external to the heap, so outside Node's resourceLimits) is held to memoryLimitMb between turns", async () => {
       const sandbox = kit.make(host.observe({ root, policy: false, memoryLimitMb: 48, timeout: 20_000, deadline: 30_000 }));
       const ns = await sandbox.import(file);
       let error: unknown;
       let calls = 0;
       for (; calls < 20 && error === undefined; calls++) {
-        error = await call(ns, 'externalBuffers', 1, 16).then(() => undefined, (e: unknown) => e);
+        error = await call(ns, 'externalBuffers', 1, 16).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         await new Promise((resolve) => setTimeout(resolve, 40));
       }
       // 48 MB of buffers is the cap: the thread ends within a few 16 MB turns, not after 320 MB.
@@ -63,7 +69,10 @@ describeEach('security: memory', (kit) => {
       const sandbox = kit.make(host.observe({ root, policy: false, memoryLimitMb: 48, timeout: 20_000, deadline: 30_000 }));
       const ns = await sandbox.import(file);
       const rss = process.memoryUsage.rss();
-      const error = await call(ns, 'externalBuffers', 40, 32).then(() => undefined, (e: unknown) => e);
+      const error = await call(ns, 'externalBuffers', 40, 32).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(MemoryLimitError);
       expect(sandbox.disposed).toBe(true);
       expect((process.memoryUsage.rss() - rss) / 1_048_576).toBeLessThan(200);
@@ -71,7 +80,11 @@ describeEach('security: memory', (kit) => {
     });
 
     it('typed arrays made from iterables, copies and resizes count against the same cap', async () => {
-      for (const [name, args] of [['fromIterable', [64]], ['copies', [8, 16]], ['resizes', [64]]] as const) {
+      for (const [name, args] of [
+        ['fromIterable', [64]],
+        ['copies', [8, 16]],
+        ['resizes', [64]],
+      ] as const) {
         const sandbox = kit.make(host.observe({ root, policy: false, memoryLimitMb: 48, timeout: 20_000, deadline: 30_000 }));
         const ns = await sandbox.import(file);
         await expect(call(ns, name, ...args)).rejects.toBeInstanceOf(MemoryLimitError);

@@ -25,22 +25,27 @@ const ATTACKS = ['loop', 'overflow', 'comparator', 'redos'] as const;
 describeEach('security: metering bypasses by entry path', (kit) => {
   const m = meteringKit(kit);
 
-  it.each(['loop', 'overflow', 'comparator', 'redos', 'after-await'])('module evaluation (%s): the import rejects with TimeoutError', async (name) => {
-    const sandbox = m.make();
-    const started = performance.now();
-    const error = m.seen(await rejection(sandbox.import(`./metering/${name}.mjs`)));
-    expect(error, String(error)).toBeInstanceOf(TimeoutError);
-    expect(performance.now() - started).toBeLessThan(BOUND[kit.isolation] + 2_000);
-    expect(sandbox.disposed).toBe(true);
-  });
+  it.each(['loop', 'overflow', 'comparator', 'redos', 'after-await'])(
+    'module evaluation (%s): the import rejects with TimeoutError',
+    async (name) => {
+      const sandbox = m.make();
+      const started = performance.now();
+      const error = m.seen(await rejection(sandbox.import(`./metering/${name}.mjs`)));
+      expect(error, String(error)).toBeInstanceOf(TimeoutError);
+      expect(performance.now() - started).toBeLessThan(BOUND[kit.isolation] + 2_000);
+      expect(sandbox.disposed).toBe(true);
+    },
+  );
 
   it.each(ATTACKS)('a host call of an export (%s): TimeoutError', (attack) => m.expectTimeout(file, 'direct', attack));
 
   it.each(ATTACKS)('an async function resumed by a host promise while the host awaits it (%s): TimeoutError', (attack) =>
-    m.expectTimeout(file, 'asyncAfterHost', attack));
+    m.expectTimeout(file, 'asyncAfterHost', attack),
+  );
 
   it.each(ATTACKS)('an async function resumed by a sandbox timer while the host awaits it (%s): TimeoutError', (attack) =>
-    m.expectTimeout(file, 'asyncAfterTimer', attack));
+    m.expectTimeout(file, 'asyncAfterTimer', attack),
+  );
 
   it.each(ATTACKS)('a promise reaction and a queueMicrotask callback (%s): the sandbox dies of it', async (attack) => {
     for (const name of ['microtask', 'queued']) {

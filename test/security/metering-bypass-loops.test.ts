@@ -53,8 +53,14 @@ describeEach('security: metering bypasses by language form', (kit) => {
   it('an async function that catches and loops again after an await: TimeoutError', timesOut('asyncCatches'));
   it('a .catch handler that loops: TimeoutError', timesOut('promiseCatchLoops'));
 
-  it('every own property of globalThis, by computed name, called, overwritten and deleted; then a loop: TimeoutError', timesOut('everyGlobal'));
-  it('reserved-prefix globals reached by computed names (and guessed counter names) overwritten; then a loop: TimeoutError', timesOut('reservedByComputedName'));
+  it(
+    'every own property of globalThis, by computed name, called, overwritten and deleted; then a loop: TimeoutError',
+    timesOut('everyGlobal'),
+  );
+  it(
+    'reserved-prefix globals reached by computed names (and guessed counter names) overwritten; then a loop: TimeoutError',
+    timesOut('reservedByComputedName'),
+  );
   it('eval, indirect eval, Function and AsyncFunction refuse code (EvalError); then a loop: TimeoutError', timesOut('codeGeneration'));
   it('Date.now, performance.now, Date and performance replaced; then a loop: TimeoutError', timesOut('clocks'));
   it('Function.prototype.call/apply/bind and Reflect.apply overridden; then a loop: TimeoutError', timesOut('callApplyOverridden'));
@@ -62,7 +68,10 @@ describeEach('security: metering bypasses by language form', (kit) => {
   it('a Symbol.species Promise whose executor loops, built by then: TimeoutError', timesOut('speciesPromise'));
 
   it('a reserved-prefix name declared to shadow the counter is refused before anything runs (SandboxSyntaxError)', async () => {
-    for (const source of ['let __esmSandboxBudget = Infinity; for (;;); export default 1', 'const { __esmSandboxTurn } = globalThis; for (;;);']) {
+    for (const source of [
+      'let __esmSandboxBudget = Infinity; for (;;); export default 1',
+      'const { __esmSandboxTurn } = globalThis; for (;;);',
+    ]) {
       const error = m.seen(await rejection(m.make().evaluate(source)));
       expect(error, source).toBeInstanceOf(SandboxSyntaxError);
       expect(String(error.message)).toMatch(/reserved for esm-sandbox/);

@@ -40,9 +40,17 @@ export interface MeteringKit {
 
 export function meteringKit(kit: IsolationKit): MeteringKit {
   const host = guardHost(kit);
-  const make = (extra: SandboxOptions = {}) => kit.make(host.observe({
-    root, policy: false, timeout: TIMEOUT, deadline: DEADLINE, modules: { 'host:api': hostApi() }, ...extra,
-  }));
+  const make = (extra: SandboxOptions = {}) =>
+    kit.make(
+      host.observe({
+        root,
+        policy: false,
+        timeout: TIMEOUT,
+        deadline: DEADLINE,
+        modules: { 'host:api': hostApi() },
+        ...extra,
+      }),
+    );
   const bound = BOUND[kit.isolation];
 
   return {

@@ -65,7 +65,7 @@ describeEach('security: promises', (kit) => {
     expect(report.then).toEqual([]);
   });
 
-  it('a thenable returned to the host: its then gets sandbox-realm resolvers, never the host\'s', async () => {
+  it("a thenable returned to the host: its then gets sandbox-realm resolvers, never the host's", async () => {
     const ns = await load();
     expect(await call(ns, 'returnsThenable')).toBe('from thenable');
     const seen = host.seen(await call(ns, 'thenableReport')) as unknown[];

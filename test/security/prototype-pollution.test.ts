@@ -22,7 +22,14 @@ describeEach('security: prototype pollution', (kit) => {
     const ns = await make().import(file);
     expect(await call(ns, 'patchIntrinsics')).toBe('patched');
     const before = await call(ns, 'count');
-    const data = { a: 1, list: [1, [2, { deep: 3 }]], map: new Map([['k', { v: 1 }]]), set: new Set([1, 'x']), date: new Date(3), bytes: new Uint8Array([1, 2]) };
+    const data = {
+      a: 1,
+      list: [1, [2, { deep: 3 }]],
+      map: new Map([['k', { v: 1 }]]),
+      set: new Set([1, 'x']),
+      date: new Date(3),
+      bytes: new Uint8Array([1, 2]),
+    };
     const back = host.seen(await call(ns, 'identity', data)) as typeof data;
     expect(back).toEqual(data);
     expect(back).not.toBe(data);
@@ -74,10 +81,18 @@ describeEach('security: prototype pollution', (kit) => {
     expect(await call(nsA, 'pollutesGlobal')).toBe('done');
     const nsB = await b.import(file);
     expect(host.seen(await call(nsB, 'probe'))).toEqual({
-      polluted: undefined, pwned: undefined, pollutedArray: undefined, hole: undefined, x: undefined,
-      api: 'function', apiExtra: undefined, settings: { level: 1 },
+      polluted: undefined,
+      pwned: undefined,
+      pollutedArray: undefined,
+      hole: undefined,
+      x: undefined,
+      api: 'function',
+      apiExtra: undefined,
+      settings: { level: 1 },
     });
-    const check = await b.evaluate(`export default [JSON.stringify({ a: 1 }), [1].map((x) => x + 1), typeof globalThis.pwned, ({}).pollutedBySibling, (function f() {}).toString()];`);
+    const check = await b.evaluate(
+      `export default [JSON.stringify({ a: 1 }), [1].map((x) => x + 1), typeof globalThis.pwned, ({}).pollutedBySibling, (function f() {}).toString()];`,
+    );
     expect(check.default).toEqual(['{"a":1}', [2], 'undefined', undefined, 'function f() {}']);
     // And A keeps working for itself, polluted as it is.
     expect(await call(nsA, 'identity', { ok: true })).toEqual({ ok: true });

@@ -34,22 +34,53 @@ beforeAll(() => {
   symlinkSync('../secret.mjs', path.join(rootDir, 'sub', 'relative-out.mjs'));
   symlinkSync(path.join(rootDir, 'inside.mjs'), path.join(rootDir, 'link-in.mjs'));
 });
-afterAll(() => { rmSync(base, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(base, { recursive: true, force: true });
+});
 
 /** Every way of naming the secret from inside the root. */
 function escapes(): string[] {
   const secretUrl = pathToFileURL(secret).href;
   return [
-    '../secret.mjs', './../secret.mjs', './sub/../../secret.mjs', 'sub/../../secret.mjs',
-    '%2e%2e/secret.mjs', './%2e%2e/secret.mjs', './%2E%2E/secret.mjs', './..%2fsecret.mjs', './..%2Fsecret.mjs', './..%5csecret.mjs',
-    '..\\secret.mjs', './%252e%252e/secret.mjs', './inside.mjs%00/../../secret.mjs', './inside.mjs\u0000../secret.mjs',
-    './\uff0e\uff0e/secret.mjs', './\u2025/secret.mjs', './inside.mjs/../../secret.mjs',
-    secret, `/${secret}`, `${path.dirname(secret)}/./secret.mjs`, secretUrl, secretUrl.replace('file:///', 'file:////'),
-    secretUrl.replace('file://', 'file://localhost'), `${secretUrl}?x`, `${secretUrl}#x`,
+    '../secret.mjs',
+    './../secret.mjs',
+    './sub/../../secret.mjs',
+    'sub/../../secret.mjs',
+    '%2e%2e/secret.mjs',
+    './%2e%2e/secret.mjs',
+    './%2E%2E/secret.mjs',
+    './..%2fsecret.mjs',
+    './..%2Fsecret.mjs',
+    './..%5csecret.mjs',
+    '..\\secret.mjs',
+    './%252e%252e/secret.mjs',
+    './inside.mjs%00/../../secret.mjs',
+    './inside.mjs\u0000../secret.mjs',
+    './\uff0e\uff0e/secret.mjs',
+    './\u2025/secret.mjs',
+    './inside.mjs/../../secret.mjs',
+    secret,
+    `/${secret}`,
+    `${path.dirname(secret)}/./secret.mjs`,
+    secretUrl,
+    secretUrl.replace('file:///', 'file:////'),
+    secretUrl.replace('file://', 'file://localhost'),
+    `${secretUrl}?x`,
+    `${secretUrl}#x`,
     `data:text/javascript,export { default } from ${JSON.stringify(secretUrl)};`,
     `data:text/javascript;base64,${Buffer.from(`export { default } from ${JSON.stringify(secretUrl)};`).toString('base64')}`,
-    './link-out.mjs', './dir-out/secret.mjs', './link-chain.mjs', './sub/relative-out.mjs', './dir-out/root/../secret.mjs',
-    '../ROOT/../secret.mjs', '../Secret.mjs', './LINK-OUT.mjs', 'secret', 'secret.mjs', 'node:module', 'blob:nodedata:secret',
+    './link-out.mjs',
+    './dir-out/secret.mjs',
+    './link-chain.mjs',
+    './sub/relative-out.mjs',
+    './dir-out/root/../secret.mjs',
+    '../ROOT/../secret.mjs',
+    '../Secret.mjs',
+    './LINK-OUT.mjs',
+    'secret',
+    'secret.mjs',
+    'node:module',
+    'blob:nodedata:secret',
   ];
 }
 
@@ -70,13 +101,26 @@ describeEach('security: resolution escapes', (kit) => {
 
   it('still imports inside the root, through a symlink that stays inside (the refusals above are not blanket)', async () => {
     const sandbox = kit.make(host.observe({ root: rootDir, policy: false }));
-    const out = host.seen(await call(await sandbox.import('./attack.mjs'), 'tryAll', ['./inside.mjs', './link-in.mjs', './sub/../inside.mjs'])) as Record<string, unknown>;
-    expect(Object.values(out)).toEqual([{ ok: true, value: 'inside' }, { ok: true, value: 'inside' }, { ok: true, value: 'inside' }]);
+    const out = host.seen(
+      await call(await sandbox.import('./attack.mjs'), 'tryAll', ['./inside.mjs', './link-in.mjs', './sub/../inside.mjs']),
+    ) as Record<string, unknown>;
+    expect(Object.values(out)).toEqual([
+      { ok: true, value: 'inside' },
+      { ok: true, value: 'inside' },
+      { ok: true, value: 'inside' },
+    ]);
   });
 
   it('refuses the same escapes as entry specifiers from the host', async () => {
     const sandbox = kit.make(host.observe({ root: rootDir, policy: false }));
-    for (const specifier of ['../secret.mjs', './link-out.mjs', './dir-out/secret.mjs', pathToFileURL(secret).href, secret, './%2e%2e/secret.mjs']) {
+    for (const specifier of [
+      '../secret.mjs',
+      './link-out.mjs',
+      './dir-out/secret.mjs',
+      pathToFileURL(secret).href,
+      secret,
+      './%2e%2e/secret.mjs',
+    ]) {
       const error = host.seen(await rejection(sandbox.import(specifier)));
       expect(['ResolveError', 'ModuleNotAllowedError'], specifier).toContain(error.name);
       if (error.name === 'ResolveError') expect(error).toBeInstanceOf(ResolveError);

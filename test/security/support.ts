@@ -12,7 +12,9 @@ export { rejection } from '../helpers/sandbox.js';
 
 class HostGreeter {
   constructor(readonly name: string) {}
-  greet(whom: string) { return `${this.name} greets ${whom}`; }
+  greet(whom: string) {
+    return `${this.name} greets ${whom}`;
+  }
 }
 
 /** The allow-listed host API (`host:api`): each function opens one path across the boundary. */
@@ -23,12 +25,24 @@ export function hostApi(calls: string[] = []) {
     hostClass: HostGreeter,
     instance: () => new HostGreeter('Ada'),
     values: () => ({
-      object: { nested: { method: () => 1 } }, array: [1, {}], map: new Map([['k', {}]]), set: new Set([{}]),
-      date: new Date(0), regexp: /x/g, bytes: new Uint8Array([1]), error: new RangeError('r'), instance: new HostGreeter('g'),
+      object: { nested: { method: () => 1 } },
+      array: [1, {}],
+      map: new Map([['k', {}]]),
+      set: new Set([{}]),
+      date: new Date(0),
+      regexp: /x/g,
+      bytes: new Uint8Array([1]),
+      error: new RangeError('r'),
+      instance: new HostGreeter('g'),
     }),
-    callsBack: (cb: (...args: unknown[]) => unknown) => cb({ a: 1 }, () => 2, new Error('e'), [1], new Map([[1, 2]]), new HostGreeter('cb')),
-    thrower: () => { throw new TypeError('host type error'); },
-    rethrow: (x: unknown) => { throw x; },
+    callsBack: (cb: (...args: unknown[]) => unknown) =>
+      cb({ a: 1 }, () => 2, new Error('e'), [1], new Map([[1, 2]]), new HostGreeter('cb')),
+    thrower: () => {
+      throw new TypeError('host type error');
+    },
+    rethrow: (x: unknown) => {
+      throw x;
+    },
     /** Throws host values that are not errors: an object holding a function and a class instance, a string, a Symbol-free number. */
     throwsHostValues: (kind: string) => {
       if (kind === 'object') throw { fn: () => process, instance: new HostGreeter('thrown'), list: [new Map([[1, () => process]])] };
@@ -38,11 +52,22 @@ export function hostApi(calls: string[] = []) {
     },
     echo: (x: unknown) => x,
     resolves: async () => ({ host: true, fn: () => 1 }),
-    rejects: async () => { throw new TypeError('host rejection'); },
+    rejects: async () => {
+      throw new TypeError('host rejection');
+    },
     /** Host code that coerces, formats and serialises what the sandbox hands it. */
-    format: (x: unknown) => { calls.push('format'); return [String(x), `${x as string}`, JSON.stringify(x), typeof x]; },
-    mapper: (list: unknown[]) => { calls.push('mapper'); return list.map((v) => v); },
-    record: (...args: unknown[]) => { calls.push(`record:${args.length}`); return args.length; },
+    format: (x: unknown) => {
+      calls.push('format');
+      return [String(x), `${x as string}`, JSON.stringify(x), typeof x];
+    },
+    mapper: (list: unknown[]) => {
+      calls.push('mapper');
+      return list.map((v) => v);
+    },
+    record: (...args: unknown[]) => {
+      calls.push(`record:${args.length}`);
+      return args.length;
+    },
     wait: (ms: number) => new Promise((resolve) => setTimeout(() => resolve(ms), ms)),
     /** The host reads `process.env` on the sandbox's behalf only through an explicit, narrow API. */
     mode: () => 'test',

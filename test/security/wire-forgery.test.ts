@@ -35,7 +35,13 @@ function plainOnly(value: unknown, seen = new Set<unknown>()): boolean {
 describeEach('security: protocol marker forgery', (kit) => {
   const host = guardHost(kit);
   const calls: string[] = [];
-  const api = { ...hostApi(calls), record: (...args: unknown[]) => { calls.push(JSON.stringify(args)); return plainOnly(args); } };
+  const api = {
+    ...hostApi(calls),
+    record: (...args: unknown[]) => {
+      calls.push(JSON.stringify(args));
+      return plainOnly(args);
+    },
+  };
   const load = async () => kit.make(host.observe({ root, policy: false, modules: { 'host:api': api } })).import(file);
 
   it('marker-shaped results reach the host as plain data (no host function, forged error, SourceModule or promise)', async () => {

@@ -19,63 +19,80 @@ type Echo = (value: unknown) => Promise<unknown>;
 const ECHO = `export const echo = (value) => value; export const add = (a, b) => a + b;
   export const later = (value, ms) => new Promise((resolve) => setTimeout(() => resolve(value), ms));`;
 
-describeEach('the call path', (kit) => {
-  it('keeps the answers of many calls in flight straight, across two sandboxes of one thread', async () => {
-    // Both on the shared lane's carrier: their envelopes share one channel.
-    const [a, b] = [kit.make({ root }), kit.make({ root })];
-    type Ns = { add(x: number, y: number): Promise<number>; echo: Echo; later(value: unknown, ms: number): Promise<unknown> };
-    const [nsA, nsB] = await Promise.all([a.evaluate<Ns>(ECHO), b.evaluate<Ns>(ECHO)]);
-    // Numbers, strings, undefined, nested data, Maps and Dates: small and plain, and not.
-    const values = (i: number): unknown[] => [i, `s${i}`, undefined, { i, list: [i, -0, null] }, new Map([[i, new Date(i)]]), [undefined, i]];
-    const calls: Array<Promise<unknown>> = [];
-    const expected: unknown[] = [];
-    for (let i = 0; i < 300; i++) {
-      const value = values(i)[i % 6];
-      // Answers that come back out of order too: each waits for a timer of its own.
-      calls.push(nsA.add(i, 1), (i % 2 === 0 ? nsA : nsB).echo(value), (i % 3 === 0 ? nsB : nsA).later(`l${i}`, (7 * i) % 11));
-      expected.push(i + 1, value, `l${i}`);
-    }
-    const answers = await Promise.all(calls);
-    expect(answers).toEqual(expected);
-    // -0 survives (toEqual would take 0 for it).
-    expect(Object.is((answers[3 * 3 + 1] as { list: number[] }).list[1], -0)).toBe(true);
-  });
+describeEach(
+  'the call path',
+  (kit) => {
+    it('keeps the answers of many calls in flight straight, across two sandboxes of one thread', async () => {
+      // Both on the shared lane's carrier: their envelopes share one channel.
+      const [a, b] = [kit.make({ root }), kit.make({ root })];
+      type Ns = { add(x: number, y: number): Promise<number>; echo: Echo; later(value: unknown, ms: number): Promise<unknown> };
+      const [nsA, nsB] = await Promise.all([a.evaluate<Ns>(ECHO), b.evaluate<Ns>(ECHO)]);
+      // Numbers, strings, undefined, nested data, Maps and Dates: small and plain, and not.
+      const values = (i: number): unknown[] => [
+        i,
+        `s${i}`,
+        undefined,
+        { i, list: [i, -0, null] },
+        new Map([[i, new Date(i)]]),
+        [undefined, i],
+      ];
+      const calls: Array<Promise<unknown>> = [];
+      const expected: unknown[] = [];
+      for (let i = 0; i < 300; i++) {
+        const value = values(i)[i % 6];
+        // Answers that come back out of order too: each waits for a timer of its own.
+        calls.push(nsA.add(i, 1), (i % 2 === 0 ? nsA : nsB).echo(value), (i % 3 === 0 ? nsB : nsA).later(`l${i}`, (7 * i) % 11));
+        expected.push(i + 1, value, `l${i}`);
+      }
+      const answers = await Promise.all(calls);
+      expect(answers).toEqual(expected);
+      // -0 survives (toEqual would take 0 for it).
+      expect(Object.is((answers[3 * 3 + 1] as { list: number[] }).list[1], -0)).toBe(true);
+    });
 
-  it('carries a payload far larger than a small message, both ways, in order among small calls', async () => {
-    const ns = await kit.make({ root }).evaluate<{ echo: Echo }>(ECHO);
-    const text = 'é'.repeat(200_000);
-    const bytes = Uint8Array.from({ length: 100_000 }, (_, i) => i % 251);
-    const deep = { rows: Array.from({ length: 1_000 }, (_, i) => ({ i, name: `row ${i}` })) };
-    const [t, n1, b, n2, d] = await Promise.all([ns.echo(text), ns.echo(1), ns.echo(bytes), ns.echo(2), ns.echo(deep)]);
-    expect(t).toBe(text);
-    expect([n1, n2]).toEqual([1, 2]);
-    expect(b).toEqual(bytes);
-    expect(d).toEqual(deep);
-  });
+    it('carries a payload far larger than a small message, both ways, in order among small calls', async () => {
+      const ns = await kit.make({ root }).evaluate<{ echo: Echo }>(ECHO);
+      const text = 'é'.repeat(200_000);
+      const bytes = Uint8Array.from({ length: 100_000 }, (_, i) => i % 251);
+      const deep = { rows: Array.from({ length: 1_000 }, (_, i) => ({ i, name: `row ${i}` })) };
+      const [t, n1, b, n2, d] = await Promise.all([ns.echo(text), ns.echo(1), ns.echo(bytes), ns.echo(2), ns.echo(deep)]);
+      expect(t).toBe(text);
+      expect([n1, n2]).toEqual([1, 2]);
+      expect(b).toEqual(bytes);
+      expect(d).toEqual(deep);
+    });
 
-  it('rejects a call made after dispose, and one in flight when the sandbox is disposed', async () => {
-    const sandbox = kit.make({ root });
-    const ns = await sandbox.evaluate<{ slow(): Promise<number>; echo: Echo }>(
-      `${ECHO} export const slow = () => new Promise((resolve) => setTimeout(() => resolve(1), 2_000));`);
-    const inFlight = ns.slow();
-    await sandbox.dispose();
-    expect(await rejection(inFlight)).toBeInstanceOf(DisposedError);
-    expect(await rejection(ns.echo(1))).toBeInstanceOf(DisposedError);
-  });
+    it('rejects a call made after dispose, and one in flight when the sandbox is disposed', async () => {
+      const sandbox = kit.make({ root });
+      const ns = await sandbox.evaluate<{ slow(): Promise<number>; echo: Echo }>(
+        `${ECHO} export const slow = () => new Promise((resolve) => setTimeout(() => resolve(1), 2_000));`,
+      );
+      const inFlight = ns.slow();
+      await sandbox.dispose();
+      expect(await rejection(inFlight)).toBeInstanceOf(DisposedError);
+      expect(await rejection(ns.echo(1))).toBeInstanceOf(DisposedError);
+    });
 
-  it('delivers what the sandbox printed before it returned, in order, before the call settles', async () => {
-    const lines: unknown[] = [];
-    const ns = await kit.make({ root, console: (_level, args) => lines.push(args[0]) }).evaluate<{ run(i: number): Promise<number> }>(
-      'export function run(i) { console.log(`a${i}`); console.log(`b${i}`); return i; }');
-    const settled: number[] = [];
-    await Promise.all(Array.from({ length: 50 }, (_, i) => ns.run(i).then((value) => {
-      // Both lines of this call, and of every call before it, are already here.
-      expect(lines.slice(0, 2 * (i + 1))).toEqual(Array.from({ length: i + 1 }, (_, j) => [`a${j}`, `b${j}`]).flat());
-      settled.push(value);
-    })));
-    expect(settled).toEqual(Array.from({ length: 50 }, (_, i) => i));
-  });
-}, ['worker', 'process']);
+    it('delivers what the sandbox printed before it returned, in order, before the call settles', async () => {
+      const lines: unknown[] = [];
+      const ns = await kit
+        .make({ root, console: (_level, args) => lines.push(args[0]) })
+        .evaluate<{ run(i: number): Promise<number> }>('export function run(i) { console.log(`a${i}`); console.log(`b${i}`); return i; }');
+      const settled: number[] = [];
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          ns.run(i).then((value) => {
+            // Both lines of this call, and of every call before it, are already here.
+            expect(lines.slice(0, 2 * (i + 1))).toEqual(Array.from({ length: i + 1 }, (_, j) => [`a${j}`, `b${j}`]).flat());
+            settled.push(value);
+          }),
+        ),
+      );
+      expect(settled).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    });
+  },
+  ['worker', 'process'],
+);
 
 describe('the call path: a worker thread that dies mid-call', () => {
   const inThread = (thread: WorkerThread): Sandbox => {
@@ -86,7 +103,9 @@ describe('the call path: a worker thread that dies mid-call', () => {
   it('rejects the call at once, never leaves it waiting; the host carries on', async () => {
     const thread = new WorkerThread();
     const sandbox = inThread(thread);
-    const ns = await sandbox.evaluate<{ spin(): Promise<number> }>('export function spin() { const until = Date.now() + 5_000; while (Date.now() < until); return 1; }');
+    const ns = await sandbox.evaluate<{ spin(): Promise<number> }>(
+      'export function spin() { const until = Date.now() + 5_000; while (Date.now() < until); return 1; }',
+    );
     const call = ns.spin();
     // The thread ends as if it crashed: not through the carrier, which would fail its tenants first.
     await new Promise((resolve) => setTimeout(resolve, 100));

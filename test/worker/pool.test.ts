@@ -13,12 +13,16 @@ const pool = poolsAt(root);
 describe('createSandboxPool', () => {
   it('runs tasks in fresh sandboxes on every thread and disposes of them', async () => {
     const p = pool({ size: 2 });
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => p.run(async (sandbox) => {
-      const ns = await sandbox.import<{ default: number; score(text: string): Promise<number> }>('./task.mjs');
-      // A fresh context per task: a global set by one task is never seen by another.
-      const seen = await sandbox.evaluate<{ default: unknown }>(`export default globalThis.marker; globalThis.marker = ${i};`);
-      return [ns.default, await ns.score('ab'), seen.default];
-    })));
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        p.run(async (sandbox) => {
+          const ns = await sandbox.import<{ default: number; score(text: string): Promise<number> }>('./task.mjs');
+          // A fresh context per task: a global set by one task is never seen by another.
+          const seen = await sandbox.evaluate<{ default: unknown }>(`export default globalThis.marker; globalThis.marker = ${i};`);
+          return [ns.default, await ns.score('ab'), seen.default];
+        }),
+      ),
+    );
     expect(results).toEqual(Array.from({ length: 40 }, () => [EXPECTED_SCORE, 8, undefined]));
     expect(p.stats()).toMatchObject({ threads: 2, started: 2, sandboxes: 0 });
   });
@@ -26,10 +30,12 @@ describe('createSandboxPool', () => {
   it('gives back the sandbox when the task throws', async () => {
     const p = pool({ size: 1 });
     let kept: { disposed: boolean } | undefined;
-    await expect(p.run(async (sandbox) => {
-      kept = sandbox;
-      throw new Error('task failed');
-    })).rejects.toThrow('task failed');
+    await expect(
+      p.run(async (sandbox) => {
+        kept = sandbox;
+        throw new Error('task failed');
+      }),
+    ).rejects.toThrow('task failed');
     expect(kept?.disposed).toBe(true);
     expect(p.stats().sandboxes).toBe(0);
   });

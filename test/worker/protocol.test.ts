@@ -12,7 +12,11 @@ it('a function held by an error reported after the fact throws a MembraneError w
   const back = decodeError(encodeError(original, () => 7)) as SandboxError & { thrown: { retry(): unknown } };
   expect(back).toBeInstanceOf(SandboxError);
   let failure: unknown;
-  try { back.thrown.retry(); } catch (error) { failure = error; }
+  try {
+    back.thrown.retry();
+  } catch (error) {
+    failure = error;
+  }
   expect(failure).toBeInstanceOf(MembraneError);
   expect((failure as MembraneError).code).toBe('ERR_SANDBOX_MEMBRANE');
   expect((failure as Error).message).toMatch(/did not cross with the error that held it/);

@@ -34,7 +34,9 @@ async function churn(count: number, isolation: 'context' | 'worker'): Promise<vo
 describe('contexts and memory', () => {
   it('Node still never collects a context that held a SourceTextModule (raise the budget when this fails)', async () => {
     const collected = { script: 0, module: 0 };
-    const registry = new FinalizationRegistry<'script' | 'module'>((kind) => { collected[kind]++; });
+    const registry = new FinalizationRegistry<'script' | 'module'>((kind) => {
+      collected[kind]++;
+    });
     for (let i = 0; i < 20; i++) {
       const scriptContext = vm.createContext();
       new vm.Script('globalThis.x = 1').runInContext(scriptContext);

@@ -20,7 +20,8 @@ describe('worker start', () => {
   it.skipIf(!existsSync(bundle))('the bundle has a code cache made from it, which V8 in a worker thread accepts', async () => {
     const cache = readFileSync(`${bundle}.cache`);
     // The same compile as boot.cts, in a thread started the way the library starts them.
-    const worker = new Worker(`
+    const worker = new Worker(
+      `
       const { createHash } = require('node:crypto');
       const { readFileSync } = require('node:fs');
       const vm = require('node:vm');
@@ -31,7 +32,9 @@ describe('worker start', () => {
       const script = new vm.Script('(function (exports, require, module, __filename, __dirname) { ' + source + '\\n})',
         { filename: file, cachedData: stored.subarray(digest.length) });
       require('node:worker_threads').parentPort.postMessage({ matches: stored.subarray(0, digest.length).equals(digest), rejected: script.cachedDataRejected });
-    `, { eval: true, execArgv: ['--experimental-vm-modules'], resourceLimits: { maxOldGenerationSizeMb: 64 } });
+    `,
+      { eval: true, execArgv: ['--experimental-vm-modules'], resourceLimits: { maxOldGenerationSizeMb: 64 } },
+    );
     const result = await new Promise((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
@@ -45,11 +48,15 @@ describe('worker start', () => {
 
 describe('pool tasks share one normalisation of the options', () => {
   // A turn that never ends: the TimeoutError names the timeout the sandbox was built with.
-  const timeoutOf = (p: SandboxPool, overrides?: { timeout: number }): Promise<unknown> => p.run(async (sandbox) => {
-    const error: unknown = await sandbox.evaluate('for (;;) {}').then(() => undefined, (e: unknown) => e);
-    expect(error).toBeInstanceOf(TimeoutError);
-    return (error as TimeoutError).timeout;
-  }, overrides);
+  const timeoutOf = (p: SandboxPool, overrides?: { timeout: number }): Promise<unknown> =>
+    p.run(async (sandbox) => {
+      const error: unknown = await sandbox.evaluate('for (;;) {}').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(TimeoutError);
+      return (error as TimeoutError).timeout;
+    }, overrides);
 
   it('tasks without overrides get the pool options, tasks with overrides their own', async () => {
     const p = pool({ size: 1, timeout: 40 });

@@ -80,13 +80,7 @@ function buildDispatch(active: ResolvedPolicy['active']): DispatchTable {
  * source is only read for code frames, which are computed when first read, so a module with
  * thousands of findings costs no more than one with none until someone prints them.
  */
-export function checkModule(
-  program: Program,
-  source: string,
-  url: string,
-  policy: ResolvedPolicy,
-  env: PolicyEnvironment,
-): Diagnostic[] {
+export function checkModule(program: Program, source: string, url: string, policy: ResolvedPolicy, env: PolicyEnvironment): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   if (policy.active.length === 0) return diagnostics;
   const walker = new Walker(policy.dispatch);

@@ -65,9 +65,7 @@ export function declaredNames(node: AnyNode): Set<string> {
 function lexical(body: ReadonlyArray<Statement | ModuleDeclaration>, names: Set<string>): void {
   for (const statement of body) {
     const declaration =
-      statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration'
-        ? statement.declaration
-        : statement;
+      statement.type === 'ExportNamedDeclaration' || statement.type === 'ExportDefaultDeclaration' ? statement.declaration : statement;
     if (!declaration) continue;
     switch (declaration.type) {
       case 'VariableDeclaration':

@@ -23,7 +23,14 @@ import { METER_CHECK, METER_MARK } from '../../constants.js';
 export const METER_TICKS = 1024;
 
 /** Everything the metering rewrite inserts inside a function, longest first (see transform/meter.ts). */
-const inserted = [`{${METER_MARK}${METER_CHECK};`, `(${METER_MARK}${METER_CHECK},`, `${METER_MARK})`, `${METER_MARK}}`, `;${METER_CHECK};`, `${METER_CHECK};`];
+const inserted = [
+  `{${METER_MARK}${METER_CHECK};`,
+  `(${METER_MARK}${METER_CHECK},`,
+  `${METER_MARK})`,
+  `${METER_MARK}}`,
+  `;${METER_CHECK};`,
+  `${METER_CHECK};`,
+];
 const INSERTED_PATTERN = inserted.map((text) => text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')).join('|');
 
 export const METER_SOURCE = String.raw`

@@ -2,7 +2,7 @@
  * Realm source, metered realms only: regular expressions run under a watchdog. Metered code stops
  * at its next check, but a backtracking match checks nothing: `/^(a+)+$/` on 40 characters runs
  * for minutes inside one builtin. So in a turn without a watchdog, every way into the regexp
- * engine asks the host to run it under one (`HostOp.Regex`, run/realm.ts), with what is left
+ * engine asks the host to run it under one (`HostOp.Regex`, run/watchdog.ts), with what is left
  * of the turn's time. Those ways are, by the spec, the methods below: each native caller of the
  * engine goes through `RegExpExec`, which reaches it only from these methods or the matchAll
  * iterator's `next`, and uses the built-in `exec` when an object's `exec` is not callable. They

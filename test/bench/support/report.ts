@@ -30,7 +30,11 @@ export class MedianReport {
   private readonly samples = new Map<string, number[]>();
   private readonly done = new Set<string>();
 
-  constructor(private readonly title: string, private readonly rows: Row[], private readonly expected: readonly string[]) {}
+  constructor(
+    private readonly title: string,
+    private readonly rows: Row[],
+    private readonly expected: readonly string[],
+  ) {}
 
   /** `bench(name, ...report.bench(name, fn, iterations, warmup))`: timed body plus options. */
   bench(name: string, fn: Fn, iterations: number, warmupIterations: number): [Body, BenchOptions] {
@@ -47,7 +51,9 @@ export class MedianReport {
       time: 0,
       warmupIterations,
       warmupTime: 0,
-      setup: (_task, mode) => { recording = mode === 'run'; },
+      setup: (_task, mode) => {
+        recording = mode === 'run';
+      },
       teardown: (_task, mode) => {
         if (mode !== 'run') return;
         recording = false;
@@ -63,7 +69,13 @@ export class MedianReport {
    * back to back: both parts then see the same machine load and the same number of leaked
    * contexts, which sequential benches cannot give. Rows may name the parts.
    */
-  benchParts(name: string, parts: readonly string[], body: (time: PartTimer) => Promise<void>, iterations: number, warmupIterations: number): [Body, BenchOptions] {
+  benchParts(
+    name: string,
+    parts: readonly string[],
+    body: (time: PartTimer) => Promise<void>,
+    iterations: number,
+    warmupIterations: number,
+  ): [Body, BenchOptions] {
     let recording = false;
     for (const part of parts) this.samples.set(part, []);
     const time: PartTimer = async (part, op) => {
@@ -74,11 +86,20 @@ export class MedianReport {
     };
     const [timed, options] = this.bench(name, () => body(time), iterations, warmupIterations);
     const { setup, teardown } = options;
-    return [timed, {
-      ...options,
-      setup: (task, mode) => { recording = mode === 'run'; return setup?.(task, mode); },
-      teardown: (task, mode) => { recording = false; return teardown?.(task, mode); },
-    }];
+    return [
+      timed,
+      {
+        ...options,
+        setup: (task, mode) => {
+          recording = mode === 'run';
+          return setup?.(task, mode);
+        },
+        teardown: (task, mode) => {
+          recording = false;
+          return teardown?.(task, mode);
+        },
+      },
+    ];
   }
 
   median(name: string): number {
@@ -89,7 +110,11 @@ export class MedianReport {
   }
 
   private print(): void {
-    const lines = [`\n${this.title} (medians of the run phase)`, '| bench | median | baseline | baseline median | ratio | target | met |', '|---|---|---|---|---|---|---|'];
+    const lines = [
+      `\n${this.title} (medians of the run phase)`,
+      '| bench | median | baseline | baseline median | ratio | target | met |',
+      '|---|---|---|---|---|---|---|',
+    ];
     for (const row of this.rows) {
       const unit = row.unit ?? 'ms';
       const scale = (unit === 'ns' ? 1e6 : 1) / (row.perIteration ?? 1);
@@ -98,10 +123,18 @@ export class MedianReport {
       const ratio = median / base;
       const checks: string[] = [];
       let met = true;
-      if (row.maxMedian !== undefined) { checks.push(`< ${row.maxMedian} ${unit}`); met &&= median < row.maxMedian; }
-      if (row.maxRatio !== undefined) { checks.push(`<= ${row.maxRatio}x`); met &&= ratio <= row.maxRatio; }
+      if (row.maxMedian !== undefined) {
+        checks.push(`< ${row.maxMedian} ${unit}`);
+        met &&= median < row.maxMedian;
+      }
+      if (row.maxRatio !== undefined) {
+        checks.push(`<= ${row.maxRatio}x`);
+        met &&= ratio <= row.maxRatio;
+      }
       const fmt = (v: number) => (Number.isNaN(v) ? '-' : `${v.toFixed(unit === 'ns' ? 0 : 3)} ${unit}`);
-      lines.push(`| ${row.name} | ${fmt(median)} | ${row.baseline ?? '-'} | ${fmt(base)} | ${Number.isNaN(ratio) ? '-' : ratio.toFixed(2)} | ${checks.join(', ') || '-'} | ${checks.length === 0 ? '-' : met ? 'yes' : 'NO'} |`);
+      lines.push(
+        `| ${row.name} | ${fmt(median)} | ${row.baseline ?? '-'} | ${fmt(base)} | ${Number.isNaN(ratio) ? '-' : ratio.toFixed(2)} | ${checks.join(', ') || '-'} | ${checks.length === 0 ? '-' : met ? 'yes' : 'NO'} |`,
+      );
     }
     console.log(lines.join('\n'));
   }

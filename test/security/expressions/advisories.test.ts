@@ -7,7 +7,12 @@ import { CANARY, CANARY_NAME } from '../../helpers/host.js';
 import { expectHarmless, expectRefused } from './support.js';
 
 const data = () => ({
-  x: {}, s: 'str', n: 1, list: [1, 2], fn: () => process.env[CANARY_NAME], obj: { toString: () => CANARY },
+  x: {},
+  s: 'str',
+  n: 1,
+  list: [1, 2],
+  fn: () => process.env[CANARY_NAME],
+  obj: { toString: () => CANARY },
   keys: { proto: '__proto__', ctor: 'constructor', protoWord: 'prototype', getter: '__defineGetter__' },
 });
 
@@ -25,10 +30,17 @@ describe('angular-expressions', () => {
     'constructor.constructor("return process.env")()',
     'x.constructor["constructor"]("return process")()',
     'list.map.constructor("return process")()',
-  ])('%s', (source) => { expectRefused(source, data()); });
+  ])('%s', (source) => {
+    expectRefused(source, data());
+  });
 
   it.each([
-    'x[keys.proto]', 'x[keys.ctor]', 'x["con" + "structor"]', 'x[keys.getter]', 's[keys.ctor]', 'list[keys.protoWord]',
+    'x[keys.proto]',
+    'x[keys.ctor]',
+    'x["con" + "structor"]',
+    'x[keys.getter]',
+    's[keys.ctor]',
+    'list[keys.protoWord]',
     'list.map(v => x[keys.proto])',
   ])('a forbidden key computed at run time: %s', (source) => {
     const outcome = expectHarmless(source, data());
@@ -39,15 +51,30 @@ describe('angular-expressions', () => {
 describe('expr-eval', () => {
   it.each([
     // GHSA-8gw3-rxh4-v6jx, CVE-2025-12735: functions in the scope are callable.
-    'fn()', 'x.fn()', 'toString(1)', 'constructor(1)', 'valueOf()', 'hasOwnProperty("x")',
+    'fn()',
+    'x.fn()',
+    'toString(1)',
+    'constructor(1)',
+    'valueOf()',
+    'hasOwnProperty("x")',
     // expr-eval#289 (the bypass): reach a function through a member or a callback instead of a name.
-    'list.map(fn)', 'list.filter(obj.toString)', 'Math.constructor', 'Object.constructor("return process")()', 'Array.constructor("x")',
-    'Number.constructor("return 1")()', 'String.fromCharCode(65)',
-  ])('%s', (source) => { expectRefused(source, data()); });
-
-  it.each(['obj.toString()', 'obj.toFixed(1)', 'x.includes(1)', 'fn.toString()'])('methods refuse objects of the data at run time: %s', (source) => {
-    expect(expectHarmless(source, data()).stage).toBe('run');
+    'list.map(fn)',
+    'list.filter(obj.toString)',
+    'Math.constructor',
+    'Object.constructor("return process")()',
+    'Array.constructor("x")',
+    'Number.constructor("return 1")()',
+    'String.fromCharCode(65)',
+  ])('%s', (source) => {
+    expectRefused(source, data());
   });
+
+  it.each(['obj.toString()', 'obj.toFixed(1)', 'x.includes(1)', 'fn.toString()'])(
+    'methods refuse objects of the data at run time: %s',
+    (source) => {
+      expect(expectHarmless(source, data()).stage).toBe('run');
+    },
+  );
 
   it('a function read from the scope is a value, never called', () => {
     const outcome = expectHarmless('[fn, obj]', data());
@@ -63,7 +90,9 @@ describe('jexl', () => {
     // jexl#142: prototype pollution through object literals and assignment.
     '({ "__proto__": { polluted: 1 } })',
     '({ constructor: { prototype: { polluted: 1 } } })',
-  ])('%s', (source) => { expectRefused(source, data()); });
+  ])('%s', (source) => {
+    expectRefused(source, data());
+  });
 });
 
 describe('filtrex', () => {
@@ -72,10 +101,14 @@ describe('filtrex', () => {
     '"x".constructor.constructor("return process")()',
     '(1).constructor',
     // filtrex#17: prototype members read as properties.
-    'x.hasOwnProperty("a")', 'x.__lookupGetter__("__proto__")',
+    'x.hasOwnProperty("a")',
+    'x.__lookupGetter__("__proto__")',
     // filtrex#18: prototype reached from a property name.
-    'x.prototype', 'x.__defineGetter__',
-  ])('%s', (source) => { expectRefused(source, data()); });
+    'x.prototype',
+    'x.__defineGetter__',
+  ])('%s', (source) => {
+    expectRefused(source, data());
+  });
 
   it.each(['x.toString', 's.toString', 'list.push', 's.big', 'n.toFixed'])('prototype members read as undefined: %s', (source) => {
     const outcome = expectHarmless(source, data());
@@ -93,12 +126,22 @@ describe('expression-eval PR#53, Handlebars GHSA-p8wg-vrv2-v86f, Nunjucks', () =
     'cycler.constructor("return process")()',
     'joiner.__proto__',
     'process.env[x]',
-    'global.process', 'require("fs")', 'import("fs")', 'globalThis.process',
-  ])('%s', (source) => { expectRefused(source, data()); });
+    'global.process',
+    'require("fs")',
+    'import("fs")',
+    'globalThis.process',
+  ])('%s', (source) => {
+    expectRefused(source, data());
+  });
 
   it('a host function cannot be given a callback or reached through this', () => {
     let received: unknown;
-    const functions = { probe(this: unknown, ...args: unknown[]) { received = [this, args]; return 1; } };
+    const functions = {
+      probe(this: unknown, ...args: unknown[]) {
+        received = [this, args];
+        return 1;
+      },
+    };
     expectRefused('probe(v => v)', data(), { functions });
     expectHarmless('probe(x, list)', data(), { functions });
     expect((received as unknown[])[0]).toBeUndefined();

@@ -33,7 +33,11 @@ export function expectHarmless(source: string, scope: object = {}, options: Expr
   expect(seen.includes(CANARY), `${source}: the canary reached the host`).toBe(false);
   expect(hostChanges(before, snapshotHost()), `${source}: host prototypes or globals changed`).toEqual([]);
   const clean = {} as Record<string, unknown>;
-  expect([clean.polluted, clean.isAdmin, (Object.prototype as Record<string, unknown>).polluted]).toEqual([undefined, undefined, undefined]);
+  expect([clean.polluted, clean.isAdmin, (Object.prototype as Record<string, unknown>).polluted]).toEqual([
+    undefined,
+    undefined,
+    undefined,
+  ]);
   return outcome;
 }
 

@@ -23,7 +23,12 @@ import { defineRule, type RuleContext } from '../rule.js';
 type Message = 'replace' | 'member' | 'reflect';
 
 const WITH_OBJECT: ReadonlySet<string> = new Set(['Object.assign', 'Object.defineProperties']);
-const KEYED_WRITERS: ReadonlySet<string> = new Set(['Object.defineProperty', 'Reflect.set', 'Reflect.defineProperty', 'Reflect.deleteProperty']);
+const KEYED_WRITERS: ReadonlySet<string> = new Set([
+  'Object.defineProperty',
+  'Reflect.set',
+  'Reflect.defineProperty',
+  'Reflect.deleteProperty',
+]);
 const PROTOTYPE_SETTERS: ReadonlySet<string> = new Set(['Object.setPrototypeOf', 'Reflect.setPrototypeOf']);
 const WHOLE_OBJECT_WRITERS: ReadonlySet<string> = new Set([...PROTOTYPE_SETTERS, ...WITH_OBJECT, ...KEYED_WRITERS]);
 

@@ -29,7 +29,8 @@ function runsFunction(context: RuleContext<Message>): { args: readonly AnyNode[]
   if (parent === undefined) return undefined;
   if ((parent.type === 'CallExpression' || parent.type === 'NewExpression') && parent.callee === child) return { args: parent.arguments };
   if (parent.type === 'TaggedTemplateExpression' && parent.tag === child) return { args: undefined };
-  if (parent.type === 'MemberExpression' && parent.object === child && ['call', 'apply', 'bind'].includes(memberKey(parent) ?? '')) return { args: undefined };
+  if (parent.type === 'MemberExpression' && parent.object === child && ['call', 'apply', 'bind'].includes(memberKey(parent) ?? ''))
+    return { args: undefined };
   return undefined;
 }
 
@@ -53,7 +54,8 @@ export const noCodeGeneration = defineRule<Message>({
   defaults: { recommended: 'warn', strict: 'error' },
   messages: {
     eval: '`eval` compiles code at run time; the sandbox refuses it (EvalError).',
-    function: '`Function` compiles code at run time; the sandbox refuses it (EvalError). Only `Function(\'return this\')` is answered, in a sandbox with packages.',
+    function:
+      "`Function` compiles code at run time; the sandbox refuses it (EvalError). Only `Function('return this')` is answered, in a sandbox with packages.",
   },
   visitor: {
     Identifier(node, context) {

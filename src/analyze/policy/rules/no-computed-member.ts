@@ -61,7 +61,9 @@ function isNumericCall(node: CallExpression, context: RuleContext<Message>): boo
   const callee = node.callee;
   if (callee.type === 'Identifier') return NUMERIC_FUNCTIONS.has(callee.name) && context.isFree(callee.name);
   // Every Math function returns a number.
-  return callee.type === 'MemberExpression' && callee.object.type === 'Identifier' && callee.object.name === 'Math' && context.isFree('Math');
+  return (
+    callee.type === 'MemberExpression' && callee.object.type === 'Identifier' && callee.object.name === 'Math' && context.isFree('Math')
+  );
 }
 
 /** `const middle = list.length >> 1`: a constant whose initial value is numeric stays numeric. */

@@ -88,7 +88,9 @@ function isStringy(node: AnyNode): boolean {
 
 /** `x.constructor(a, b)` called directly, with no argument that spells code, on anything but a function literal. */
 function callsOwnClass(node: MemberExpression, object: AnyNode, parent: AnyNode | undefined): boolean {
-  return !isFunctionLiteral(object) && parent?.type === 'CallExpression' && unwrap(parent.callee) === node && !parent.arguments.some(isStringy);
+  return (
+    !isFunctionLiteral(object) && parent?.type === 'CallExpression' && unwrap(parent.callee) === node && !parent.arguments.some(isStringy)
+  );
 }
 
 /** True when `node` may evaluate to a `.constructor` read, looking through `(0, x)`, `?:`, `||`. */
@@ -140,7 +142,8 @@ export const noConstructorChain = defineRule<Message>({
   messages: {
     chain: '`.constructor.constructor` reaches the Function constructor, which compiles strings into code.',
     call: 'Calling `.constructor` as a function is how Function and AsyncFunction compile strings into code.',
-    functionLiteral: 'The `.constructor` of a function or class literal is a code-compiling constructor (Function, AsyncFunction, GeneratorFunction).',
+    functionLiteral:
+      'The `.constructor` of a function or class literal is a code-compiling constructor (Function, AsyncFunction, GeneratorFunction).',
     computed: '`.constructor` of a computed value, used for more than a comparison or `.name`, can reach the Function constructor.',
     destructure: 'Destructuring `constructor` can reach the Function constructor.',
     reflect: '{{method}}(…, "constructor") can reach the Function constructor.',

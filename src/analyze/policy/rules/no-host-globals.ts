@@ -47,10 +47,19 @@ const sandboxHas = (name: string, context: RuleContext<Message>): boolean => con
 function typeofTest(node: AnyNode, name: string): { operator: string; type: string } | undefined {
   const test = unwrap(node);
   if (test.type !== 'BinaryExpression' || !['===', '==', '!==', '!='].includes(test.operator)) return undefined;
-  for (const [a, b] of [[test.left, test.right], [test.right, test.left]] as const) {
+  for (const [a, b] of [
+    [test.left, test.right],
+    [test.right, test.left],
+  ] as const) {
     const operand = unwrap(a);
     const literal = unwrap(b);
-    if (operand.type !== 'UnaryExpression' || operand.operator !== 'typeof' || literal.type !== 'Literal' || typeof literal.value !== 'string') continue;
+    if (
+      operand.type !== 'UnaryExpression' ||
+      operand.operator !== 'typeof' ||
+      literal.type !== 'Literal' ||
+      typeof literal.value !== 'string'
+    )
+      continue;
     const target = unwrap(operand.argument);
     const named = target.type === 'Identifier' ? target.name : target.type === 'MemberExpression' ? memberKey(target) : undefined;
     if (named === name) return { operator: test.operator, type: literal.value };
@@ -61,7 +70,8 @@ function typeofTest(node: AnyNode, name: string): { operator: string; type: stri
 /** True when `test` being truthy means `name` exists. */
 function assertsPresent(test: AnyNode, name: string): boolean {
   const value = unwrap(test);
-  if (value.type === 'LogicalExpression' && value.operator === '&&') return assertsPresent(value.left, name) || assertsPresent(value.right, name);
+  if (value.type === 'LogicalExpression' && value.operator === '&&')
+    return assertsPresent(value.left, name) || assertsPresent(value.right, name);
   const t = typeofTest(value, name);
   if (t === undefined) return false;
   return t.operator.startsWith('=') ? t.type !== 'undefined' : t.type === 'undefined';
@@ -70,7 +80,8 @@ function assertsPresent(test: AnyNode, name: string): boolean {
 /** True when `test` being falsy means `name` exists. */
 function assertsAbsent(test: AnyNode, name: string): boolean {
   const value = unwrap(test);
-  if (value.type === 'LogicalExpression' && value.operator === '||') return assertsAbsent(value.left, name) || assertsAbsent(value.right, name);
+  if (value.type === 'LogicalExpression' && value.operator === '||')
+    return assertsAbsent(value.left, name) || assertsAbsent(value.right, name);
   const t = typeofTest(value, name);
   if (t === undefined) return false;
   return t.operator.startsWith('=') ? t.type === 'undefined' : t.type !== 'undefined';
@@ -82,7 +93,8 @@ function isGuarded(name: string, context: RuleContext<Message>): boolean {
   for (let depth = 1; ; depth++) {
     const parent = context.ancestor(depth);
     if (parent === undefined) return false;
-    if (parent.type === 'LogicalExpression' && parent.operator === '&&' && parent.right === child && assertsPresent(parent.left, name)) return true;
+    if (parent.type === 'LogicalExpression' && parent.operator === '&&' && parent.right === child && assertsPresent(parent.left, name))
+      return true;
     if (parent.type === 'ConditionalExpression' || parent.type === 'IfStatement') {
       if (parent.consequent === child && assertsPresent(parent.test, name)) return true;
       if (parent.alternate === child && assertsAbsent(parent.test, name)) return true;
@@ -97,7 +109,9 @@ function missingProcessCall(node: Identifier | MemberExpression, context: RuleCo
   if (parent?.type !== 'MemberExpression' || parent.object !== node || memberKey(parent) === 'env') return undefined;
   const depth = context.ancestor(2)?.type === 'ChainExpression' ? 3 : 2;
   const call = context.ancestor(depth);
-  return (call?.type === 'CallExpression' || call?.type === 'NewExpression') && unwrap(call.callee as Expression) === parent ? parent : undefined;
+  return (call?.type === 'CallExpression' || call?.type === 'NewExpression') && unwrap(call.callee as Expression) === parent
+    ? parent
+    : undefined;
 }
 
 function check(node: Identifier | MemberExpression, name: string, context: RuleContext<Message>): void {
@@ -129,7 +143,6 @@ function declarator(node: VariableDeclarator, context: RuleContext<Message>): vo
     if (kind !== undefined && !(kind === 'host' && sandboxHas(key!, context))) context.report(property, kind, { name: key! });
   }
 }
-
 
 export const noHostGlobals = defineRule<Message>({
   id: 'no-host-globals',

@@ -32,8 +32,14 @@ function isDeleted(node: MemberExpression, context: RuleContext<Message>): boole
 function setsOwnPrototype(node: MemberExpression, context: RuleContext<Message>): boolean {
   const { parent, child } = usage(context);
   const object = unwrap(node.object);
-  return parent?.type === 'AssignmentExpression' && parent.operator === '=' && parent.left === child &&
-    object.type === 'Identifier' && object.name !== 'globalThis' && builtinName(object, context, BUILTINS) === undefined;
+  return (
+    parent?.type === 'AssignmentExpression' &&
+    parent.operator === '=' &&
+    parent.left === child &&
+    object.type === 'Identifier' &&
+    object.name !== 'globalThis' &&
+    builtinName(object, context, BUILTINS) === undefined
+  );
 }
 
 function member(node: MemberExpression, context: RuleContext<Message>): void {
@@ -69,9 +75,9 @@ export const noProtoAccess = defineRule<Message>({
   description: 'Disallow `__proto__` and the legacy `__defineGetter__`/`__lookupGetter__` accessors.',
   defaults: { recommended: 'error', strict: 'error' },
   messages: {
-    member: '`{{name}}` reaches or replaces an object\'s prototype; use Object.getPrototypeOf or Object.create instead.',
+    member: "`{{name}}` reaches or replaces an object's prototype; use Object.getPrototypeOf or Object.create instead.",
     literal: '`__proto__:` in an object literal sets its prototype; use Object.create(proto) or `__proto__: null`.',
-    destructure: 'Destructuring `{{name}}` reaches an object\'s prototype machinery.',
+    destructure: "Destructuring `{{name}}` reaches an object's prototype machinery.",
     reflect: '{{method}}(…, "{{name}}") reaches an object\'s prototype machinery.',
   },
   visitor: { MemberExpression: member, Property: property, CallExpression: call },

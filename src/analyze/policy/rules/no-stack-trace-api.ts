@@ -30,7 +30,11 @@ type Message = 'hook' | 'capture' | 'destructure' | 'reflect';
 const HOOK = 'prepareStackTrace';
 const CAPTURE = 'captureStackTrace';
 /** Reflective calls that only read a property: `captureStackTrace` may be read. */
-const REFLECTIVE_READS: ReadonlySet<string> = new Set(['Reflect.get', 'Reflect.getOwnPropertyDescriptor', 'Object.getOwnPropertyDescriptor']);
+const REFLECTIVE_READS: ReadonlySet<string> = new Set([
+  'Reflect.get',
+  'Reflect.getOwnPropertyDescriptor',
+  'Object.getOwnPropertyDescriptor',
+]);
 
 function member(node: MemberExpression, context: RuleContext<Message>): void {
   const key = memberKey(node);
