@@ -52,3 +52,6 @@ export const METER_REFILL_NAME = `${RESERVED_PREFIX}Refill`;
 export const METER_CHECK = `--${METER_COUNT_NAME}>=0||(${METER_COUNT_NAME}=${METER_REFILL_NAME}())`;
 /** Marks the brackets the metering rewrite adds, so that `Function.prototype.toString` can take them out again. */
 export const METER_MARK = `/*${RESERVED_PREFIX}*/`;
+
+/** Web platform classes some runtimes have and this realm does not: the policy names them, and expressions refuse them. */
+export const WEB_API_NAMES = ['URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'AbortController', 'AbortSignal'] as const;

@@ -6,6 +6,7 @@
  * a 100,000-deep source is refused in a linear pass instead of overflowing the stack.
  */
 import vm from 'node:vm';
+import { WEB_API_NAMES } from '../constants.js';
 import { STDLIB_ROOTS } from './stdlib.js';
 
 /** Longest source accepted by default (characters). */
@@ -70,12 +71,7 @@ export const REFUSED_GLOBALS: ReadonlySet<string> = new Set(
     'crypto',
     'performance',
     'navigator',
-    'URL',
-    'URLSearchParams',
-    'TextEncoder',
-    'TextDecoder',
-    'AbortController',
-    'AbortSignal',
+    ...WEB_API_NAMES,
     'Blob',
     'atob',
     'btoa',

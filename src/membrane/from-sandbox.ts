@@ -81,15 +81,28 @@ const hostTypedArrays: Record<string, new (buffer: ArrayBuffer) => ArrayBufferVi
   BigUint64Array,
 };
 
-export class CopyOut {
-  private nodes = 0;
-  private readonly seen = new Map<object, unknown>();
+/**
+ * What one copy keeps, in either direction: the values already copied (so cycles and shared
+ * references stay one value on the other side) and how many (CopyLimits.maxNodes).
+ */
+export abstract class Copier {
+  protected nodes = 0;
+  protected readonly seen = new Map<object, unknown>();
 
+  protected keep<T>(from: object, to: T): T {
+    this.seen.set(from, to);
+    return to;
+  }
+}
+
+export class CopyOut extends Copier {
   constructor(
     private readonly hooks: CopyOutHooks,
     private readonly limits: CopyLimits,
     private readonly mode: CopyOutMode,
-  ) {}
+  ) {
+    super();
+  }
 
   copy(value: unknown, path: string, depth = 0, receiver?: unknown): unknown {
     if (++this.nodes > this.limits.maxNodes) return this.refuse(`more than ${this.limits.maxNodes} values`, path);
@@ -118,11 +131,6 @@ export class CopyOut {
     const out = this.copyObject(value, path, depth, {});
     if (this.mode === 'strict') this.copyMethods(value, path, depth, out);
     return out;
-  }
-
-  private keep<T>(from: object, to: T): T {
-    this.seen.set(from, to);
-    return to;
   }
 
   private refuse(reason: string, path: string): string {

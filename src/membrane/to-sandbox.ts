@@ -26,7 +26,7 @@ import {
 } from '../commons.js';
 import { MembraneError } from '../errors/errors.js';
 import type { Kit } from '../run/realm.js';
-import type { CopyLimits } from './from-sandbox.js';
+import { Copier, type CopyLimits } from './from-sandbox.js';
 
 /** Which of the realm's error constructors a host error is rebuilt with (`base`), and its `name` there. */
 export interface RealmErrorShape {
@@ -43,15 +43,14 @@ export interface CopyInHooks {
   unwrap(value: object): { found: true; value: unknown } | { found: false };
 }
 
-export class CopyIn {
-  private nodes = 0;
-  private readonly seen = new Map<object, unknown>();
-
+export class CopyIn extends Copier {
   constructor(
     private readonly kit: Kit,
     private readonly hooks: CopyInHooks,
     private readonly limits: CopyLimits,
-  ) {}
+  ) {
+    super();
+  }
 
   copy(value: unknown, path: string, depth = 0, receiver?: unknown): unknown {
     if (++this.nodes > this.limits.maxNodes) throw new MembraneError(`more than ${this.limits.maxNodes} values`, path);
@@ -121,11 +120,6 @@ export class CopyIn {
     const code = (error as NodeJS.ErrnoException).code;
     if (typeof code === 'string') define(out, 'code', code);
     return out;
-  }
-
-  private keep<T>(from: object, to: T): T {
-    this.seen.set(from, to);
-    return to;
   }
 }
 

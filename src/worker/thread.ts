@@ -12,16 +12,8 @@ import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { DisposedError, MemoryLimitError, SandboxCrashedError, type EsmSandboxError } from '../errors/errors.js';
-import {
-  HOST_WAKE,
-  type CallAnswer,
-  type Carrier,
-  type Inbound,
-  type InboundCall,
-  type NestedAnswer,
-  type NestedCall,
-  type Outbound,
-} from './carrier.js';
+import { HOST_WAKE } from './carrier.js';
+import type { CallAnswer, Carrier, Inbound, InboundCall, NestedAnswer, NestedCall, Outbound } from './carrier.js';
 import { Tenancy } from './tenancy.js';
 import { encodeError, type SyncReply } from './protocol.js';
 

@@ -16,28 +16,10 @@ import { observeQuietly } from '../membrane/bounded-promise.js';
 import { callNow } from '../membrane/membrane.js';
 import { normalizeOptions } from '../sandbox/options.js';
 import type { ModuleDefinition, SandboxOptions } from '../types.js';
-import {
-  decode,
-  decodeThrown,
-  encode,
-  encodeError,
-  functionIdentity,
-  type FunctionFactory,
-  type FunctionRegistry,
-  type Message,
-  type Request,
-  type Settlement,
-  type SyncReply,
-} from './protocol.js';
-import {
-  HOST_WAKE,
-  type CallAnswer,
-  type Inbound,
-  type InboundCall,
-  type NestedAnswer,
-  type NestedCall,
-  type Outbound,
-} from './carrier.js';
+import { decode, decodeThrown, encode, encodeError, functionIdentity } from './protocol.js';
+import type { FunctionFactory, FunctionRegistry, Message, Request, Settlement, SyncReply } from './protocol.js';
+import { HOST_WAKE } from './carrier.js';
+import type { CallAnswer, Inbound, InboundCall, NestedAnswer, NestedCall, Outbound } from './carrier.js';
 
 /** What the host sends to create a sandbox here. */
 export interface TenantInit {

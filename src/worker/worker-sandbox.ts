@@ -13,20 +13,8 @@ import { boundedPromise } from '../membrane/bounded-promise.js';
 import { supervise } from '../run/rejections.js';
 import type { NormalizedOptions } from '../sandbox/options.js';
 import type { ModuleNamespace, Sandbox, SandboxOptions } from '../types.js';
-import {
-  decode,
-  decodeError,
-  encode,
-  encodeError,
-  functionIdentity,
-  type FunctionFactory,
-  type FunctionRegistry,
-  type Message,
-  type Request,
-  type Settlement,
-  type SyncCall,
-  type SyncReply,
-} from './protocol.js';
+import { decode, decodeError, encode, encodeError, functionIdentity } from './protocol.js';
+import type { FunctionFactory, FunctionRegistry, Message, Request, Settlement, SyncCall, SyncReply } from './protocol.js';
 import { ChildProcessCarrier } from '../process/child.js';
 import type { Carrier, Tenant } from './carrier.js';
 import { ThreadLane, type StartCarrier } from './lane.js';

@@ -2,7 +2,7 @@
  * Names the rules look for. Every module in a sandbox shares these built-ins, so changing them
  * is changing every other module's world; the host globals do not exist in the sandbox at all.
  */
-import { TYPED_ARRAY_NAMES } from '../../constants.js';
+import { TYPED_ARRAY_NAMES, WEB_API_NAMES } from '../../constants.js';
 
 /** ECMAScript built-ins, plus the web-platform classes a sandbox commonly provides. */
 export const BUILTINS: ReadonlySet<string> = new Set([
@@ -46,12 +46,7 @@ export const BUILTINS: ReadonlySet<string> = new Set([
   'DisposableStack',
   'AsyncDisposableStack',
   'Temporal',
-  'URL',
-  'URLSearchParams',
-  'TextEncoder',
-  'TextDecoder',
-  'AbortController',
-  'AbortSignal',
+  ...WEB_API_NAMES,
   'Event',
   'EventTarget',
   'Headers',
