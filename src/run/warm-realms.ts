@@ -4,13 +4,18 @@
  * (together most of what creating a sandbox costs).
  *
  * A shell is a context whose bootstrap has run with a host entry that forwards to whichever realm
- * adopts it; before that no user code has run in it, and nothing can reach the entry. A context
- * that never compiled a module is collected like any object, so a shell that is never taken costs
- * nothing once dropped (Node keeps only contexts that held a module, nodejs/node#41101).
+ * adopts it; before that no user code has run in it, and nothing can reach the entry.
+ *
+ * A context that never compiled a module is collected like any object, so a shell that is never
+ * taken costs nothing once dropped (Node keeps only contexts that held a module, nodejs/node#41101).
+ * (Priming a shell with an empty module, which saves raw `node:vm` a fifth of a first import, gave
+ * no gain here in an interleaved A/B, and would have kept every shell never taken: not done.)
  *
  * The pool is small and bounded, starts with the first realm a process makes (a process that
  * never makes a sandbox makes no shell), and refills one shell per macrotask after a take, never
  * inside the call that took one. Inside a worker thread the same module keeps a pool per thread.
+ * The allocation cap is fixed at bootstrap, so shells are kept per cap, and refilled for the cap
+ * the last take asked for: every tenant of a worker thread asks for the same one (its heap cap).
  */
 import vm from 'node:vm';
 import { CONSOLE_LEVELS, type HostRequest } from '../realm-protocol.js';
@@ -34,25 +39,35 @@ const WARM_SHELLS = 2;
 const WARM_NAME = 'esm-sandbox (warm)';
 
 const bootstrapScript = new vm.Script(BOOTSTRAP_SOURCE, { filename: BOOTSTRAP_FILENAME });
-const ready: RealmShell[] = [];
+/** Ready shells by allocation cap (none: `undefined`). */
+const pools = new Map<number | undefined, RealmShell[]>();
+/** The cap the last take asked for: the one refilled. */
+let warmCap: number | undefined;
 let refilling = false;
 
+const pool = (cap: number | undefined): RealmShell[] => {
+  let shells = pools.get(cap);
+  if (shells === undefined) pools.set(cap, (shells = []));
+  return shells;
+};
+
 /**
- * A shell for a new realm: a warm one when the realm wants what warm shells are (metered, no
- * allocation cap: both are fixed at bootstrap), else one made now.
+ * A shell for a new realm: a warm one when the realm is metered (fixed at bootstrap, and what
+ * nearly every realm is), else one made now.
  */
 export function takeShell(name: string, allocationCapBytes: number | undefined, metered: boolean): RealmShell {
-  if (allocationCapBytes !== undefined || !metered) return createShell(name, allocationCapBytes, metered);
-  const shell = ready.pop() ?? createShell(name, undefined, true);
+  if (!metered) return createShell(name, allocationCapBytes, metered);
+  warmCap = allocationCapBytes;
+  const shell = pool(warmCap).pop() ?? createShell(name, allocationCapBytes, true);
   scheduleRefill();
   return shell;
 }
 
-/** Shells ready now (for tests). */
-export const warmShells = (): number => ready.length;
+/** Shells ready now for a cap (for tests). */
+export const warmShells = (allocationCapBytes?: number): number => pool(allocationCapBytes).length;
 
 function scheduleRefill(): void {
-  if (refilling || ready.length >= WARM_SHELLS) return;
+  if (refilling || pool(warmCap).length >= WARM_SHELLS) return;
   refilling = true;
   // A timer, not a microtask or setImmediate of the caller's turn: the refill runs after the
   // caller's synchronous work, and an unref'd timer keeps no process alive.
@@ -61,8 +76,8 @@ function scheduleRefill(): void {
 
 function refill(): void {
   refilling = false;
-  if (ready.length >= WARM_SHELLS) return;
-  ready.push(createShell(WARM_NAME, undefined, true));
+  if (pool(warmCap).length >= WARM_SHELLS) return;
+  pool(warmCap).push(createShell(WARM_NAME, warmCap, true));
   scheduleRefill();
 }
 

@@ -4,8 +4,10 @@
  * one, not inside it.
  */
 import { describe, expect, it } from 'vitest';
-import { createSandbox } from '../../src/index.js';
+import { createSandbox, MemoryLimitError } from '../../src/index.js';
 import { warmShells } from '../../src/run/warm-realms.js';
+import { ContextSandbox } from '../../src/sandbox/context-sandbox.js';
+import { normalizeOptions } from '../../src/sandbox/options.js';
 
 const later = (ms = 20) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -72,5 +74,24 @@ describe('warm realms', () => {
     const plain = createSandbox({ isolation: 'context', policy: false });
     expect((await plain.evaluate(source)).default).toBe('undefined');
     await plain.dispose();
+  });
+
+  // A worker thread's tenants all carry the thread's heap cap as their allocation cap (4096 MB
+  // when none was set): their realms must be warm too, and each must still hold its cap.
+  it('keeps shells of the allocation cap last asked for, and each taken one holds that cap', async () => {
+    const capped = () => new ContextSandbox(normalizeOptions({ memoryLimitMb: 8, policy: false }));
+    await capped().dispose();
+    await later();
+    const full = warmShells(8 * 1048576);
+    expect(full).toBeGreaterThan(0);
+    const sandboxes = [capped(), capped()];
+    expect(warmShells(8 * 1048576)).toBe(full - 2);
+    for (const sandbox of sandboxes) {
+      await expect(sandbox.evaluate('export default new ArrayBuffer(16 * 1048576).byteLength;')).rejects.toBeInstanceOf(MemoryLimitError);
+    }
+    await later();
+    const plain = createSandbox({ isolation: 'context', policy: false });
+    expect((await plain.evaluate('export default new ArrayBuffer(16 * 1048576).byteLength;')).default).toBe(16 * 1048576);
+    await Promise.all([...sandboxes, plain].map((sandbox) => sandbox.dispose()));
   });
 });
