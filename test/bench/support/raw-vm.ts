@@ -5,9 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import vm from 'node:vm';
 
-/** `vm.createContext()` + `new vm.SourceTextModule(source)` linked (no imports) and evaluated; returns its namespace. */
-export async function rawModule(source: string): Promise<Record<string, unknown>> {
-  const context = vm.createContext();
+/**
+ * `vm.createContext()` (or the `context` given, made ahead of need) + `new vm.SourceTextModule(source)`
+ * linked (no imports) and evaluated; returns its namespace.
+ */
+export async function rawModule(source: string, context: vm.Context = vm.createContext()): Promise<Record<string, unknown>> {
   const module = new vm.SourceTextModule(source, { context });
   await module.link(() => {
     throw new Error('no imports expected');
