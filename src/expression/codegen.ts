@@ -8,7 +8,7 @@
 import type { Node } from 'acorn';
 import { FORBIDDEN_KEYS, REFUSED_GLOBALS } from './grammar.js';
 import { checkRegex } from './regex.js';
-import { MATH_CONSTANTS, METHODS, STDLIB, STDLIB_ROOTS, type CallableSpec } from './stdlib.js';
+import { FILTER_COUNT, MATH_CONSTANTS, METHODS, STDLIB, STDLIB_ROOTS, type CallableSpec } from './stdlib.js';
 
 /** Deepest AST accepted (a long chain `a + a + ...` nests on the left). */
 const MAX_AST_DEPTH = 200;
@@ -42,6 +42,8 @@ export class Emitter {
   private params: Array<Map<string, string>> = [];
   private costs: number[] = [0];
   private chain: string[] | undefined;
+  /** The `.filter(f)` call whose `.length` is all that is read: it counts instead of building an array. */
+  private counted: Node | undefined;
   private depth = 0;
   private arrows = 0;
 
@@ -172,6 +174,10 @@ export class Emitter {
       return `(${String(value)})`;
     }
     const key = this.key(n);
+    if (key === 'length' && !n.computed && !n.optional && isFilterCall(n.object as Any)) {
+      this.counted = n.object as Node;
+      return this.gen(n.object as Any);
+    }
     const object = this.operand(n.object as Any, n.optional as boolean);
     if (key === undefined) return `gc(${object}, ${this.gen(n.property as Any)}, ${this.position(n.property as Any)})`;
     return `g(${object}, ${JSON.stringify(key)}, ${this.position(n.property as Any)})`;
@@ -201,6 +207,8 @@ export class Emitter {
 
   private call(n: Any): string {
     if (n.optional) refuse(n, 'an optional call `f?.()` is not part of the expression language');
+    const counted = this.counted === n;
+    this.counted = undefined;
     const callee = n.callee as Any;
     const args = n.arguments as Any[];
     if (callee.type === 'Identifier' && this.param(callee.name as string) === undefined) {
@@ -226,7 +234,8 @@ export class Emitter {
     const spec = own(METHODS, method);
     if (!spec) return refuse(callee.property, `.${method}() is not an allowed method`);
     const object = this.operand(root, callee.optional as boolean);
-    return `M.${method}(${object}, ${this.position(callee.property as Any)}${this.tail(args, spec, n)})`;
+    const target = counted ? `M[${JSON.stringify(FILTER_COUNT)}]` : `M.${method}`;
+    return `${target}(${object}, ${this.position(callee.property as Any)}${this.tail(args, spec, n)})`;
   }
 
   private tail(args: Any[], spec: CallableSpec, call: Any): string {
@@ -342,6 +351,12 @@ export class Emitter {
 
 // acorn's ESTree nodes, read by type tag (any: each visitor reads the fields of its own node type)
 type Any = Node & Record<string, any>;
+
+/** `x.filter(...)`, a plain method call (`.filter` of the standard library's `Array` is refused elsewhere). */
+function isFilterCall(n: Any): boolean {
+  const callee = n.callee as Any | undefined;
+  return n.type === 'CallExpression' && !n.optional && callee?.type === 'MemberExpression' && !callee.computed && callee.property.name === 'filter';
+}
 
 /** A table entry of its own: `constructor` or `toString` must never come from `Object.prototype`. */
 function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {

@@ -6,7 +6,7 @@
  * bounded by construction (no loops or recursion in the grammar) and by the budget.
  */
 import vm from 'node:vm';
-import { isProxy } from '../commons.js';
+import { ArrayPrototype, isProxy } from '../commons.js';
 import { RUNTIME_FILENAME, RUNTIME_SOURCE } from './runtime.js';
 import { STDLIB_FILENAME, STDLIB_SOURCE } from './stdlib.js';
 
@@ -36,9 +36,10 @@ export function expressionRealm(): ExpressionRealm {
     codeGeneration: { strings: false, wasm: false },
   });
   // isProxy is a host function the realm may call: it reads an internal slot and runs no user code.
-  const rt = (new vm.Script(RUNTIME_SOURCE, { filename: RUNTIME_FILENAME }).runInContext(context) as (p: typeof isProxy) => Runtime)(
-    isProxy,
-  );
+  // The host's Array.prototype is one of the ordinary prototypes the runtime recognizes on data arrays.
+  const rt = (
+    new vm.Script(RUNTIME_SOURCE, { filename: RUNTIME_FILENAME }).runInContext(context) as (p: typeof isProxy, a: object) => Runtime
+  )(isProxy, ArrayPrototype);
   const { M, S } = (
     new vm.Script(STDLIB_SOURCE, { filename: STDLIB_FILENAME }).runInContext(context) as (r: Runtime) => { M: object; S: object }
   )(rt);
@@ -71,7 +72,6 @@ const HELPERS = [
   'charge',
   'host',
   'begin',
-  'end',
   'str',
 ];
 
@@ -99,10 +99,8 @@ return function (h) {
 ${hostList}
 return function (s, budget) {
 ${tempList ? `let ${tempList};` : ''}
-const saved = begin(budget, ${cost}, 0, s);
-try {
+begin(budget, ${cost}, s);
 return ${body};
-} finally { end(saved); }
 };
 };
 })`;

@@ -12,24 +12,31 @@
  */
 export const RUNTIME_FILENAME = 'esm-sandbox:expression-runtime';
 
-export const RUNTIME_SOURCE = String.raw`(function (isProxy) {
+export const RUNTIME_SOURCE = String.raw`(function (isProxy, hostArrayPrototype) {
 'use strict';
-const gopd = Reflect.getOwnPropertyDescriptor, ownKeys = Reflect.ownKeys, apply = Reflect.apply;
-const objectGopd = Object.getOwnPropertyDescriptor, isArray = Array.isArray, freeze = Object.freeze;
+const gopd = Reflect.getOwnPropertyDescriptor, ownKeys = Reflect.ownKeys, apply = Reflect.apply, getPrototypeOf = Reflect.getPrototypeOf;
+const objectGopd = Object.getOwnPropertyDescriptor, isArray = Array.isArray, freeze = Object.freeze, hasOwn = Object.hasOwn;
 const lookupGetter = Function.prototype.call.bind(Object.prototype.__lookupGetter__);
-const RE = RegExp, strSlice = String.prototype.slice, mathMax = Math.max;
+const RE = RegExp, strSlice = String.prototype.slice, mathMax = Math.max, ArrayPrototype = Array.prototype;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
 const checked = new WeakSet(), ours = new WeakMap();
 class Fault { constructor(kind, message, p, cause) { this.kind = kind; this.message = message; this.p = p; this.cause = cause; } }
-let left = 0;
+let left = 0, misses = 0;
 
 function fail(message, p) { throw new Fault('runtime', message, p, undefined); }
 function charge(n, p) { if ((left -= n) < 0) throw new Fault('budget', '', p, undefined); }
 function kind(v) { return v === null ? 'null' : isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v; }
+/**
+ * Refuse a Proxy before anything could reach one of its traps. Whether an object is a Proxy never
+ * changes, so a verdict can be kept; but keeping it is a hash-table insertion (about 130 ns and
+ * GC work) against about 20 ns for asking again. One miss in eight is kept: an object read again
+ * and again (long-lived data) is soon a cheap hit, an object read once (a new scope per call) costs
+ * little. Which objects are kept changes speed only, never a result or a cost.
+ */
 function notProxy(o, p) {
   if (checked.has(o)) return;
   if (isProxy(o)) fail('a Proxy in the data is never read', p);
-  checked.add(o);
+  if ((++misses & 7) === 0) checked.add(o);
 }
 function prim(v, p, what) {
   const t = typeof v;
@@ -54,7 +61,11 @@ function own(o, k, p) {
 function g(o, k, p) {
   if (typeof o === 'object') {
     if (o === null) fail('cannot read "' + k + '" of null', p);
-    return own(o, k, p);
+    notProxy(o, p);
+    // An array's length is always an own data property: read it without a descriptor.
+    if (k === 'length' && isArray(o)) return o.length;
+    const d = gopd(o, k);
+    return d === undefined ? undefined : d.value;
   }
   if (typeof o === 'string') return k === 'length' ? o.length : undefined;
   if (o === undefined) fail('cannot read "' + k + '" of undefined', p);
@@ -71,17 +82,28 @@ function gc(o, k, p) {
   if (typeof o === 'string') { const d = objectGopd(o, k); return d === undefined ? undefined : d.value; }
   return g(o, k, p);
 }
-function len(a, p) { return own(a, 'length', p); }
+/** The length of a checked array (always an own data property), or the own length of an array-like. */
+function len(a, p) { return isArray(a) ? a.length : own(a, 'length', p); }
 /**
- * An element of an array already checked not to be a Proxy. __lookupGetter__ tells an accessor
- * without running it and is six times faster than a descriptor for an index; a setter-only
- * accessor reads as undefined without running anything.
+ * Check an array of the data and say how to read its elements (el). 0: its prototype is an
+ * ordinary Array.prototype (of the host or of this realm) or null, so the prototype walk
+ * __lookupGetter__ makes for a hole meets no Proxy; 1: any other prototype, which a hole must
+ * never reach, so each element is first checked to be own.
  */
-function el(a, i) { return lookupGetter(a, i) === undefined ? a[i] : undefined; }
 function arr(a, p, name) {
   if (!isArray(a)) fail(name + ' needs an array, not ' + kind(a), p);
   notProxy(a, p);
-  return a;
+  const proto = getPrototypeOf(a);
+  return proto === ArrayPrototype || proto === hostArrayPrototype || proto === null ? 0 : 1;
+}
+/**
+ * An element of a checked array, m as arr() said. __lookupGetter__ tells an accessor without
+ * running it and is three times faster than a descriptor for an index; a setter-only accessor
+ * reads as undefined without running anything.
+ */
+function el(a, i, m) {
+  if (m !== 0 && !hasOwn(a, i)) return undefined;
+  return lookupGetter(a, i) === undefined ? a[i] : undefined;
 }
 
 function bigSize(x) { return (x < 0n ? -x : x).toString(16).length; }
@@ -160,23 +182,23 @@ function regex(r, input, p) {
   return r;
 }
 
-/** Start an evaluation: nothing is changed unless it can start, so a nested evaluation never clobbers its caller's budget. */
-function begin(budget, cost, p, scope) {
-  notProxy(scope, p);
-  if (!(budget >= cost)) throw new Fault('budget', '', p, undefined);
-  const saved = left;
+/**
+ * Start an evaluation. There is nothing to restore at the end: the only way another evaluation
+ * can run in the middle of this one is a host function, and host() puts the budget back.
+ */
+function begin(budget, cost, scope) {
+  notProxy(scope, 0);
+  if (!(budget >= cost)) throw new Fault('budget', '', 0, undefined);
   left = budget - cost;
-  return saved;
 }
-let lastLeft = 0;
-function end(saved) { lastLeft = left; left = saved; }
-function last() { return lastLeft; }
+function last() { return left; }
 function isFault(e) { return e instanceof Fault; }
 function host(fn, p, args) {
-  try { return apply(fn, undefined, args); } catch (e) { throw new Fault('host', 'a host function threw', p, e); }
+  const saved = left;
+  try { return apply(fn, undefined, args); } catch (e) { throw new Fault('host', 'a host function threw', p, e); } finally { left = saved; }
 }
 
 return freeze({ Fault, g, gs, gc, len, el, arr, add, arith, cmp, sub, mul, div, mod, lt, gt, le, ge, loose, unary, text, part, concat, html, re, regex, prim, num, str,
-  charge, fail, kind, notProxy, begin, end, last, isFault, host, own, FORBIDDEN,
-  ArrayPrototype: Array.prototype, ObjectPrototype: Object.prototype });
+  charge, fail, kind, notProxy, begin, last, isFault, host, own, FORBIDDEN,
+  ArrayPrototype, ObjectPrototype: Object.prototype });
 })`;
