@@ -25,7 +25,7 @@ export class Refusal extends Error {
 
 /** The compiled form of one expression: a function body over the runtime's helpers. */
 export interface Generated {
-  /** JavaScript of the evaluation, an expression over `s` (the scope) and the helpers. */
+  /** JavaScript of the evaluation, an expression over `s` (the scope), `sv` (its view if frozen) and the helpers. */
   code: string;
   /** Top-level static cost, charged once per evaluation. */
   cost: number;
@@ -131,7 +131,9 @@ export class Emitter {
     if (FORBIDDEN_KEYS.has(name) || name.startsWith('__')) refuse(n, `"${name}" is never read: it leads to prototypes and constructors`);
     if (STDLIB_ROOTS.has(name) || this.hostNames.has(name)) refuse(n, `"${name}" can only be called`);
     this.identifiers.add(name);
-    return `gs(s, ${JSON.stringify(name)})`;
+    // sv: the view of a frozen scope (data.ts), read with a plain load; a live scope goes through a descriptor.
+    const key = JSON.stringify(name);
+    return `(sv !== undefined ? sv[${key}] : gs(s, ${key}))`;
   }
 
   private param(name: string): string | undefined {
@@ -355,7 +357,13 @@ type Any = Node & Record<string, any>;
 /** `x.filter(...)`, a plain method call (`.filter` of the standard library's `Array` is refused elsewhere). */
 function isFilterCall(n: Any): boolean {
   const callee = n.callee as Any | undefined;
-  return n.type === 'CallExpression' && !n.optional && callee?.type === 'MemberExpression' && !callee.computed && callee.property.name === 'filter';
+  return (
+    n.type === 'CallExpression' &&
+    !n.optional &&
+    callee?.type === 'MemberExpression' &&
+    !callee.computed &&
+    callee.property.name === 'filter'
+  );
 }
 
 /** A table entry of its own: `constructor` or `toString` must never come from `Object.prototype`. */

@@ -99,7 +99,7 @@ return function (h) {
 ${hostList}
 return function (s, budget) {
 ${tempList ? `let ${tempList};` : ''}
-begin(budget, ${cost}, s);
+const sv = begin(budget, ${cost}, s);
 return ${body};
 };
 };

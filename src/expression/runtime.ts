@@ -3,13 +3,16 @@
  * the generated code calls lives here, so it runs on the realm's intrinsics, never the host's.
  *
  * Invariants the helpers keep:
- * - Data is read through own data property descriptors; an accessor reads as `undefined` (its
- *   getter never runs) and a Proxy is refused before any trap can run.
+ * - Data is read through own data property descriptors (or, for a frozen object, a copy of them:
+ *   data.ts); an accessor reads as `undefined` (its getter never runs) and a Proxy is refused
+ *   before any trap can run.
  * - No value of the data is ever coerced: an operator, method or interpolation that would call
  *   `toString`/`valueOf`/`Symbol.toPrimitive` on an object throws instead.
  * - Work that grows with its inputs is charged against the budget *before* it runs.
  * A failure throws a `Fault` (kind, message, position index); the host turns it into its error.
  */
+import { DATA_SOURCE } from './data.js';
+
 export const RUNTIME_FILENAME = 'esm-sandbox:expression-runtime';
 
 export const RUNTIME_SOURCE = String.raw`(function (isProxy, hostArrayPrototype) {
@@ -19,25 +22,13 @@ const objectGopd = Object.getOwnPropertyDescriptor, isArray = Array.isArray, fre
 const lookupGetter = Function.prototype.call.bind(Object.prototype.__lookupGetter__);
 const RE = RegExp, strSlice = String.prototype.slice, mathMax = Math.max, ArrayPrototype = Array.prototype;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
-const checked = new WeakSet(), ours = new WeakMap();
+const ours = new WeakMap();
 class Fault { constructor(kind, message, p, cause) { this.kind = kind; this.message = message; this.p = p; this.cause = cause; } }
-let left = 0, misses = 0;
+let left = 0;
 
 function fail(message, p) { throw new Fault('runtime', message, p, undefined); }
 function charge(n, p) { if ((left -= n) < 0) throw new Fault('budget', '', p, undefined); }
 function kind(v) { return v === null ? 'null' : isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v; }
-/**
- * Refuse a Proxy before anything could reach one of its traps. Whether an object is a Proxy never
- * changes, so a verdict can be kept; but keeping it is a hash-table insertion (about 130 ns and
- * GC work) against about 20 ns for asking again. One miss in eight is kept: an object read again
- * and again (long-lived data) is soon a cheap hit, an object read once (a new scope per call) costs
- * little. Which objects are kept changes speed only, never a result or a cost.
- */
-function notProxy(o, p) {
-  if (checked.has(o)) return;
-  if (isProxy(o)) fail('a Proxy in the data is never read', p);
-  if ((++misses & 7) === 0) checked.add(o);
-}
 function prim(v, p, what) {
   const t = typeof v;
   if ((t === 'object' && v !== null) || t === 'function' || t === 'symbol') fail(what + ' would have to convert ' + kind(v) + '; values are never coerced', p);
@@ -51,61 +42,7 @@ function str(v, p, what) {
   return '' + prim(v, p, what);
 }
 function bigText(v, p) { const n = bigSize(v); charge(n + Math.ceil(n * n / 64), p); }
-function own(o, k, p) {
-  notProxy(o, p);
-  const d = gopd(o, k);
-  return d === undefined ? undefined : d.value;
-}
-
-/** a.b */
-function g(o, k, p) {
-  if (typeof o === 'object') {
-    if (o === null) fail('cannot read "' + k + '" of null', p);
-    notProxy(o, p);
-    // An array's length is always an own data property: read it without a descriptor.
-    if (k === 'length' && isArray(o)) return o.length;
-    const d = gopd(o, k);
-    return d === undefined ? undefined : d.value;
-  }
-  if (typeof o === 'string') return k === 'length' ? o.length : undefined;
-  if (o === undefined) fail('cannot read "' + k + '" of undefined', p);
-  return undefined;
-}
-/** A name of the scope: the scope was checked not to be a Proxy when the evaluation began. */
-function gs(s, k) { const d = gopd(s, k); return d === undefined ? undefined : d.value; }
-/** a[k]: a string or number key, never a forbidden name. */
-function gc(o, k, p) {
-  if (typeof k !== 'number') {
-    if (typeof k !== 'string') fail('a computed key must be a string or a number, not ' + kind(k), p);
-    if (FORBIDDEN.has(k)) fail('"' + k + '" is never read', p);
-  }
-  if (typeof o === 'string') { const d = objectGopd(o, k); return d === undefined ? undefined : d.value; }
-  return g(o, k, p);
-}
-/** The length of a checked array (always an own data property), or the own length of an array-like. */
-function len(a, p) { return isArray(a) ? a.length : own(a, 'length', p); }
-/**
- * Check an array of the data and say how to read its elements (el). 0: its prototype is an
- * ordinary Array.prototype (of the host or of this realm) or null, so the prototype walk
- * __lookupGetter__ makes for a hole meets no Proxy; 1: any other prototype, which a hole must
- * never reach, so each element is first checked to be own.
- */
-function arr(a, p, name) {
-  if (!isArray(a)) fail(name + ' needs an array, not ' + kind(a), p);
-  notProxy(a, p);
-  const proto = getPrototypeOf(a);
-  return proto === ArrayPrototype || proto === hostArrayPrototype || proto === null ? 0 : 1;
-}
-/**
- * An element of a checked array, m as arr() said. __lookupGetter__ tells an accessor without
- * running it and is three times faster than a descriptor for an index; a setter-only accessor
- * reads as undefined without running anything.
- */
-function el(a, i, m) {
-  if (m !== 0 && !hasOwn(a, i)) return undefined;
-  return lookupGetter(a, i) === undefined ? a[i] : undefined;
-}
-
+${DATA_SOURCE}
 function bigSize(x) { return (x < 0n ? -x : x).toString(16).length; }
 function add(a, b, p) {
   if (typeof a === 'number' && typeof b === 'number') return a + b;
@@ -167,10 +104,12 @@ function text(v, p) {
 function part(v, p) { return v === undefined || v === null ? '' : text(v, p); }
 function concat(parts, p) { let n = 0; for (let i = 0; i < parts.length; i++) n += parts[i].length; charge(n, p); return parts.join(''); }
 const HTML = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_SPECIAL = /[&<>"']/, HTML_SPECIALS = /[&<>"']/g, htmlChar = (c) => HTML[c];
 function html(v, p) {
   const s = v === undefined || v === null ? '' : text(v, p);
   charge(s.length, p);
-  return /[&<>"']/.test(s) ? s.replace(/[&<>"']/g, (c) => HTML[c]) : s;
+  // Only a string can hold one of the five characters: a number, boolean or BigInt prints none.
+  return typeof v === 'string' && HTML_SPECIAL.test(s) ? s.replace(HTML_SPECIALS, htmlChar) : s;
 }
 
 function re(source, flags, degree) { const r = new RE(source, flags); ours.set(r, degree); return r; }
@@ -187,9 +126,10 @@ function regex(r, input, p) {
  * can run in the middle of this one is a host function, and host() puts the budget back.
  */
 function begin(budget, cost, scope) {
-  notProxy(scope, 0);
+  const view = look(scope, 0);
   if (!(budget >= cost)) throw new Fault('budget', '', 0, undefined);
   left = budget - cost;
+  return view;
 }
 function last() { return left; }
 function isFault(e) { return e instanceof Fault; }

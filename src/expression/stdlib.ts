@@ -238,7 +238,7 @@ M.concat = (o, p, ...items) => {
   let k = 0;
   for (let j = 0; j < parts.length; j++) {
     const part = parts[j], m = modes[j];
-    if (m >= 0) { const n = part.length; for (let i = 0; i < n; i++) out[k++] = el(part, i, m); } else out[k++] = part;
+    if (m !== -1) { const n = part.length; for (let i = 0; i < n; i++) out[k++] = el(part, i, m); } else out[k++] = part;
   }
   return out;
 };
