@@ -25,7 +25,8 @@ export class Refusal extends Error {
 
 /** The compiled form of one expression: a function body over the runtime's helpers. */
 export interface Generated {
-  /** JavaScript of the evaluation, an expression over `s` (the scope), `sv` (its view if frozen) and the helpers. */
+  /** JavaScript of the evaluation, an expression over `s` (the scope), `sv` (its view if frozen), the name
+   * variables `n0`... (declared by the caller, starting as `UNREAD`) and the helpers. */
   code: string;
   /** Top-level static cost, charged once per evaluation. */
   cost: number;
@@ -39,6 +40,8 @@ export class Emitter {
   readonly positions: Array<readonly [number, number]> = [];
   readonly identifiers = new Set<string>();
   temps = 0;
+  /** Scope names read once per evaluation, by name: the variable (`n0`...) that keeps each. */
+  readonly memos = new Map<string, string>();
   private params: Array<Map<string, string>> = [];
   private costs: number[] = [0];
   private chain: string[] | undefined;
@@ -133,7 +136,12 @@ export class Emitter {
     this.identifiers.add(name);
     // sv: the view of a frozen scope (data.ts), read with a plain load; a live scope goes through a descriptor.
     const key = JSON.stringify(name);
-    return `(sv !== undefined ? sv[${key}] : gs(s, ${key}))`;
+    const read = `(sv !== undefined ? sv[${key}] : gs(s, ${key}))`;
+    // Without host functions nothing can change the scope during an evaluation: each name is read once.
+    if (this.hostNames.size > 0) return read;
+    let memo = this.memos.get(name);
+    if (memo === undefined) this.memos.set(name, (memo = `n${this.memos.size}`));
+    return `(${memo} !== UNREAD ? ${memo} : (${memo} = ${read}))`;
   }
 
   private param(name: string): string | undefined {

@@ -31,12 +31,13 @@ let misses = 0;
  * once (a new scope per call) stays cheap. Which objects are kept changes speed, never a result
  * or a cost.
  */
-function look(o, p) {
-  if (checked.has(o)) return undefined;
+function look(o, p) { return checked.has(o) ? undefined : classify(o, p); }
+/** look() for an object not in checked. */
+function classify(o, p) {
   const view = views.get(o);
   if (view !== undefined) return view;
   if (isProxy(o)) fail('a Proxy in the data is never read', p);
-  if ((++misses & 7) !== 0) return undefined;
+  if ((misses = (misses + 1) & 7) !== 0) return undefined;
   const taken = frozen(o) ? viewOf(o) : undefined;
   if (taken === undefined) checked.add(o);
   else views.set(o, taken);
@@ -68,8 +69,11 @@ function own(o, k, p) {
 function g(o, k, p) {
   if (typeof o === 'object') {
     if (o === null) fail('cannot read "' + k + '" of null', p);
-    const view = look(o, p);
-    if (view !== undefined) return view[k];
+    // The common case first, without a call: a live object already known not to be a Proxy.
+    if (!checked.has(o)) {
+      const view = classify(o, p);
+      if (view !== undefined) return view[k];
+    }
     // An array's length is always an own data property: read it without a descriptor.
     if (k === 'length' && isArray(o)) return o.length;
     const d = gopd(o, k);

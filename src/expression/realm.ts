@@ -73,6 +73,7 @@ const HELPERS = [
   'host',
   'begin',
   'str',
+  'UNREAD',
 ];
 
 /** An evaluation function of the realm: `(scope, budget) => value`. */
@@ -86,11 +87,14 @@ export function compileInRealm(
   body: string,
   cost: number,
   temps: number,
+  memos: number,
   hosts: number,
   filename: string,
 ): (fns: readonly unknown[]) => Evaluate {
   const { context, rt, methods, stdlib } = expressionRealm();
-  const tempList = Array.from({ length: temps }, (_, i) => `t${i}`).join(', ');
+  const tempList = Array.from({ length: temps }, (_, i) => `t${i}`)
+    .concat(Array.from({ length: memos }, (_, i) => `n${i} = UNREAD`))
+    .join(', ');
   const hostList = Array.from({ length: hosts }, (_, i) => `const h${i} = h[${i}];`).join(' ');
   const source = `(function (rt, M, S) {
 'use strict';

@@ -25,6 +25,8 @@ const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype', '__defineGet
 const ours = new WeakMap();
 class Fault { constructor(kind, message, p, cause) { this.kind = kind; this.message = message; this.p = p; this.cause = cause; } }
 let left = 0;
+/** What a name variable of the generated code holds before the name is read; never leaves the runtime. */
+const UNREAD = freeze(Object.create(null));
 
 function fail(message, p) { throw new Fault('runtime', message, p, undefined); }
 function charge(n, p) { if ((left -= n) < 0) throw new Fault('budget', '', p, undefined); }
@@ -139,6 +141,6 @@ function host(fn, p, args) {
 }
 
 return freeze({ Fault, g, gs, gc, len, el, arr, add, arith, cmp, sub, mul, div, mod, lt, gt, le, ge, loose, unary, text, part, concat, html, re, regex, prim, num, str,
-  charge, fail, kind, notProxy, begin, last, isFault, host, own, FORBIDDEN,
+  charge, fail, kind, notProxy, begin, last, isFault, host, own, FORBIDDEN, UNREAD,
   ArrayPrototype, ObjectPrototype: Object.prototype });
 })`;

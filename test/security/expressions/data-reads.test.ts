@@ -308,6 +308,26 @@ describe('frozen data is read from a copy of its own data properties', () => {
   });
 });
 
+describe('scope names read once per evaluation', () => {
+  it('a name read twice gives the same value, and costs the same, as reading it twice', () => {
+    const scope = { user: { name: 'ada', age: 36 } };
+    const expr = compileExpression<typeof scope>('user.age > 30 ? user.name : user.age');
+    expect(warm(expr, scope)).toBe('ada');
+    expect(expr.measure(scope).cost).toBe(
+      compileExpression('user.age > 30 ? user.name : user.age', { functions: { f: () => 0 } }).measure(scope).cost,
+    );
+  });
+
+  it('with host functions a name is read again after a host function could have changed it', () => {
+    const scope = { x: 1 };
+    const bump = () => {
+      scope.x++;
+      return 0;
+    };
+    expect(compileExpression<typeof scope>('[x, bump(), x]', { functions: { bump } })(scope)).toEqual([1, 0, 2]);
+  });
+});
+
 describe('the budget across nested evaluations', () => {
   it('an evaluation run by a host function in the middle of another spends its own budget', () => {
     const inner = compileExpression('items.map(x => x * 2).length');
