@@ -6,7 +6,7 @@
  * level and once per call for each arrow body.
  */
 import type { Node } from 'acorn';
-import { FORBIDDEN_KEYS, REFUSED_GLOBALS } from './grammar.js';
+import { FORBIDDEN_KEYS, REFUSED_GLOBALS, REFUSED_NODES } from './grammar.js';
 import { checkRegex } from './regex.js';
 import { FILTER_COUNT, MATH_CONSTANTS, METHODS, STDLIB, STDLIB_ROOTS, type CallableSpec } from './stdlib.js';
 
@@ -385,20 +385,3 @@ function refuse(n: { start: number; end: number }, reason: string): never {
 
 /** Operators with a helper of their own (runtime.ts), the number case inlined. */
 const FAST_OPS: Record<string, string> = { '<': 'lt', '>': 'gt', '<=': 'le', '>=': 'ge', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod' };
-
-const REFUSED_NODES: Record<string, string> = {
-  AssignmentExpression: 'assignment is not part of the expression language',
-  UpdateExpression: '`++` and `--` are not part of the expression language',
-  NewExpression: '`new` is not part of the expression language',
-  ThisExpression: '`this` is not part of the expression language',
-  TaggedTemplateExpression: 'tagged templates are not part of the expression language',
-  SequenceExpression: 'the comma operator is not part of the expression language',
-  FunctionExpression: 'function expressions are not part of the expression language',
-  ClassExpression: 'classes are not part of the expression language',
-  AwaitExpression: '`await` is not part of the expression language',
-  YieldExpression: '`yield` is not part of the expression language',
-  ImportExpression: '`import()` is not part of the expression language',
-  MetaProperty: '`import.meta` and `new.target` are not part of the expression language',
-  Super: '`super` is not part of the expression language',
-  SpreadElement: 'spread `...` is not part of the expression language',
-};

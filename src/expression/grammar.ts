@@ -138,3 +138,21 @@ export function prescan(text: string, start: number, end: number, maxLength: num
     return { failure: { reason: `the expression is longer than the limit of ${maxLength} characters`, at: start + maxLength }, stop: end };
   return { stop: end };
 }
+
+/** Node types outside the language, with the reason given when one is met. */
+export const REFUSED_NODES: Record<string, string> = {
+  AssignmentExpression: 'assignment is not part of the expression language',
+  UpdateExpression: '`++` and `--` are not part of the expression language',
+  NewExpression: '`new` is not part of the expression language',
+  ThisExpression: '`this` is not part of the expression language',
+  TaggedTemplateExpression: 'tagged templates are not part of the expression language',
+  SequenceExpression: 'the comma operator is not part of the expression language',
+  FunctionExpression: 'function expressions are not part of the expression language',
+  ClassExpression: 'classes are not part of the expression language',
+  AwaitExpression: '`await` is not part of the expression language',
+  YieldExpression: '`yield` is not part of the expression language',
+  ImportExpression: '`import()` is not part of the expression language',
+  MetaProperty: '`import.meta` and `new.target` are not part of the expression language',
+  Super: '`super` is not part of the expression language',
+  SpreadElement: 'spread `...` is not part of the expression language',
+};
