@@ -24,15 +24,6 @@ const DateGetTime = DateCtor.prototype.getTime, RegExpProto = RegExpCtor.prototy
   regexpSource = getterOf(RegExpProto, 'source'), MapSize = getterOf(MapCtor.prototype, 'size'), SetSize = getterOf(SetCtor.prototype, 'size'),
   MapForEach = MapCtor.prototype.forEach, SetForEach = SetCtor.prototype.forEach, WeakMapHas = WeakMapCtor.prototype.has,
   ErrorIsError = ErrorCtor.isError, ErrorPrototype = ErrorCtor.prototype;
-const regexpFlags = [];
-setPrototypeOf(regexpFlags, null);
-{
-  const names = ['hasIndices', 'global', 'ignoreCase', 'multiline', 'dotAll', 'unicode', 'unicodeSets', 'sticky'], letters = 'dgimsuvy';
-  for (let i = 0; i < names.length; i++) {
-    const get = getterOf(RegExpProto, names[i]);
-    if (get !== undefined) regexpFlags[regexpFlags.length] = { __proto__: null, get, letter: letters[i] };
-  }
-}
 const wrapperValueOf = [Boolean.prototype.valueOf, NumberCtor.prototype.valueOf, StringCtor.prototype.valueOf, typeof BigInt === 'function' ? BigInt.prototype.valueOf : undefined];
 setPrototypeOf(wrapperValueOf, null);
 
@@ -93,11 +84,8 @@ function makeClone() {
       const proto = getPrototypeOf(v);
       if (proto === ObjectPrototype || proto === null) return later(OBJECT, v, {});
       if (brand(DateGetTime, v, [])) return new DateCtor(apply(DateGetTime, v, []));
-      if (brand(regexpSource, v, [])) {
-        let flags = '';
-        for (let i = 0; i < regexpFlags.length; i++) if (apply(regexpFlags[i].get, v, [])) flags += regexpFlags[i].letter;
-        return new RegExpCtor(apply(regexpSource, v, []), flags);
-      }
+      // The source and flags come from the regexp's internal slots (a RegExp given a RegExp reads them there).
+      if (brand(regexpSource, v, [])) return new RegExpCtor(v);
       if (isArrayBuffer(v)) return copyBuffer(v);
       if (isView(v)) {
         const tag = apply(viewTag, v, []);

@@ -9,7 +9,7 @@
  * after it; output arrays are allocated by the counted constructors.
  *
  * In scope: web-base.ts, apply, TypeErrorCtor, RangeErrorCtor.
- * Defines: utf8Write, utf8Size, newDecoderState, utf8Decode, stringBuilder, put, built (also used
+ * Defines: codePointAt, utf8Units, utf8Put, utf8Write, utf8Size, newDecoderState, utf8Decode, stringBuilder, put, built (also used
  * by web-url.ts), and the makers of TextEncoder, TextDecoder, atob, btoa.
  */
 export const WEB_TEXT_SOURCE = String.raw`
@@ -56,22 +56,20 @@ function utf8Write(s, out, capacity) {
   for (; i < n; i += utf8Units) {
     charge(1);
     const c = codePointAt(s, i, n);
-    if (c < 0x80) {
-      if (j + 1 > capacity) break;
-      out[j++] = c;
-    } else if (c < 0x800) {
-      if (j + 2 > capacity) break;
-      out[j++] = 0xc0 | (c >> 6); out[j++] = 0x80 | (c & 63);
-    } else if (c < 0x10000) {
-      if (j + 3 > capacity) break;
-      out[j++] = 0xe0 | (c >> 12); out[j++] = 0x80 | ((c >> 6) & 63); out[j++] = 0x80 | (c & 63);
-    } else {
-      if (j + 4 > capacity) break;
-      out[j++] = 0xf0 | (c >> 18); out[j++] = 0x80 | ((c >> 12) & 63); out[j++] = 0x80 | ((c >> 6) & 63); out[j++] = 0x80 | (c & 63);
-    }
+    const size = c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+    if (j + size > capacity) break;
+    j += utf8Put(c, out, j);
   }
   utf8Read = i;
   return j;
+}
+// Writes code point c as UTF-8 at out[j]; returns how many bytes.
+function utf8Put(c, out, j) {
+  if (c < 0x80) { out[j] = c; return 1; }
+  if (c < 0x800) { out[j] = 0xc0 | (c >> 6); out[j + 1] = 0x80 | (c & 63); return 2; }
+  if (c < 0x10000) { out[j] = 0xe0 | (c >> 12); out[j + 1] = 0x80 | ((c >> 6) & 63); out[j + 2] = 0x80 | (c & 63); return 3; }
+  out[j] = 0xf0 | (c >> 18); out[j + 1] = 0x80 | ((c >> 12) & 63); out[j + 2] = 0x80 | ((c >> 6) & 63); out[j + 3] = 0x80 | (c & 63);
+  return 4;
 }
 
 // The Encoding Standard's UTF-8 decoder, its state kept between calls for streaming.

@@ -40,7 +40,8 @@ function makeUrl() {
   const hexValue = (c) => (c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1);
   // Percent-decoding to bytes ('+' as a space first), then UTF-8 with U+FFFD for errors.
   function formDecode(s, start, end) {
-    const bytes = new CountedUint8Array(end - start);
+    // A code unit is at most 3 bytes of UTF-8 (a pair: 4 bytes for 2 units).
+    const bytes = new CountedUint8Array((end - start) * 3);
     let j = 0;
     for (let i = start; i < end; i++) {
       charge(1);
@@ -50,11 +51,9 @@ function makeUrl() {
         const hi = hexValue(charCodeAt(s, i + 1)), lo = hexValue(charCodeAt(s, i + 2));
         if (hi >= 0 && lo >= 0) { bytes[j++] = (hi << 4) | lo; i += 2; continue; }
       }
-      if (c < 0x80) { bytes[j++] = c; continue; }
-      // Not ASCII: the code point's UTF-8 bytes (the input is a USVString, so no lone surrogate is left).
-      const size = utf8Write(stringSlice(s, i, i + (c >= 0xd800 && c <= 0xdbff ? 2 : 1)), new NativeUint8Array(apply(viewBuffer, bytes, []), j, end - start - j), 4);
-      j += size;
-      i += utf8Read - 1;
+      // Anything else: the code point's UTF-8 bytes.
+      j += utf8Put(codePointAt(s, i, end), bytes, j);
+      i += utf8Units - 1;
     }
     return utf8Decode(new NativeUint8Array(apply(viewBuffer, bytes, []), 0, j), newDecoderState(), false, true, true);
   }
@@ -84,9 +83,9 @@ function makeUrl() {
       const c = charCodeAt(s, i);
       if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 42 || c === 45 || c === 46 || c === 95) { put(b, c); i++; continue; }
       if (c === 32) { put(b, 43); i++; continue; }
-      const size = utf8Write(stringSlice(s, i, i + 2), bytes4, 4);
+      const size = utf8Put(codePointAt(s, i, n), bytes4, 0);
+      i += utf8Units;
       for (let k = 0; k < size; k++) { put(b, 37); put(b, charCodeAt(HEX, bytes4[k] >> 4)); put(b, charCodeAt(HEX, bytes4[k] & 15)); }
-      i += utf8Read;
     }
   }
   function serializeQuery(list) {
