@@ -78,8 +78,8 @@ function bytesOf(input, what) {
   }
   throw new TypeErrorCtor(what + ': the input must be an ArrayBuffer, a TypedArray or a DataView');
 }
-const lockData = (o, key, value) => defineProperty(o, key, { value, writable: false, enumerable: true, configurable: false });
-const tagClass = (C, tag) => defineProperty(C.prototype, SymbolToStringTag, { value: tag, writable: false, enumerable: false, configurable: true });
+const lockData = (o, key, value) => defineProperty(o, key, { __proto__: null, value, writable: false, enumerable: true, configurable: false });
+const tagClass = (C, tag) => defineProperty(C.prototype, SymbolToStringTag, { __proto__: null, value: tag, writable: false, enumerable: false, configurable: true });
 
 const webMakers = ObjectCreate(null);
 let DOMExceptionClass;
@@ -103,11 +103,11 @@ function domException() {
       if (isObject(options)) {
         const n = options.name;
         if (n !== undefined) name = toStr(n);
-        if ('cause' in options) defineProperty(this, 'cause', { value: options.cause, writable: true, enumerable: false, configurable: true });
+        if ('cause' in options) defineProperty(this, 'cause', { __proto__: null, value: options.cause, writable: true, enumerable: false, configurable: true });
       } else if (options !== undefined) name = toStr(options);
       this.#name = name;
       // An own data property (the platform's is a getter): the membrane and the host read names from data only.
-      defineProperty(this, 'name', { value: name, writable: true, enumerable: false, configurable: true });
+      defineProperty(this, 'name', { __proto__: null, value: name, writable: true, enumerable: false, configurable: true });
     }
     get code() { const code = codes[this.#name]; return code === undefined ? 0 : code; }
   }

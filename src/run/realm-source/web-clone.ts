@@ -107,7 +107,7 @@ function makeClone() {
       if (brand(WeakMapHas, v, [ObjectPrototype]) || brand(WeakSetHas, v, [ObjectPrototype])) throw cloneError('#<Object> could not be cloned.');
       return later(OBJECT, v, {});
     };
-    const define = (o, key, v) => defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true });
+    const define = (o, key, v) => defineProperty(o, key, { __proto__: null, value: v, writable: true, enumerable: true, configurable: true });
     const result = copy(value);
     for (let q = 0; q < queue.length; q += 3) {
       const kind = queue[q], source = queue[q + 1], target = queue[q + 2];

@@ -25,8 +25,8 @@ webMakers.performance = () => {
   };
   hide(o, 'now', methods.now);
   hide(o, 'toJSON', methods.toJSON);
-  defineProperty(o, 'timeOrigin', { get: getterOf({ get timeOrigin() { return callHost(${HostOp.TimeOrigin}); } }, 'timeOrigin'), enumerable: true, configurable: true });
-  defineProperty(o, SymbolToStringTag, { value: 'Performance', writable: false, enumerable: false, configurable: true });
+  defineProperty(o, 'timeOrigin', { __proto__: null, get: getterOf({ get timeOrigin() { return callHost(${HostOp.TimeOrigin}); } }, 'timeOrigin'), enumerable: true, configurable: true });
+  defineProperty(o, SymbolToStringTag, { __proto__: null, value: 'Performance', writable: false, enumerable: false, configurable: true });
   return (performanceObject = o);
 };
 webMakers.crypto = () => {
@@ -55,7 +55,7 @@ webMakers.crypto = () => {
   };
   hide(o, 'getRandomValues', methods.getRandomValues);
   hide(o, 'randomUUID', methods.randomUUID);
-  defineProperty(o, SymbolToStringTag, { value: 'Crypto', writable: false, enumerable: false, configurable: true });
+  defineProperty(o, SymbolToStringTag, { __proto__: null, value: 'Crypto', writable: false, enumerable: false, configurable: true });
   return (cryptoObject = o);
 };
 `;

@@ -15,10 +15,15 @@
 export const WEB_TEXT_SOURCE = String.raw`
 // Strings are built from chunks of UTF-16 code units (fromCharCode over a typed array reads no user property).
 const CHUNK = 8192;
-const stringBuilder = () => ({ __proto__: null, chunk: new NativeUint16Array(CHUNK), k: 0, out: '' });
+// size: how many code units are likely (a short string gets a short chunk).
+// (Typed arrays' lengths are kept here, not read: user code may redefine the length getter.)
+function stringBuilder(size) {
+  const capacity = size < CHUNK ? (size < 16 ? 16 : size | 0) : CHUNK;
+  return { __proto__: null, chunk: new NativeUint16Array(capacity), capacity, k: 0, out: '' };
+}
 function put(b, unit) {
   b.chunk[b.k++] = unit;
-  if (b.k === CHUNK) { b.out += apply(StringFromCharCode, null, b.chunk); b.k = 0; }
+  if (b.k === b.capacity) { b.out += apply(StringFromCharCode, null, b.chunk); b.k = 0; }
 }
 function built(b) {
   if (b.k > 0) b.out += apply(StringFromCharCode, null, new NativeUint16Array(apply(viewBuffer, b.chunk, []), 0, b.k));
@@ -76,8 +81,8 @@ function utf8Put(c, out, j) {
 const newDecoderState = () => ({ __proto__: null, cp: 0, seen: 0, needed: 0, lower: 0x80, upper: 0xbf, bomSeen: false });
 const invalidUtf8 = () => { const e = new TypeErrorCtor('The encoded data was not valid for encoding utf-8'); hide(e, 'code', 'ERR_ENCODING_INVALID_ENCODED_DATA'); return e; };
 function utf8Decode(bytes, state, fatal, flush, keepBOM) {
-  const b = stringBuilder();
-  const n = bytes.length;
+  const n = apply(viewLength, bytes, []);
+  const b = stringBuilder(n);
   let { cp, seen, needed, lower, upper, bomSeen } = state;
   const emit = (code) => {
     if (!bomSeen) { bomSeen = true; if (code === 0xfeff && !keepBOM) return; }
@@ -92,7 +97,11 @@ function utf8Decode(bytes, state, fatal, flush, keepBOM) {
     charge(1);
     const byte = bytes[i];
     if (needed === 0) {
-      if (byte <= 0x7f) emit(byte);
+      if (byte <= 0x7f) {
+        // ASCII, the common case: straight into the chunk.
+        if (bomSeen) { const chunk = b.chunk; chunk[b.k++] = byte; if (b.k === b.capacity) { b.out += apply(StringFromCharCode, null, chunk); b.k = 0; } }
+        else emit(byte);
+      }
       else if (byte >= 0xc2 && byte <= 0xdf) { needed = 1; cp = byte & 0x1f; }
       else if (byte >= 0xe0 && byte <= 0xef) { if (byte === 0xe0) lower = 0xa0; if (byte === 0xed) upper = 0x9f; needed = 2; cp = byte & 0xf; }
       else if (byte >= 0xf0 && byte <= 0xf4) { if (byte === 0xf0) lower = 0x90; if (byte === 0xf4) upper = 0x8f; needed = 3; cp = byte & 0x7; }
@@ -177,7 +186,7 @@ function makeText() {
   const { atob, btoa } = {
     btoa(data) {
       required(arguments.length, 'btoa');
-      const s = toStr(data), n = s.length, b = stringBuilder();
+      const s = toStr(data), n = s.length, b = stringBuilder(((n + 2) / 3) * 4);
       for (let i = 0; i < n; i += 3) {
         charge(1);
         const c0 = charCodeAt(s, i), c1 = i + 1 < n ? charCodeAt(s, i + 1) : 0, c2 = i + 2 < n ? charCodeAt(s, i + 2) : 0;
@@ -205,7 +214,7 @@ function makeText() {
       }
       if (m % 4 === 0 && m > 0 && values[m - 1] === 64) { m--; if (values[m - 1] === 64) m--; }
       if (m % 4 === 1) throw badBase64();
-      const b = stringBuilder();
+      const b = stringBuilder((m * 3) / 4);
       let bits = 0, count = 0;
       for (let i = 0; i < m; i++) {
         charge(1);

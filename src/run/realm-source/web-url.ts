@@ -40,6 +40,9 @@ function makeUrl() {
   const hexValue = (c) => (c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1);
   // Percent-decoding to bytes ('+' as a space first), then UTF-8 with U+FFFD for errors.
   function formDecode(s, start, end) {
+    let plain = true;
+    for (let i = start; i < end && plain; i++) { const c = charCodeAt(s, i); plain = c !== 37 && c !== 43 && c < 0x80; }
+    if (plain) { charge(end - start); return stringSlice(s, start, end); }
     // A code unit is at most 3 bytes of UTF-8 (a pair: 4 bytes for 2 units).
     const bytes = new CountedUint8Array((end - start) * 3);
     let j = 0;
@@ -89,7 +92,7 @@ function makeUrl() {
     }
   }
   function serializeQuery(list) {
-    const b = stringBuilder();
+    const b = stringBuilder(CHUNK);
     for (let i = 0; i < list.length; i++) {
       if (i > 0) put(b, 38);
       formEncode(list[i].name, b);
@@ -167,7 +170,7 @@ function makeUrl() {
     getAll(name) {
       required(arguments.length, 1, 'URLSearchParams.getAll');
       const n = usv(name), list = this.#list, out = [];
-      for (let i = 0; i < list.length; i++) if (list[i].name === n) defineProperty(out, out.length, { value: list[i].value, writable: true, enumerable: true, configurable: true });
+      for (let i = 0; i < list.length; i++) if (list[i].name === n) defineProperty(out, out.length, { __proto__: null, value: list[i].value, writable: true, enumerable: true, configurable: true });
       return out;
     }
     has(name, value = undefined) {
