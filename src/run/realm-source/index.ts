@@ -16,6 +16,9 @@
  * - it never writes a prototype's `constructor` (docs/ARCHITECTURE.md, section 9), except where
  *   memory-cap.ts must, for sandboxes with a memory limit.
  *
+ * The web globals (web-*.ts) come after the memory cap, so that what they allocate for the user is
+ * counted, and are installed lazily (web-base.ts): they cost a realm that never uses them little.
+ *
  * Numbers and names shared with the host come from realm-protocol.ts and constants.ts, interpolated
  * here, never retyped. It is kept as source text (not a compiled function's `toString()`) so that
  * no test transform or coverage tool can inject references to host helpers into it.

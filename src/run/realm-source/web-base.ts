@@ -17,7 +17,7 @@
  * In scope: g, R, apply, defineProperty, getPrototypeOf, getOwnPropertyDescriptor, ObjectCreate,
  * StringCtor, ArrayCtor, ArrayBufferCtor, ErrorCtor, TypeErrorCtor, typedCtors, FunctionPrototype,
  * DateNow, exhausted, EXHAUSTED, meterDeadline, hide.
- * Defines: the captured intrinsics below, charge, toStr, usv, uncurry, isObject, bytesOf,
+ * Defines: the captured intrinsics below, charge, toStr, usv, uncurry, nullList, isObject, bytesOf,
  * isArrayBuffer, domError, domException, webMakers.
  */
 import { WEB_GLOBAL_NAMES } from '../../constants.js';
@@ -59,6 +59,8 @@ function charge(units) {
   workLeft = ${WORK_SLICE};
   if (exhausted || DateNow() > meterDeadline) { exhausted = true; throw EXHAUSTED; }
 }
+// An array with no prototype: appending to it meets no setter a user put on Array.prototype.
+const nullList = () => { const list = []; setPrototypeOf(list, null); return list; };
 const isObject = (v) => v !== null && (typeof v === 'object' || typeof v === 'function');
 // Web IDL's DOMString: ToString, which refuses symbols (String() would describe them).
 const toStr = (v) => {

@@ -40,8 +40,7 @@ function makeClone() {
   const OBJECT = 0, MAP = 1, SET = 2, ERROR = 3;
   structuredCloneFunction = { structuredClone(value, options = undefined) {
     if (arguments.length < 1) throw new TypeErrorCtor('structuredClone: 1 argument required, but only 0 present');
-    const transfer = [];
-    setPrototypeOf(transfer, null);
+    const transfer = nullList();
     if (options !== undefined && options !== null) {
       if (!isObject(options)) throw new TypeErrorCtor('structuredClone: options must be an object');
       const list = options.transfer;
@@ -56,8 +55,7 @@ function makeClone() {
       }
     }
     const memory = new MapCtor();
-    const queue = [];   // [kind, source, target] triples, filled in order
-    setPrototypeOf(queue, null);
+    const queue = nullList();   // [kind, source, target] triples, filled in order
     let count = 0;
     const later = (kind, source, target) => { queue[queue.length] = kind; queue[queue.length] = source; queue[queue.length] = target; return target; };
     const copyBuffer = (v) => {
@@ -120,13 +118,11 @@ function makeClone() {
           if (d !== undefined && d.enumerable) define(target, key, copy(source[key]));
         }
       } else if (kind === MAP) {
-        const entries = [];
-        setPrototypeOf(entries, null);
+        const entries = nullList();
         apply(MapForEach, source, [(v, k) => { charge(1); entries[entries.length] = k; entries[entries.length] = v; }]);
         for (let i = 0; i < entries.length; i += 2) apply(MapSet, target, [copy(entries[i]), copy(entries[i + 1])]);
       } else if (kind === SET) {
-        const values = [];
-        setPrototypeOf(values, null);
+        const values = nullList();
         apply(SetForEach, source, [(v) => { charge(1); values[values.length] = v; }]);
         for (let i = 0; i < values.length; i++) apply(SetAdd, target, [copy(values[i])]);
       } else {

@@ -18,7 +18,6 @@ function makeEvents() {
   if (eventsGroup !== undefined) return eventsGroup;
   // Reported the way an uncaught error of a timer is: an unhandled rejection of the realm.
   const report = (e) => { apply(PromiseThen, resolved, [() => { throw e; }]); };
-  const nullList = () => { const list = []; setPrototypeOf(list, null); return list; };
   const flag = (options, key) => (isObject(options) ? !!options[key] : false);
 
   let beginDispatch, endDispatch, inPassive, stoppedNow, isEvent, eventType;

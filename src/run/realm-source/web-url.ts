@@ -61,8 +61,7 @@ function makeUrl() {
     return utf8Decode(new NativeUint8Array(apply(viewBuffer, bytes, []), 0, j), newDecoderState(), false, true, true);
   }
   function parseQuery(s) {
-    const list = [];
-    setPrototypeOf(list, null);
+    const list = nullList();
     const n = s.length;
     let start = 0;
     while (start <= n) {
@@ -116,21 +115,18 @@ function makeUrl() {
         const method = init[SymbolIterator];
         if (method !== undefined && method !== null) {
           if (typeof method !== 'function') throw new TypeErrorCtor("URLSearchParams: the init's Symbol.iterator is not a function");
-          const list = [];
-          setPrototypeOf(list, null);
+          const list = nullList();
           for (const pair of { __proto__: null, [SymbolIterator]: () => apply(method, init, []) }) {
             charge(1);
             if (!isObject(pair)) throw new TypeErrorCtor('URLSearchParams: each pair must be an iterable [name, value]');
-            const parts = [];
-            setPrototypeOf(parts, null);
+            const parts = nullList();
             for (const part of pair) parts[parts.length] = usv(part);
             if (parts.length !== 2) throw new TypeErrorCtor('URLSearchParams: each pair must have exactly two items');
             list[list.length] = { __proto__: null, name: parts[0], value: parts[1] };
           }
           this.#list = list;
         } else {
-          const list = [];
-          setPrototypeOf(list, null);
+          const list = nullList();
           const keys = ownKeys(init);
           for (let i = 0; i < keys.length; i++) {
             charge(1);
@@ -155,8 +151,7 @@ function makeUrl() {
     }
     delete(name, value = undefined) {
       required(arguments.length, 1, 'URLSearchParams.delete');
-      const n = usv(name), v = value === undefined ? undefined : usv(value), list = this.#list, kept = [];
-      setPrototypeOf(kept, null);
+      const n = usv(name), v = value === undefined ? undefined : usv(value), list = this.#list, kept = nullList();
       for (let i = 0; i < list.length; i++) if (list[i].name !== n || (v !== undefined && list[i].value !== v)) kept[kept.length] = list[i];
       this.#list = kept;
       this.#update();
@@ -181,8 +176,7 @@ function makeUrl() {
     }
     set(name, value) {
       required(arguments.length, 2, 'URLSearchParams.set');
-      const n = usv(name), v = usv(value), list = this.#list, kept = [];
-      setPrototypeOf(kept, null);
+      const n = usv(name), v = usv(value), list = this.#list, kept = nullList();
       let found = false;
       for (let i = 0; i < list.length; i++) {
         if (list[i].name !== n) kept[kept.length] = list[i];
