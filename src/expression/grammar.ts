@@ -6,7 +6,7 @@
  * a 100,000-deep source is refused in a linear pass instead of overflowing the stack.
  */
 import vm from 'node:vm';
-import { WEB_API_NAMES } from '../constants.js';
+import { WEB_GLOBAL_NAMES } from '../constants.js';
 import { STDLIB_ROOTS } from './stdlib.js';
 
 /** Longest source accepted by default (characters). */
@@ -66,17 +66,10 @@ export const REFUSED_GLOBALS: ReadonlySet<string> = new Set(
     'clearInterval',
     'clearImmediate',
     'queueMicrotask',
-    'structuredClone',
     'fetch',
-    'crypto',
-    'performance',
     'navigator',
-    ...WEB_API_NAMES,
+    ...WEB_GLOBAL_NAMES,
     'Blob',
-    'atob',
-    'btoa',
-    'EventTarget',
-    'Event',
     'MessageChannel',
     'MessagePort',
     'BroadcastChannel',

@@ -18,6 +18,7 @@ import {
 import { takeShell } from './warm-realms.js';
 import { isTimeout, runWatched } from './watchdog.js';
 import { turnEnded, turnStarted } from './turn-clock.js';
+import { coarsen, parseUrl, randomLatin1, randomUUID, setUrlPart } from './web-host.js';
 
 /** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
 export interface Kit {
@@ -145,6 +146,8 @@ export class Realm {
   private openImports = 0;
   private outcome: TurnOutcome | undefined;
   private dead = false;
+  /** performance.now() when this realm was adopted: the zero of its `performance.now()`. */
+  private readonly timeOrigin = performance.now();
 
   constructor(private readonly options: RealmOptions) {
     this.timeout = options.timeout;
@@ -354,6 +357,18 @@ export class Realm {
           return undefined;
         case HostOp.Regex:
           return this.watchRegex(a);
+        case HostOp.UrlParse:
+          return parseUrl(this.kit, a, b);
+        case HostOp.UrlSet:
+          return setUrlPart(this.kit, a, b, c);
+        case HostOp.Random:
+          return randomLatin1(a);
+        case HostOp.RandomUUID:
+          return randomUUID();
+        case HostOp.Now:
+          return coarsen(performance.now() - this.timeOrigin);
+        case HostOp.TimeOrigin:
+          return coarsen(performance.timeOrigin + this.timeOrigin);
         case HostOp.Result:
           this.outcome = { threw: a, value: b, info: c };
           return undefined;

@@ -69,7 +69,7 @@ return ObjectFreeze({
       if (r === FAIL) throw takeStashed();
       return r;
     } }[name];
-    defineProperty(fn, 'length', { value: length, writable: false, enumerable: false, configurable: true });
+    defineProperty(fn, 'length', { __proto__: null, value: length, writable: false, enumerable: false, configurable: true });
     return fn;
   },
   deferred() {
