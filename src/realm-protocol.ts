@@ -9,7 +9,7 @@
  */
 
 /** Operations the sandbox asks of the host through the single host entry. */
-export const HostOp = { Call: 1, TimerSet: 2, TimerClear: 3, Console: 4, Settled: 5, Result: 6, Memory: 7, Regex: 8 } as const;
+export const HostOp = { Call: 1, TimerSet: 2, TimerClear: 3, Console: 4, Settled: 5, Result: 6, Memory: 7, Regex: 8, Require: 9 } as const;
 
 /** Work the host asks the sandbox to do inside a turn. */
 export const Job = { None: 0, Call: 1, Timer: 2, Settle: 3, Observe: 4, Rethrow: 5 } as const;
@@ -60,4 +60,6 @@ export type HostRequest =
   /** A turn tried to allocate more ArrayBuffer memory than its cap (it was refused). */
   | [op: typeof HostOp.Memory, a: undefined, b: undefined, c: undefined, d: undefined]
   /** Run the kit's pending regular expression under a watchdog of `ms` (realm-source/tame-regexp.ts); true if it finished. */
-  | [op: typeof HostOp.Regex, ms: number, b: undefined, c: undefined, d: undefined];
+  | [op: typeof HostOp.Regex, ms: number, b: undefined, c: undefined, d: undefined]
+  /** A CommonJS `require(specifier)` in the file `referrer` (a graph key): the target's key, or the kit's FAIL mark. */
+  | [op: typeof HostOp.Require, referrer: string, specifier: string, c: undefined, d: undefined];

@@ -22,6 +22,7 @@
  */
 import { GUARD_NAME, METER_REFILL_NAME, TURN_NAME } from '../../constants.js';
 import { CATCH_GUARD_SOURCE } from './catch-guard.js';
+import { COMMONJS_SOURCE } from './commonjs.js';
 import { CONSOLE_SOURCE } from './console.js';
 import { HOST_ENTRY_SOURCE } from './host-entry.js';
 import { INTRINSICS_SOURCE } from './intrinsics.js';
@@ -60,6 +61,7 @@ export const BOOTSTRAP_SOURCE = [
   CONSOLE_SOURCE,
   PROCESS_SHIM_SOURCE,
   GLOBAL_DETECTION_SOURCE,
+  COMMONJS_SOURCE,
   `lock(g, '${GUARD_NAME}', guard);`,
   TURNS_SOURCE,
   `lock(g, '${TURN_NAME}', turn);`,
