@@ -1,0 +1,200 @@
+/**
+ * CommonJS packages inside the sandbox (fixtures/packages/commonjs/node_modules): each file runs as
+ * a function compiled in the sandbox's realm, behind an ES module facade; `require()` is the
+ * realm's, resolved by the host exactly like imports (same resolver, confinement, allow-list,
+ * declared dependencies, with the `require` conditions). Refusals name the module and the requiring
+ * file; attacks fail and leave the host unchanged and alive; loops are stopped by `timeout`, in
+ * every isolation.
+ */
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { ModuleNotAllowedError, PolicyError, ResolveError, SandboxError, TimeoutError } from '../../src/index.js';
+import { guardHost } from '../helpers/host.js';
+import { describeEach, fixtures, rejection } from '../helpers/sandbox.js';
+
+const root = fixtures('packages/commonjs');
+const file = (path: string) => new URL(`node_modules/${path}`, root).href;
+
+describeEach('CommonJS packages', ({ make }) => {
+  it('runs a package: requires without extensions, JSON, a declared dependency, the require condition, a cycle, the wrapper', async () => {
+    const sandbox = make({ root, packages: ['cjs-basic'] });
+    const ns = await sandbox.evaluate(
+      "import basic, { greet, version, dep, dual, cycle, paths, wrapper, cached, lateName } from 'cjs-basic';\n" +
+        "export const all = [greet('you'), version, dep, dual, cycle, paths, wrapper, cached, lateName, basic.version];",
+    );
+    expect(ns.all).toEqual([
+      'HELLO YOU!',
+      '1.2.3',
+      'cjs-dep',
+      // The dual package's `require` condition, though the sandbox's `conditions` are the import ones.
+      'require',
+      // b required a while a was running: it saw a's exports so far, as Node gives them.
+      ['a', 'b', ['a', false]],
+      [true, true],
+      ['object', 'object', 'function', true, true, false],
+      true,
+      'assigned after the lexer saw it',
+      '1.2.3',
+    ]);
+  });
+
+  it('an ES module importing a dual package gets its import condition', async () => {
+    const sandbox = make({ root, packages: ['cjs-dual'] });
+    expect((await sandbox.import('cjs-dual')).which).toBe('import');
+  });
+
+  it('named exports: lexed, and followed through `module.exports = require()` and `__exportStar`', async () => {
+    const sandbox = make({ root, packages: ['cjs-reexport'] });
+    const direct = await sandbox.import('cjs-reexport');
+    expect(Object.keys(direct).sort()).toEqual(['alpha', 'beta', 'default', 'gamma']);
+    expect([direct.alpha, direct.gamma]).toEqual(['alpha', 'gamma']);
+    // Its module.exports holds getters (TypeScript's __createBinding): look at it from inside.
+    const star = await sandbox.evaluate(
+      "import * as star from 'cjs-reexport/star';\nexport const keys = Object.keys(star).sort(), values = [star.own, star.beta, star.default.alpha];",
+    );
+    expect(star.keys).toEqual(['__esModule', 'alpha', 'beta', 'default', 'gamma', 'own']);
+    expect(star.values).toEqual(['own', 'beta', 'alpha']);
+  });
+
+  it('a throw while loading is a SandboxError at its file, line and column', async () => {
+    const sandbox = make({ root, packages: ['cjs-throws'] });
+    const error = await rejection<SandboxError>(sandbox.import('cjs-throws/at-load.js'));
+    expect(error).toBeInstanceOf(SandboxError);
+    expect(error.sandboxName).toBe('RangeError');
+    expect([error.url, error.line, error.column]).toEqual([file('cjs-throws/at-load.js'), 3, 9]);
+    expect(error.frame).toContain("throw new RangeError('thrown while loading');");
+  });
+
+  it('a throw in an exported function is located in the CommonJS file', async () => {
+    const sandbox = make({ root, packages: ['cjs-throws'] });
+    const { fail } = await sandbox.import<{ fail(reason: string): Promise<never> }>('cjs-throws');
+    const error = await rejection<SandboxError>(fail('no'));
+    expect(error.sandboxName).toBe('TypeError');
+    expect(error.message).toContain('failed: no');
+    expect([error.url, error.line, error.column]).toEqual([file('cjs-throws/index.js'), 2, 9]);
+    expect(error.stack).toContain(`at fail (${file('cjs-throws/index.js')}:2:9)`);
+  });
+});
+
+describeEach('CommonJS confinement', (kit) => {
+  const { make } = kit;
+  const host = guardHost(kit);
+  const escape = (options = {}) => make(host.observe({ root, packages: ['cjs-escape'], policy: false, ...options }));
+
+  it('a declared dependency is required', async () => {
+    expect(host.seen((await escape().import('cjs-escape/declared.js')).default)).toBe('cjs-dep');
+  });
+
+  it("require('../…') out of the package: ResolveError naming the requiring file and position", async () => {
+    const error = await rejection<ResolveError>(escape().import('cjs-escape/parent.js'));
+    host.seen(error);
+    expect(error).toBeInstanceOf(ResolveError);
+    expect(error.message).toMatch(/Cannot resolve "\.\.\/\.\.\/secret\.cjs"/);
+    expect(error.message).toContain("outside its package's directory");
+    expect([error.url, error.line, error.column]).toEqual([file('cjs-escape/parent.js'), 1, 26]);
+  });
+
+  it("require('fs') and require('node:child_process'): ModuleNotAllowedError naming the module and the file", async () => {
+    for (const [name, specifier] of [
+      ['builtin.js', 'fs'],
+      ['node-scheme.js', 'node:child_process'],
+    ]) {
+      const error = await rejection<ModuleNotAllowedError>(escape().import(`cjs-escape/${name}`));
+      host.seen(error);
+      expect(error).toBeInstanceOf(ModuleNotAllowedError);
+      expect(error.specifier).toBe(specifier);
+      expect(error.referrer).toBe(file(`cjs-escape/${name}`));
+      expect(error.line).toBe(1);
+    }
+  });
+
+  it("require('/etc/passwd'): ResolveError", async () => {
+    const error = await rejection<ResolveError>(escape().import('cjs-escape/absolute.js'));
+    host.seen(error);
+    expect(error).toBeInstanceOf(ResolveError);
+    expect(error.message).toContain("outside its package's directory");
+  });
+
+  it('an undeclared package: ModuleNotAllowedError', async () => {
+    const error = await rejection<ModuleNotAllowedError>(escape().import('cjs-escape/undeclared.js'));
+    host.seen(error);
+    expect(error).toBeInstanceOf(ModuleNotAllowedError);
+    expect(error.message).toContain('package "cjs-escape" does not declare "cjs-basic"');
+  });
+
+  it('a symbolic link out of the package: ResolveError', async () => {
+    const error = await rejection<ResolveError>(escape().import('cjs-escape/through-link.js'));
+    host.seen(error);
+    expect(error).toBeInstanceOf(ResolveError);
+    expect(error.message).toContain('symbolic link');
+  });
+
+  it('a computed specifier goes through the same resolver when require() runs', async () => {
+    const error = await rejection<ModuleNotAllowedError>(escape().import('cjs-escape/computed.js'));
+    host.seen(error);
+    expect(error).toBeInstanceOf(ModuleNotAllowedError);
+    expect(error.specifier).toBe('fs');
+  });
+
+  it('the refusal is an error of the realm, which the package can catch', async () => {
+    const caught = host.seen((await escape().import('cjs-escape/caught.js')).default) as unknown[];
+    expect(caught.slice(0, 4)).toEqual([true, true, 'ModuleNotAllowedError', 'ERR_SANDBOX_MODULE_NOT_ALLOWED']);
+    expect(caught[4]).toContain('Cannot import "fs"');
+  });
+
+  it("under the recommended policy, require('fs') is refused before anything runs", async () => {
+    const error = await rejection<PolicyError>(escape({ policy: undefined }).import('cjs-escape/builtin.js'));
+    host.seen(error);
+    expect(error).toBeInstanceOf(PolicyError);
+    expect(error.diagnostics.map((d) => [d.ruleId, d.file, d.line, d.column])).toEqual([
+      ['no-disallowed-import', file('cjs-escape/builtin.js'), 1, 20],
+    ]);
+  });
+
+  it('module, exports, require and the compiled function are of the realm; code generation stays off', async () => {
+    const sandbox = make(host.observe({ root, packages: ['cjs-identity'], policy: false }));
+    const identity = host.seen((await sandbox.import('cjs-identity')).default);
+    expect(identity).toEqual({
+      compiled: true,
+      require: true,
+      module: true,
+      exports: true,
+      children: true,
+      constructor: true,
+      compile: 'EvalError',
+      eval: 'EvalError',
+      requireCompile: 'EvalError',
+      hostProcess: 'env',
+    });
+  });
+});
+
+describeEach('CommonJS under timeout', (kit) => {
+  const { make } = kit;
+  const host = guardHost(kit);
+
+  for (const metering of [true, false]) {
+    const label = metering ? 'metered' : 'unmetered';
+
+    it(`an infinite loop while a file is required: TimeoutError (${label})`, async () => {
+      const sandbox = make(host.observe({ root, packages: ['cjs-loop'], timeout: 200, metering }));
+      const error = await rejection(sandbox.import('cjs-loop/at-load.js'));
+      host.seen(error);
+      expect(error).toBeInstanceOf(TimeoutError);
+    });
+
+    it(`an infinite loop in an exported function: TimeoutError (${label})`, async () => {
+      const sandbox = make(host.observe({ root, packages: ['cjs-loop'], timeout: 200, metering }));
+      const { spin, fine } = await sandbox.import<{ spin(): Promise<void>; fine(): Promise<string> }>('cjs-loop');
+      // A few calls first: a metered realm's quiet turns run without a watchdog (run/realm.ts).
+      for (let i = 0; i < 10; i++) expect(await fine()).toBe('fine');
+      const error = await rejection(spin());
+      host.seen(error);
+      expect(error).toBeInstanceOf(TimeoutError);
+    });
+  }
+});
+
+it('the fixture tree is where the tests look', () => {
+  expect(fileURLToPath(file('cjs-basic/index.js'))).toMatch(/fixtures\/packages\/commonjs\/node_modules\/cjs-basic\/index\.js$/);
+});
