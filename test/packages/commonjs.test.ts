@@ -6,8 +6,12 @@
  * file; attacks fail and leave the host unchanged and alive; loops are stopped by `timeout`, in
  * every isolation.
  */
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { resolvePolicy } from '../../src/analyze/policy/engine.js';
+import { checkGraph } from '../../src/load/check-graph.js';
+import { Packages } from '../../src/resolve/packages.js';
 import { ModuleNotAllowedError, PolicyError, ResolveError, SandboxError, TimeoutError } from '../../src/index.js';
 import { guardHost } from '../helpers/host.js';
 import { describeEach, fixtures, rejection } from '../helpers/sandbox.js';
@@ -36,6 +40,13 @@ describeEach('CommonJS packages', ({ make }) => {
       'assigned after the lexer saw it',
       '1.2.3',
     ]);
+  });
+
+  it('import() in a CommonJS file loads through the same resolver, with the import conditions', async () => {
+    const sandbox = make({ root, packages: ['cjs-basic'], policy: false });
+    const { load, refused } = await sandbox.import<{ load(): Promise<unknown>; refused(): Promise<unknown> }>('cjs-basic/dynamic.js');
+    expect(await load()).toEqual(['cjs-dep', 'cjs-dep']);
+    expect(await refused()).toEqual([true, 'ModuleNotAllowedError']);
   });
 
   it('an ES module importing a dual package gets its import condition', async () => {
@@ -193,6 +204,37 @@ describeEach('CommonJS under timeout', (kit) => {
       expect(error).toBeInstanceOf(TimeoutError);
     });
   }
+});
+
+describe('check follows require() as a load does', () => {
+  const rootPath = realpathSync(fileURLToPath(root));
+  const check = (entry: string, policy = resolvePolicy()) =>
+    checkGraph(entry, {
+      resolver: {
+        root: rootPath,
+        isAllowed: () => false,
+        packages: new Packages(rootPath, { listed: new Set([entry.split('/')[0]!]), conditions: ['import', 'default'] }),
+      },
+      policy,
+    });
+  const brief = (found: Awaited<ReturnType<typeof check>>) =>
+    found.map((d) => [d.ruleId, d.severity, d.file.split('/node_modules/')[1], d.line, d.column]);
+
+  it('a whole CommonJS package, its requires and JSON included: nothing to report', async () => {
+    expect(await check('cjs-basic')).toEqual([]);
+  });
+
+  it("require('fs') is the policy's error, as the load's PolicyError says", async () => {
+    expect(brief(await check('cjs-escape/builtin.js'))).toEqual([['no-disallowed-import', 'error', 'cjs-escape/builtin.js', 1, 20]]);
+  });
+
+  it('a require() that cannot resolve is a warning: the load lets it through for require() to throw', async () => {
+    expect(brief(await check('cjs-escape/parent.js'))).toEqual([['load-resolve', 'warn', 'cjs-escape/parent.js', 1, 26]]);
+    expect(brief(await check('cjs-escape/undeclared.js'))).toEqual([['no-disallowed-import', 'error', 'cjs-escape/undeclared.js', 1, 26]]);
+    expect(brief(await check('cjs-escape/undeclared.js', resolvePolicy({ rules: { 'no-disallowed-import': 'off' } })))).toEqual([
+      ['load-module-not-allowed', 'warn', 'cjs-escape/undeclared.js', 1, 26],
+    ]);
+  });
 });
 
 it('the fixture tree is where the tests look', () => {
