@@ -103,6 +103,8 @@ const installedName = (dir: string): string => {
 
 export class Packages {
   private readonly manifests = new Map<string, Manifest>();
+  /** A directory of a package → the `type` its files get (see typeOf). */
+  private readonly types = new Map<string, 'module' | 'commonjs' | undefined>();
   /** Node's conditions for `require`: `require` and `default`, plus the user's extra ones (not `import`). */
   private readonly requireConditions: readonly string[];
 
@@ -119,12 +121,17 @@ export class Packages {
    * files): `module`, `commonjs`, or undefined when none says (Node then detects it from the syntax).
    */
   typeOf(file: string, scope: string): 'module' | 'commonjs' | undefined {
-    for (let dir = path.dirname(file); isInside(scope, dir); dir = path.dirname(dir)) {
-      if (dir !== scope && !statSync(path.join(dir, 'package.json'), { throwIfNoEntry: false })?.isFile()) continue;
-      const type = this.manifest(dir).type;
-      return type === 'module' || type === 'commonjs' ? type : undefined;
+    const dir = path.dirname(file);
+    if (this.types.has(dir)) return this.types.get(dir);
+    let type: 'module' | 'commonjs' | undefined;
+    if (dir !== scope && isInside(scope, dir) && !statSync(path.join(dir, 'package.json'), { throwIfNoEntry: false })?.isFile()) {
+      type = this.typeOf(dir, scope);
+    } else {
+      const declared = this.manifest(isInside(scope, dir) ? dir : scope).type;
+      type = declared === 'module' || declared === 'commonjs' ? declared : undefined;
     }
-    return undefined;
+    this.types.set(dir, type);
+    return type;
   }
 
   /** The name of the package `dir` is (its `package.json` name, else the name it is installed under). */

@@ -49,6 +49,15 @@ describeEach('CommonJS packages', ({ make }) => {
     expect(await refused()).toEqual([true, 'ModuleNotAllowedError']);
   });
 
+  it("the format is Node's: the nearest package.json's type, else detected from the syntax", async () => {
+    const sandbox = make({ root, packages: ['cjs-basic', 'cjs-dep'] });
+    expect(Object.keys(await sandbox.import('cjs-basic/nested/plain.js'))).toEqual([]);
+    expect(Object.keys(await sandbox.import('cjs-basic/plain.js'))).toEqual(['default']);
+    const error = await rejection(sandbox.import('cjs-dep/esm-syntax.js'));
+    expect(error.name).toBe('SandboxSyntaxError');
+    expect([error.url, error.line]).toEqual([file('cjs-dep/esm-syntax.js'), 1]);
+  });
+
   it('an ES module importing a dual package gets its import condition', async () => {
     const sandbox = make({ root, packages: ['cjs-dual'] });
     expect((await sandbox.import('cjs-dual')).which).toBe('import');
