@@ -176,6 +176,8 @@ describeEach('CommonJS confinement', (kit) => {
     const identity = host.seen((await sandbox.import('cjs-identity')).default);
     expect(identity).toEqual({
       compiled: true,
+      own: ['arguments', 'caller', 'length', 'name', 'prototype'],
+      caller: null,
       require: true,
       module: true,
       exports: true,
