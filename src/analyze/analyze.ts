@@ -71,6 +71,8 @@ export interface Analysis {
   topLevelAwait: boolean;
   /** Evaluation runs no user function and is bounded by the module's length (see bounded.ts). */
   straightLine: boolean;
+  /** CommonJS only: what cjs-module-lexer found, once per content (load/commonjs.ts). */
+  lexed?: { exports: readonly string[]; reexports: readonly string[] };
   /** How many times `code` was compiled (the link phase counts). */
   compiles: number;
   /**

@@ -15,11 +15,20 @@ import vm from 'node:vm';
 import { ResolveError, SandboxSyntaxError } from '../errors/errors.js';
 import { exportNames, facadeSource, requireSite, type CommonJSInfo } from '../load/commonjs.js';
 import type { LoadedModule } from '../load/load-graph.js';
+import { mayImportDynamically } from '../load/module-checks.js';
 import type { Membrane } from '../membrane/membrane.js';
 import { resolveNow, type ResolverOptions } from '../resolve/resolver.js';
 import type { Realm } from '../run/realm.js';
 import type { CompileContext } from './compile.js';
 import { messageOf } from './locate.js';
+
+/** What `vm.compileFunction` may define on the function it returns (see compile). */
+const CACHE_PROPERTIES = ['cachedData', 'cachedDataProduced', 'cachedDataRejected'] as const;
+type CompiledFunction = ReturnType<typeof vm.compileFunction> & { cachedData?: Buffer; cachedDataRejected?: boolean };
+
+/** Facade text → V8's code cache for it, or 1 once compiled (see compile). */
+const facadeCaches = new Map<string, Buffer | 1>();
+const MAX_FACADE_CACHES = 1_000;
 
 /** Node's wrapper parameters, in Node's order. */
 const WRAPPER = ['exports', 'require', 'module', '__filename', '__dirname'];
@@ -61,29 +70,53 @@ export class CommonJSModules {
     // A hashbang is a comment to Node's CommonJS loader; in a function body it is a syntax error.
     const code = loaded.code!.startsWith('#!') ? `//${loaded.code!.slice(2)}` : loaded.code!;
     realm.kit.registerModule(url, loaded.edits ?? '');
-    let fn: object;
+    // V8's code cache as for ES modules (compile.ts): made at the second compile, used from the
+    // third, never for code that may call import() (a cached function loses its callback).
+    const analysis = mayImportDynamically(code) ? undefined : loaded.analysis;
+    const cachedData = analysis?.codeCache;
+    const produceCachedData = analysis !== undefined && cachedData === undefined && ++analysis.compiles >= 2;
+    let fn: CompiledFunction;
     try {
       fn = vm.compileFunction(code, WRAPPER, {
         parsingContext: realm.context,
         filename: url,
+        cachedData,
+        produceCachedData,
         importModuleDynamically: ((specifier: string, _referrer: unknown, attributes: Record<string, string> | undefined) =>
           context.importDynamically(specifier, url, attributes ?? {})) as never,
       });
     } catch (error) {
       throw new SandboxSyntaxError(`${messageOf(error)} in ${url}`, { url });
     }
+    // Node hangs the cache and its verdicts on the function itself: a host Buffer on a realm
+    // function would hand sandbox code the host's constructors. Taken off before the realm has it.
+    if (analysis !== undefined) {
+      if (produceCachedData && fn.cachedData !== undefined) analysis.codeCache = fn.cachedData;
+      if (fn.cachedDataRejected === true) analysis.codeCache = undefined;
+      for (const key of CACHE_PROPERTIES) Reflect.deleteProperty(fn, key);
+    }
     // __filename is the file's real path: what the module's URL (import.meta.url for an ES module) already says.
     realm.kit.registerCommonJS(url, fn, resolution.path, path.dirname(resolution.path));
     const loader = realm.kit.commonjsLoader(url);
     const names = exportNames(url, (key) => this.infos.get(key));
-    return new vm.SourceTextModule(facadeSource(names), {
+    const source = facadeSource(names);
+    const cache = facadeCaches.get(source);
+    const facade = new vm.SourceTextModule(source, {
       context: realm.context,
       // Not a registered module URL: the realm's stack traces leave the facade's frame out.
       identifier: `esm-sandbox:commonjs:${url}`,
+      cachedData: cache instanceof Buffer ? cache : undefined,
       initializeImportMeta: (meta) => {
         Object.defineProperty(meta, 'load', { value: loader });
       },
     });
+    // Facades of files with the same export names are the same text: one code cache serves them
+    // all, made at the second compile of that text (a number until then).
+    if (cache === undefined || cache === 1) {
+      if (facadeCaches.size >= MAX_FACADE_CACHES) facadeCaches.clear();
+      facadeCaches.set(source, cache === 1 ? (facade as vm.SourceTextModule & { createCachedData(): Buffer }).createCachedData() : 1);
+    }
+    return facade;
   }
 
   /**

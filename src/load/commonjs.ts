@@ -80,11 +80,14 @@ export function analyzeFile(
 
 /** The exports and re-exports Node would find in `code` (nothing when the lexer gives up: only `default`). */
 export function lexCommonJS(code: string, analysis: Analysis): CommonJSInfo {
-  let lexed: { exports: readonly string[]; reexports: readonly string[] };
-  try {
-    lexed = lexExports(code);
-  } catch {
-    lexed = { exports: [], reexports: [] };
+  let lexed = analysis.lexed;
+  if (lexed === undefined) {
+    try {
+      lexed = lexExports(code);
+    } catch {
+      lexed = { exports: [], reexports: [] };
+    }
+    analysis.lexed = lexed;
   }
   return { exports: lexed.exports, reexports: lexed.reexports, requires: new Map(), sites: analysis.requires };
 }
