@@ -74,6 +74,9 @@ describeEach('CommonJS packages', ({ make }) => {
     );
     expect(star.keys).toEqual(['__esModule', 'alpha', 'beta', 'default', 'gamma', 'own']);
     expect(star.values).toEqual(['own', 'beta', 'alpha']);
+    // Any string names an export, except one that is not well-formed Unicode (the lexer leaves it to `default`).
+    const odd = await sandbox.import('cjs-reexport/odd-names');
+    expect(Object.keys(odd).sort()).toEqual(['default', 'kebab-name', 'plain']);
   });
 
   it('a throw while loading is a SandboxError at its file, line and column', async () => {
