@@ -14,6 +14,8 @@ import type {
   ObjectExpression,
   Program,
   Identifier,
+  Expression,
+  SpreadElement,
 } from 'acorn';
 import { codeFrame } from '../errors/frame.js';
 import { SandboxSyntaxError } from '../errors/errors.js';
@@ -21,6 +23,7 @@ import { guardCatches } from '../transform/guard.js';
 import { meterInsertions } from '../transform/meter.js';
 import { isStraightLine } from './bounded.js';
 import { parseModule, parseScript } from './parse.js';
+import { staticString } from './policy/ast.js';
 import { checkModule, type ResolvedPolicy } from './policy/engine.js';
 import type { Diagnostic, PolicyEnvironment } from './policy/types.js';
 
@@ -247,8 +250,8 @@ function dynamicOnly(program: Program, source: string): ImportSite[] {
 }
 
 /**
- * `require('x')` calls with a literal specifier (a string, or a template without expressions), the
- * ones the load step resolves and loads ahead. A local named `require` is not told apart: the
+ * `require('x')` calls whose specifier is known in advance (a string, a template or concatenation
+ * of literals), the ones the load step resolves and loads ahead. A local named `require` is not told apart: the
  * resolution is only ahead of need, and a `require` that is not Node's never asks for it.
  */
 function requiresOf(program: Program): ImportSite[] {
@@ -258,10 +261,9 @@ function requiresOf(program: Program): ImportSite[] {
     const callee = node.callee as Node;
     const args = node.arguments as Node[];
     if (callee.type !== 'Identifier' || (callee as Identifier).name !== 'require' || args.length !== 1) return;
-    const arg = args[0] as Node & { value?: unknown; quasis?: Array<{ value: { cooked?: string | null } }>; expressions?: unknown[] };
-    let specifier: string | undefined;
-    if (arg.type === 'Literal' && typeof arg.value === 'string') specifier = arg.value;
-    else if (arg.type === 'TemplateLiteral' && arg.expressions?.length === 0) specifier = arg.quasis?.[0]?.value.cooked ?? undefined;
+    const arg = args[0] as Expression | SpreadElement;
+    // Known in advance as the policy knows it (no-disallowed-import): literals and their concatenations.
+    const specifier = arg.type === 'SpreadElement' ? undefined : staticString(arg);
     if (specifier === undefined) return;
     sites.push({ specifier, line: arg.loc!.start.line, column: arg.loc!.start.column + 1, attributes: {}, dynamic: false, names: [] });
   });

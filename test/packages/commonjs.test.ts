@@ -58,6 +58,11 @@ describeEach('CommonJS packages', ({ make }) => {
     expect([error.url, error.line]).toEqual([file('cjs-dep/esm-syntax.js'), 1]);
   });
 
+  it('a specifier folded from literals is loaded ahead, as the policy reads it', async () => {
+    const sandbox = make({ root, packages: ['cjs-basic'] });
+    expect((await sandbox.import('cjs-basic/folded.js')).default).toBe('FOLDED!');
+  });
+
   it('an ES module importing a dual package gets its import condition', async () => {
     const sandbox = make({ root, packages: ['cjs-dual'] });
     expect((await sandbox.import('cjs-dual')).which).toBe('import');
