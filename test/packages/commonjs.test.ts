@@ -58,6 +58,16 @@ describeEach('CommonJS packages', ({ make }) => {
     expect([error.url, error.line]).toEqual([file('cjs-dep/esm-syntax.js'), 1]);
   });
 
+  it("'use strict' holds, for a file and for a function, metered or not", async () => {
+    for (const metering of [true, false]) {
+      const sandbox = make({ root, packages: ['cjs-basic'], metering });
+      expect([(await sandbox.import('cjs-basic/strict.js')).modes, (await sandbox.import('cjs-basic/sloppy.js')).modes]).toEqual([
+        [true],
+        [true, true],
+      ]);
+    }
+  });
+
   it('a specifier folded from literals is loaded ahead, as the policy reads it', async () => {
     const sandbox = make({ root, packages: ['cjs-basic'] });
     expect((await sandbox.import('cjs-basic/folded.js')).default).toBe('FOLDED!');
