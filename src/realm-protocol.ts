@@ -24,6 +24,7 @@ export const HostOp = {
   RandomUUID: 12,
   Now: 13,
   TimeOrigin: 14,
+  Require: 15,
 } as const;
 
 /** Work the host asks the sandbox to do inside a turn. */
@@ -86,4 +87,6 @@ export type HostRequest =
   /** ms since the realm was adopted, coarsened (realm-source/web-platform.ts). */
   | [op: typeof HostOp.Now, a: undefined, b: undefined, c: undefined, d: undefined]
   /** When the realm was adopted, in ms since the epoch, coarsened. */
-  | [op: typeof HostOp.TimeOrigin, a: undefined, b: undefined, c: undefined, d: undefined];
+  | [op: typeof HostOp.TimeOrigin, a: undefined, b: undefined, c: undefined, d: undefined]
+  /** A CommonJS `require(specifier)` in the file `referrer` (a graph key): the target's key, or the kit's FAIL mark. */
+  | [op: typeof HostOp.Require, referrer: string, specifier: string, c: undefined, d: undefined];

@@ -22,6 +22,7 @@ import type { Membrane } from '../membrane/membrane.js';
 import { allowedKey, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
 import type { Realm } from '../run/realm.js';
 import type { ModuleDefinition } from './allowed.js';
+import { CommonJSModules } from './commonjs.js';
 import { compileModule, type CompileContext } from './compile.js';
 import { ErroredDependency, linkModules } from './link.js';
 import { dynamicImportSite, locateLinkError, messageOf } from './locate.js';
@@ -61,6 +62,7 @@ export class ModuleGraph {
   private readonly virtual = new Set<string>();
   private readonly loading: LoadContext;
   private readonly compiling: CompileContext;
+  private readonly commonjs: CommonJSModules;
 
   constructor(private readonly options: GraphOptions) {
     const env = sandboxEnvironment(options.resolver, ['url', ...options.importMeta.keys()]);
@@ -84,6 +86,18 @@ export class ModuleGraph {
       extendImportMeta: options.importMeta.size > 0 ? (meta, url) => this.extendImportMeta(meta, url) : undefined,
       importDynamically: (specifier, referrer, attributes) => this.dynamicImport(specifier, referrer, attributes),
     };
+    this.commonjs = new CommonJSModules(
+      options.realm,
+      options.membrane,
+      options.resolver,
+      (url) => this.sources.get(url),
+      (key) => this.records.has(key),
+    );
+  }
+
+  /** CommonJS `require()` from the file `referrer`, inside a turn (link/commonjs.ts). */
+  require(referrer: string, specifier: string): string {
+    return this.commonjs.require(referrer, specifier);
   }
 
   /** Real paths of the files loaded into this graph, in load order (not `evaluate()` sources). */
@@ -141,9 +155,12 @@ export class ModuleGraph {
     for (const d of diagnostics) this.options.onWarning(d);
     if (failures.length > 0) throw failures[0];
     const created: ModuleRecord[] = [];
+    for (const loaded of modules.values()) this.commonjs.note(loaded);
     try {
       for (const loaded of modules.values()) {
-        const module = compileModule(loaded, this.compiling);
+        const { commonjs } = loaded;
+        const module =
+          commonjs === undefined ? compileModule(loaded, this.compiling) : this.commonjs.compile({ ...loaded, commonjs }, this.compiling);
         const record: ModuleRecord = {
           key: loaded.resolution.key,
           module,
@@ -159,6 +176,7 @@ export class ModuleGraph {
       await this.link(created, this.records.get(entry.key)!);
     } catch (error) {
       for (const record of created) this.records.delete(record.key);
+      for (const key of modules.keys()) if (!this.records.has(key)) this.commonjs.forget(key);
       throw error;
     }
     return this.records.get(entry.key)!.module;

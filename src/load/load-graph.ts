@@ -8,12 +8,13 @@
  * Every finding and every failure is collected, not just the first: a load reports all its policy
  * errors at once, and `check` reports everything.
  */
-import { analyzeModule, policyFindings, type Analysis, type ImportSite } from '../analyze/analyze.js';
+import { policyFindings, type Analysis, type ImportSite } from '../analyze/analyze.js';
 import { environmentFor } from '../analyze/environment.js';
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
 import type { Diagnostic, PolicyEnvironment } from '../analyze/policy/types.js';
 import { LoadError } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
+import { analyzeFile, followRequires, lexCommonJS, type CommonJSInfo } from './commonjs.js';
 import { checkAttributes, importedBy, jsonErrorAt } from './module-checks.js';
 import { resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
 import { isTypeScript, stripTypes } from '../transform/typescript.js';
@@ -39,6 +40,8 @@ export interface LoadedModule {
   straightLine?: boolean;
   /** The cached analysis `code` came from: it carries the code cache. */
   analysis?: Analysis;
+  /** Set for a CommonJS file (commonjs.ts): compiled as a function behind an ES module facade. */
+  commonjs?: CommonJSInfo;
 }
 
 export interface LoadContext {
@@ -136,15 +139,24 @@ class GraphWalk {
     }
     // TypeScript is stripped to spaces, so positions in `code` are positions in `source`.
     const code = isTypeScript(url) ? stripTypes(source, url) : source;
-    const analysis = analyzeModule(code, url, undefined, context.metered === true);
+    const analysis = analyzeFile(code, resolution, context.resolver, context.metered === true);
     node.code = analysis.code;
     node.edits = analysis.edits;
     node.imports = analysis.imports;
     node.topLevelAwait = analysis.topLevelAwait;
     node.straightLine = analysis.straightLine;
     node.analysis = analysis;
-    const env = environmentFor(context.env, context.resolver, url);
+    const env = environmentFor(context.env, context.resolver, url, analysis.format);
     for (const d of policyFindings(analysis, code, url, context.policy, env, context.policyFingerprint)) this.result.diagnostics.push(d);
+    if (analysis.format === 'commonjs') {
+      node.commonjs = lexCommonJS(code, analysis);
+      // A required file is visited as an entry would be: no attributes (`require('./data.json')` needs none).
+      const visit = (target: Resolution, site: ImportSite) =>
+        this.visit(target, undefined).catch((error: unknown) => {
+          this.result.failures.push(importedBy(error, target, `${url}:${site.line}:${site.column}`));
+        });
+      await followRequires(node.commonjs, url, source, context.resolver, visit);
+    }
     const followed = context.followDynamic ? analysis.imports : analysis.imports.filter((site) => !site.dynamic);
     await Promise.all(followed.map((site) => this.follow(site, url, source, node)));
   }

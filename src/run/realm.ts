@@ -45,6 +45,12 @@ export interface Kit {
   installProcess(nodeEnv: string): void;
   /** `Function('return this')` answered with the realm's globalThis, `self` and `global` (realm-source/global-detection.ts). */
   installGlobalDetection(): void;
+  /** Hands the realm a CommonJS file compiled in it (realm-source/commonjs.ts), under its graph key. */
+  registerCommonJS(key: string, fn: object, filename: string, dirname: string): void;
+  /** A value `require()` of `key` gives as it is (a JSON file's sandbox copy). */
+  registerCommonJSValue(key: string, value: unknown): void;
+  /** The loader a CommonJS file's facade module calls with its export names: `[module.exports, ...values]`. */
+  commonjsLoader(key: string): object;
   object(nullProto: boolean): Record<PropertyKey, unknown>;
   array(): unknown[];
   /** A sandbox array of these host primitives (read by index: a host array has no getters of the user's). */
@@ -80,6 +86,8 @@ export interface RealmHost {
   settled(token: number, ok: boolean, value: unknown, info: ThrownInfo | undefined): void;
   /** A turn tried to allocate more ArrayBuffer memory than `allocationCapBytes` (it was refused). */
   memoryExceeded?(): void;
+  /** CommonJS `require()`: the graph key of what `specifier` names from `referrer`, or the kit's FAIL mark. */
+  require?(referrer: string, specifier: string): unknown;
 }
 
 export interface RealmOptions {
@@ -369,6 +377,8 @@ export class Realm {
           return coarsen(performance.now() - this.timeOrigin);
         case HostOp.TimeOrigin:
           return coarsen(performance.timeOrigin + this.timeOrigin);
+        case HostOp.Require:
+          return host.require === undefined ? this.kit.fail(this.kit.error('Error', 'require() is not available')) : host.require(a, b);
         case HostOp.Result:
           this.outcome = { threw: a, value: b, info: c };
           return undefined;
@@ -377,7 +387,8 @@ export class Realm {
       }
     } catch (error) {
       // A fault of ours: never let a host error reach sandbox code.
-      if (op === HostOp.Call) return this.kit.fail(this.kit.error('Error', 'esm-sandbox internal error in a bridged call'));
+      if (op === HostOp.Call || op === HostOp.Require)
+        return this.kit.fail(this.kit.error('Error', 'esm-sandbox internal error in a bridged call'));
       process.emitWarning(
         // eslint-disable-next-line no-restricted-syntax -- a fault of the host's own callbacks, not a sandbox value
         `esm-sandbox: a host callback failed: ${error instanceof Error ? error.message : String(error)}`,

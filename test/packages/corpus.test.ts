@@ -68,12 +68,20 @@ const CORPUS: readonly Case[] = [
   },
   // Its browser build needs only `crypto.getRandomValues`, a web global of the realm.
   { name: 'nanoid', conditions: ['browser', 'import', 'default'], recommended: 'same', off: 'same' },
-  // CommonJS (`module.exports`): not supported yet.
-  {
-    name: 'picocolors',
-    recommended: { rules: ['no-host-globals'] },
-    off: { error: 'LinkError', message: /does not provide an export named 'default'/ },
-  },
+  // CommonJS from here on: each file compiled as a function of the realm, behind an ES module
+  // facade (`default` is module.exports, named exports found by cjs-module-lexer).
+  // `module.exports = createColors()`; reads `process.argv`/`process.env` of the realm's shim.
+  { name: 'picocolors', recommended: 'same', off: 'same' },
+  // `main: "./index"` (no extension), a `module.exports = function`.
+  { name: 'ms', recommended: 'same', off: 'same' },
+  // 50 files: relative `require()` without extensions, a class hierarchy, named exports lexed from `module.exports = { … }`.
+  { name: 'semver', recommended: 'same', off: 'same' },
+  { name: 'escape-html', recommended: 'same', off: 'same' },
+  // `main: "dist/cjs.js"`, a UMD-less CommonJS build; `merge.all` is a property of the default export.
+  { name: 'deepmerge', recommended: 'same', off: 'same' },
+  { name: 'fast-deep-equal', recommended: 'same', off: 'same' },
+  // lodash's standalone build: `Function('return this')()` and `typeof global == 'object' && global` to find the global object.
+  { name: 'lodash.get', recommended: 'same', off: 'same' },
 ];
 
 const score: Array<[name: string, verdict: string]> = [];

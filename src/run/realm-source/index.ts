@@ -25,6 +25,7 @@
  */
 import { GUARD_NAME, METER_REFILL_NAME, TURN_NAME } from '../../constants.js';
 import { CATCH_GUARD_SOURCE } from './catch-guard.js';
+import { COMMONJS_SOURCE } from './commonjs.js';
 import { CONSOLE_SOURCE } from './console.js';
 import { HOST_ENTRY_SOURCE } from './host-entry.js';
 import { INTRINSICS_SOURCE } from './intrinsics.js';
@@ -75,6 +76,7 @@ export const BOOTSTRAP_SOURCE = [
   WEB_EVENTS_SOURCE,
   WEB_CLONE_SOURCE,
   WEB_PLATFORM_SOURCE,
+  COMMONJS_SOURCE,
   `lock(g, '${GUARD_NAME}', guard);`,
   TURNS_SOURCE,
   `lock(g, '${TURN_NAME}', turn);`,

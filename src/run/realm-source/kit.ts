@@ -6,7 +6,8 @@
  * function, and calls the host entry with it.
  *
  * In scope: nearly everything before it (intrinsics, FAIL, stashed, takeStashed, callHost, turn,
- * inTurn, allocated, modules, framesOf, captureStackTrace, typedCtors, errorCtors, hide).
+ * inTurn, allocated, modules, framesOf, captureStackTrace, typedCtors, errorCtors, hide, registerCommonJS,
+ * registerCommonJSValue, commonjsLoader).
  */
 import { HostOp } from '../../realm-protocol.js';
 
@@ -50,6 +51,9 @@ return ObjectFreeze({
   },
   installProcess,
   installGlobalDetection,
+  registerCommonJS,
+  registerCommonJSValue,
+  commonjsLoader,
   object(nullProto) { return nullProto ? ObjectCreate(null) : {}; },
   array() { return []; },
   arrayOf(values) { return apply(ArrayOf, ArrayCtor, values); },
