@@ -207,7 +207,9 @@ export class ContextSandbox implements Sandbox {
   private evaluateOnce(module: vm.Module, what: string): Promise<void> {
     let done = this.evaluations.get(module);
     if (done === undefined) {
-      done = this.realm.evaluate(module, what, this.graph.mayAwait(module), this.graph.isStraightLine(module)).catch((error: unknown) => {
+      const { graph } = this;
+      const bounds = { mayAwait: graph.mayAwait(module), straightLine: graph.isStraightLine(module), userCode: graph.runsUserCode(module) };
+      done = this.realm.evaluate(module, what, bounds).catch((error: unknown) => {
         if (error instanceof TurnTimeout) throw error;
         const hostError = this.toHostError(error, undefined);
         if (this.death === undefined) this.thrownInside.set(hostError, error);
