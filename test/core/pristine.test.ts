@@ -10,6 +10,8 @@ import { expect, it } from 'vitest';
 import { SourceModule, TimeoutError } from '../../src/index.js';
 import { describeEach, fixtures, rejection } from '../helpers/sandbox.js';
 
+type Exports = Record<string, () => Promise<unknown>>;
+
 const TIMEOUT = 50;
 const BUSY = `const spin = (ms) => { const end = Date.now() + ms; let n = 0; while (Date.now() < end) n++; return n > 0; };
 export const busyAtLoad = spin(${TIMEOUT * 4});
@@ -23,8 +25,8 @@ describeEach(
 
     it('evaluates a trusted source and calls into it without a watchdog', async () => {
       const sandbox = make({ 'host:trusted': new SourceModule(TRUSTED), 'host:busy': new SourceModule(BUSY) });
-      expect(await (await sandbox.import('host:trusted')).answer!()).toBe(42);
-      const ns = await sandbox.import('host:busy');
+      expect(await (await sandbox.import<Exports>('host:trusted')).answer!()).toBe(42);
+      const ns = await sandbox.import<Exports & { busyAtLoad: boolean }>('host:busy');
       expect(ns.busyAtLoad).toBe(true);
       expect(await ns.busy!()).toBe(true);
       expect(sandbox.disposed).toBe(false);
@@ -39,7 +41,7 @@ describeEach(
 
     it('bounds a call into trusted code made after sandbox code was evaluated', async () => {
       const sandbox = make({ 'host:trusted': new SourceModule(BUSY.replace(`export const busyAtLoad = spin(${TIMEOUT * 4});\n`, '')) });
-      const ns = await sandbox.import('host:trusted');
+      const ns = await sandbox.import<Exports>('host:trusted');
       await sandbox.evaluate('export const x = 1;');
       expect(await rejection(ns.busy!())).toBeInstanceOf(TimeoutError);
       expect(sandbox.disposed).toBe(true);
