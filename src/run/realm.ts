@@ -119,16 +119,6 @@ const turnScript = new vm.Script(`${TURN_NAME}()`, { filename: 'esm-sandbox:turn
 const QUIET_TURNS = 8;
 const WATCHED_REGEX_RUNS = 16;
 
-/** What the module graph knows of an evaluation (Realm.evaluate). */
-export interface EvaluationBounds {
-  /** It may suspend on a top-level await (its own or a dependency's). */
-  mayAwait: boolean;
-  /** A straight-line module that imports nothing (analyze/bounded.ts). */
-  straightLine: boolean;
-  /** It runs sandbox code, not only trusted source (`SourceModule`) and copies of host data. */
-  userCode: boolean;
-}
-
 /** Raised inside the host when a turn was cut off by `timeout`; the owner turns it into a `TimeoutError`. */
 export class TurnTimeout extends Error {
   override readonly name = 'TurnTimeout';
@@ -153,11 +143,7 @@ export class Realm {
   private regexRuns = 0;
   /** See importOpened. */
   private openImports = 0;
-  /**
-   * No sandbox code has been evaluated here: the realm holds only the bootstrap, trusted sources and
-   * copies of host data, so a turn can run nothing of the user's and needs no watchdog (a plugin's
-   * `import.meta.hot` runtime is imported and installed so, before the plugin's own modules).
-   */
+  /** No sandbox code was evaluated yet: only the bootstrap, trusted sources and host data are here, and no turn needs a watchdog. */
   private pristine = true;
   private outcome: TurnOutcome | undefined;
   private dead = false;
@@ -234,20 +220,20 @@ export class Realm {
    * with the rejection still in flight). Then the evaluation and every microtask it queued have
    * run; what is left queued is Node's own continuation, which the next turn runs.
    *
-   * No watchdog thread is armed at all for a straight-line module (analyze/bounded.ts: no user
-   * function runs, nothing is queued, work linear in its length), nor for trusted source or host
-   * data evaluated in a realm that holds no sandbox code yet (`pristine`).
+   * `bounded`: the graph proved the module straight-line (analyze/bounded.ts: no user function
+   * runs, nothing is queued, work linear in its length), so no watchdog thread is armed at all;
+   * nor for `userCode` false (trusted source, host data) while the realm is `pristine`.
    */
-  async evaluate(module: vm.Module, what: string, bounds: EvaluationBounds): Promise<void> {
+  async evaluate(module: vm.Module, what: string, mayAwait = true, bounded = false, userCode = true): Promise<void> {
     const started = performance.now();
-    if (bounds.userCode) this.pristine = false;
-    const timeout = this.pristine || (bounds.straightLine && this.openImports === 0) ? undefined : this.watchdog;
+    if (userCode) this.pristine = false;
+    const timeout = this.pristine || (bounded && this.openImports === 0) ? undefined : this.watchdog;
     const done = this.enter(() => module.evaluate({ timeout }), what);
     if (NEEDS_DRAIN_TO_SETTLE) {
       // If the drain times out, or is skipped, nobody awaits `done`: keep its rejection from surfacing as the host's.
       // eslint-disable-next-line no-restricted-syntax -- module.evaluate()'s own promise, made by Node in the host realm
       done.catch(() => {});
-      if (!bounds.mayAwait && module.status === 'evaluated' && this.watchdogIdle(started)) return;
+      if (!mayAwait && module.status === 'evaluated' && this.watchdogIdle(started)) return;
       this.drain(what);
     }
     try {

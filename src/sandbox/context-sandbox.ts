@@ -208,13 +208,14 @@ export class ContextSandbox implements Sandbox {
     let done = this.evaluations.get(module);
     if (done === undefined) {
       const { graph } = this;
-      const bounds = { mayAwait: graph.mayAwait(module), straightLine: graph.isStraightLine(module), userCode: graph.runsUserCode(module) };
-      done = this.realm.evaluate(module, what, bounds).catch((error: unknown) => {
-        if (error instanceof TurnTimeout) throw error;
-        const hostError = this.toHostError(error, undefined);
-        if (this.death === undefined) this.thrownInside.set(hostError, error);
-        throw hostError;
-      });
+      done = this.realm
+        .evaluate(module, what, graph.mayAwait(module), graph.isStraightLine(module), graph.runsUserCode(module))
+        .catch((error: unknown) => {
+          if (error instanceof TurnTimeout) throw error;
+          const hostError = this.toHostError(error, undefined);
+          if (this.death === undefined) this.thrownInside.set(hostError, error);
+          throw hostError;
+        });
       this.evaluations.set(module, done);
     }
     return done;
