@@ -52,6 +52,8 @@ interface ModuleRecord {
   imports: ImportSite[];
   topLevelAwait: boolean;
   straightLine: boolean;
+  /** Sandbox code (a file or an evaluated source), not an allow-listed or JSON module. */
+  userCode: boolean;
 }
 
 export class ModuleGraph {
@@ -138,6 +140,14 @@ export class ModuleGraph {
     return this.byModule.get(module)?.straightLine === true;
   }
 
+  /**
+   * Does evaluating `module` run sandbox code? Not for an allow-listed or JSON module, which
+   * imports nothing: its evaluation runs trusted source or copies host data (Realm.evaluate).
+   */
+  runsUserCode(module: vm.Module): boolean {
+    return this.byModule.get(module)?.userCode !== false;
+  }
+
   /** The original source of a loaded module, for code frames. */
   sourceOf(url: string): string | undefined {
     return this.sources.get(url);
@@ -168,6 +178,7 @@ export class ModuleGraph {
           imports: loaded.imports,
           topLevelAwait: loaded.topLevelAwait ?? false,
           straightLine: loaded.straightLine === true && loaded.targets.size === 0,
+          userCode: loaded.code !== undefined,
         };
         this.records.set(record.key, record);
         this.byModule.set(module, record);

@@ -5,20 +5,12 @@
  */
 import vm from 'node:vm';
 import { TURN_NAME } from '../constants.js';
-import {
-  HostOp,
-  Job,
-  type HostRequest,
-  type JobKind,
-  type ConsoleLevel,
-  type RealmDeferred,
-  type ThrownInfo,
-  type TurnJob,
-} from '../realm-protocol.js';
+import { HostOp, Job } from '../realm-protocol.js';
+import type { HostRequest, JobKind, ConsoleLevel, RealmDeferred, ThrownInfo, TurnJob } from '../realm-protocol.js';
 import { takeShell } from './warm-realms.js';
 import { isTimeout, runWatched } from './watchdog.js';
 import { turnEnded, turnStarted } from './turn-clock.js';
-import { coarsen, parseUrl, randomLatin1, randomUUID, setUrlPart } from './web-host.js';
+import { answerWeb } from './web-host.js';
 
 /** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
 export interface Kit {
@@ -152,6 +144,8 @@ export class Realm {
   private regexRuns = 0;
   /** See importOpened. */
   private openImports = 0;
+  /** No sandbox code was evaluated yet: only the bootstrap, trusted sources and host data are here, and no turn needs a watchdog. */
+  private pristine = true;
   private outcome: TurnOutcome | undefined;
   private dead = false;
   /** performance.now() when this realm was adopted: the zero of its `performance.now()`. */
@@ -201,6 +195,8 @@ export class Realm {
       kit.turn();
       // Out of time in a nested turn: stop here, as the watchdog would have, not in the host code between.
       if (this.metered && kit.expired()) throw this.timedOut(what);
+    } else if (this.pristine) {
+      this.enter(() => turnScript.runInContext(this.context), what);
     } else if (this.metered && this.quietTurns >= QUIET_TURNS) {
       // No watchdog: the metered code's clock ends the turn. The script (not a direct call of
       // the kit) because Node drains the context's microtask queue only after a run in it.
@@ -228,11 +224,13 @@ export class Realm {
    * run; what is left queued is Node's own continuation, which the next turn runs.
    *
    * `bounded`: the graph proved the module straight-line (analyze/bounded.ts: no user function
-   * runs, nothing is queued, work linear in its length), so no watchdog thread is armed at all.
+   * runs, nothing is queued, work linear in its length), so no watchdog thread is armed at all;
+   * nor for `userCode` false (trusted source, host data) while the realm is `pristine`.
    */
-  async evaluate(module: vm.Module, what: string, mayAwait = true, bounded = false): Promise<void> {
+  async evaluate(module: vm.Module, what: string, mayAwait = true, bounded = false, userCode = true): Promise<void> {
     const started = performance.now();
-    const timeout = bounded && this.openImports === 0 ? undefined : this.watchdog;
+    if (userCode) this.pristine = false;
+    const timeout = this.pristine || (bounded && this.openImports === 0) ? undefined : this.watchdog;
     const done = this.enter(() => module.evaluate({ timeout }), what);
     if (NEEDS_DRAIN_TO_SETTLE) {
       // If the drain times out, or is skipped, nobody awaits `done`: keep its rejection from surfacing as the host's.
@@ -366,17 +364,12 @@ export class Realm {
         case HostOp.Regex:
           return this.watchRegex(a);
         case HostOp.UrlParse:
-          return parseUrl(this.kit, a, b);
         case HostOp.UrlSet:
-          return setUrlPart(this.kit, a, b, c);
         case HostOp.Random:
-          return randomLatin1(a);
         case HostOp.RandomUUID:
-          return randomUUID();
         case HostOp.Now:
-          return coarsen(performance.now() - this.timeOrigin);
         case HostOp.TimeOrigin:
-          return coarsen(performance.timeOrigin + this.timeOrigin);
+          return answerWeb(this.kit, this.timeOrigin, op, a, b, c);
         case HostOp.Require:
           return host.require === undefined ? this.kit.fail(this.kit.error('Error', 'require() is not available')) : host.require(a, b);
         case HostOp.Result:

@@ -5,6 +5,7 @@
  * (a URL Node cannot parse) becomes `undefined`, which the realm turns into its own TypeError.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { HostOp } from '../realm-protocol.js';
 import { URL_PARTS } from './realm-source/web-url.js';
 import { MAX_RANDOM_BYTES } from './realm-source/web-platform.js';
 import type { Kit } from './realm.js';
@@ -18,7 +19,7 @@ function partsOf(kit: Kit, url: URL): unknown[] {
 }
 
 /** `new URL(input, base)` on the host, its parts for the realm; undefined when Node refuses it. */
-export function parseUrl(kit: Kit, input: unknown, base: unknown): unknown[] | undefined {
+function parseUrl(kit: Kit, input: unknown, base: unknown): unknown[] | undefined {
   if (typeof input !== 'string' || (base !== undefined && typeof base !== 'string')) return undefined;
   try {
     return partsOf(kit, new URL(input, base));
@@ -28,7 +29,7 @@ export function parseUrl(kit: Kit, input: unknown, base: unknown): unknown[] | u
 }
 
 /** `href` with one part set as Node's setter sets it (a value it ignores leaves the URL as it was). */
-export function setUrlPart(kit: Kit, href: unknown, part: unknown, value: unknown): unknown[] | undefined {
+function setUrlPart(kit: Kit, href: unknown, part: unknown, value: unknown): unknown[] | undefined {
   if (typeof href !== 'string' || typeof part !== 'string' || typeof value !== 'string' || !SETTABLE.has(part)) return undefined;
   try {
     const url = new URL(href);
@@ -40,12 +41,10 @@ export function setUrlPart(kit: Kit, href: unknown, part: unknown, value: unknow
 }
 
 /** `bytes` random bytes as latin1 characters (one per byte), or undefined for a size out of range. */
-export function randomLatin1(bytes: unknown): string | undefined {
+function randomLatin1(bytes: unknown): string | undefined {
   if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 0 || bytes > MAX_RANDOM_BYTES) return undefined;
   return randomBytes(bytes).toString('latin1');
 }
-
-export { randomUUID };
 
 /**
  * The realm's clock ticks in steps of 100 µs, as browsers coarsen `performance.now()` for a page
@@ -53,6 +52,26 @@ export { randomUUID };
  */
 const CLOCK_STEPS_PER_MS = 10;
 
-export function coarsen(ms: number): number {
+function coarsen(ms: number): number {
   return Math.floor(ms * CLOCK_STEPS_PER_MS) / CLOCK_STEPS_PER_MS;
+}
+
+/** The web globals' requests of the host entry (realm.ts), answered; `timeOrigin` is when the realm was adopted (performance.now()). */
+export function answerWeb(kit: Kit, timeOrigin: number, op: number, a: unknown, b: unknown, c: unknown): unknown {
+  switch (op) {
+    case HostOp.UrlParse:
+      return parseUrl(kit, a, b);
+    case HostOp.UrlSet:
+      return setUrlPart(kit, a, b, c);
+    case HostOp.Random:
+      return randomLatin1(a);
+    case HostOp.RandomUUID:
+      return randomUUID();
+    case HostOp.Now:
+      return coarsen(performance.now() - timeOrigin);
+    case HostOp.TimeOrigin:
+      return coarsen(performance.timeOrigin + timeOrigin);
+    default:
+      return undefined;
+  }
 }

@@ -208,12 +208,15 @@ export class ContextSandbox implements Sandbox {
   private evaluateOnce(module: vm.Module, what: string): Promise<void> {
     let done = this.evaluations.get(module);
     if (done === undefined) {
-      done = this.realm.evaluate(module, what, this.graph.mayAwait(module), this.graph.isStraightLine(module)).catch((error: unknown) => {
-        if (error instanceof TurnTimeout) throw error;
-        const hostError = this.toHostError(error, undefined);
-        if (this.death === undefined) this.thrownInside.set(hostError, error);
-        throw hostError;
-      });
+      const { graph } = this;
+      done = this.realm
+        .evaluate(module, what, graph.mayAwait(module), graph.isStraightLine(module), graph.runsUserCode(module))
+        .catch((error: unknown) => {
+          if (error instanceof TurnTimeout) throw error;
+          const hostError = this.toHostError(error, undefined);
+          if (this.death === undefined) this.thrownInside.set(hostError, error);
+          throw hostError;
+        });
       this.evaluations.set(module, done);
     }
     return done;
