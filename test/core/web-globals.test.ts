@@ -47,6 +47,7 @@ describeEach('web globals', ({ make }) => {
     expect(out.transferNotBuffer).toBe('DataCloneError');
     expect(out.deep).toBe(100_000);
     expect(out.realmMade).toEqual([true, true, true, true, true]);
+    expect(out.randomValuesOfArray).toEqual([true, 'TypeError']);
   });
 
   it("reports a listener's error to onError, runs the other listeners, and the sandbox lives on", async () => {

@@ -37,7 +37,9 @@ webMakers.crypto = () => {
   const methods = {
     getRandomValues(array) {
       if (arguments.length < 1) throw new TypeErrorCtor('crypto.getRandomValues: 1 argument required, but only 0 present');
-      const tag = isObject(array) ? apply(viewTag, array, []) : undefined;
+      // Web IDL first (not an ArrayBufferView: TypeError), then Web Crypto (not an integer array: TypeMismatchError).
+      if (!isView(array)) throw new TypeErrorCtor('crypto.getRandomValues: the argument is not an ArrayBufferView');
+      const tag = apply(viewTag, array, []);
       if (tag === undefined || integer[tag] !== 1) throw domError('The data argument must be an integer-type TypedArray', 'TypeMismatchError');
       const size = apply(viewBytes, array, []);
       if (size > ${MAX_RANDOM_BYTES}) throw domError('The requested length exceeds ${MAX_RANDOM_BYTES} bytes', 'QuotaExceededError');
