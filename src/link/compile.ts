@@ -40,16 +40,15 @@ export function compileModule(loaded: LoadedModule, context: CompileContext): vm
     );
   }
   const { url } = resolution;
+  const { code } = loaded;
   const { extendImportMeta } = context;
   realm.kit.registerModule(url, loaded.edits ?? '');
   // A module compiled from a code cache loses its importModuleDynamically on Node 20 and 24: its
   // import() then never reaches the resolver (it stayed pending, or rejected with "A dynamic
   // import callback was not specified"). Modules that may call import() never use one.
-  const analysis = mayImportDynamically(loaded.code) ? undefined : loaded.analysis;
-  const cachedData = analysis?.codeCache;
-  let module: vm.SourceTextModule;
-  try {
-    module = new vm.SourceTextModule(loaded.code, {
+  const analysis = mayImportDynamically(code) ? undefined : loaded.analysis;
+  const compile = (cachedData: Buffer | undefined) =>
+    new vm.SourceTextModule(code, {
       context: realm.context,
       identifier: url,
       cachedData,
@@ -60,14 +59,31 @@ export function compileModule(loaded: LoadedModule, context: CompileContext): vm
       importModuleDynamically: ((specifier: string, _referrer: unknown, attributes: Record<string, string> | undefined) =>
         context.importDynamically(specifier, url, attributes ?? {})) as never,
     });
+  let module: vm.SourceTextModule;
+  try {
+    try {
+      module = compile(analysis?.codeCache);
+    } catch (error) {
+      // A code cache from disk made by a V8 with other flags: compile from source, and store a new one.
+      if (analysis === undefined || (error as { code?: unknown }).code !== 'ERR_VM_MODULE_CACHED_DATA_REJECTED') throw error;
+      analysis.codeCache = undefined;
+      if (analysis.restored !== undefined) (analysis.persist ??= []).push(analysis.restored);
+      module = compile(undefined);
+    }
   } catch (error) {
     // What acorn accepted and V8 refuses (a `using` declaration on Node 20, say): V8 gives no position.
     throw new SandboxSyntaxError(`${messageOf(error)} in ${url}`, { url });
   }
-  // Made before linking or evaluation, as Node requires: it holds what V8 compiled eagerly.
-  if (analysis !== undefined && cachedData === undefined && ++analysis.compiles >= 2) {
+  // Made before linking or evaluation, as Node requires: it holds what V8 compiled eagerly. With a
+  // disk cache waiting for this analysis, at the first compile (the next process compiles from it).
+  if (analysis !== undefined && analysis.codeCache === undefined && (analysis.persist !== undefined || ++analysis.compiles >= 2)) {
     // Node has it since 13.7; @types/node 20 does not declare it on SourceTextModule.
     analysis.codeCache = (module as vm.SourceTextModule & { createCachedData(): Buffer }).createCachedData();
+  }
+  const pending = loaded.analysis?.persist;
+  if (pending !== undefined) {
+    loaded.analysis!.persist = undefined;
+    for (const write of pending) write();
   }
   return module;
 }

@@ -8,12 +8,14 @@
  * Every finding and every failure is collected, not just the first: a load reports all its policy
  * errors at once, and `check` reports everything.
  */
-import { analyzeModule, policyFindings, type Analysis, type ImportSite } from '../analyze/analyze.js';
+import type { Analysis, ImportSite } from '../analyze/analyze.js';
 import { environmentFor } from '../analyze/environment.js';
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
 import type { Diagnostic, PolicyEnvironment } from '../analyze/policy/types.js';
 import { LoadError } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
+import { analyzeWithFindings } from './cached-analysis.js';
+import type { DiskCache } from './disk-cache.js';
 import { checkAttributes, importedBy, jsonErrorAt } from './module-checks.js';
 import { resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
 import { isTypeScript, stripTypes } from '../transform/typescript.js';
@@ -50,6 +52,8 @@ export interface LoadContext {
   limits: LoadLimits;
   /** Meter the code (transform/meter.ts): the realm it is compiled for runs turns without a watchdog. */
   metered?: boolean;
+  /** The analysis cache on disk (SandboxOptions.cacheDir), if any. */
+  disk?: DiskCache;
   /** Is this graph key loaded already (by an earlier load of the same graph)? Not visited again. */
   isLoaded(key: string): boolean;
   /** The text of a module loaded earlier or in this load, for code frames of its imports. */
@@ -136,15 +140,20 @@ class GraphWalk {
     }
     // TypeScript is stripped to spaces, so positions in `code` are positions in `source`.
     const code = isTypeScript(url) ? stripTypes(source, url) : source;
-    const analysis = analyzeModule(code, url, undefined, context.metered === true);
+    const { analysis, findings } = analyzeWithFindings(code, url, {
+      policy: context.policy,
+      env: environmentFor(context.env, context.resolver, url),
+      fingerprint: context.policyFingerprint,
+      metered: context.metered === true,
+      disk: context.disk,
+    });
     node.code = analysis.code;
     node.edits = analysis.edits;
     node.imports = analysis.imports;
     node.topLevelAwait = analysis.topLevelAwait;
     node.straightLine = analysis.straightLine;
     node.analysis = analysis;
-    const env = environmentFor(context.env, context.resolver, url);
-    for (const d of policyFindings(analysis, code, url, context.policy, env, context.policyFingerprint)) this.result.diagnostics.push(d);
+    for (const d of findings) this.result.diagnostics.push(d);
     const followed = context.followDynamic ? analysis.imports : analysis.imports.filter((site) => !site.dynamic);
     await Promise.all(followed.map((site) => this.follow(site, url, source, node)));
   }
