@@ -43,6 +43,9 @@ Options for run, watch and config:
   --policy <preset|off>   recommended (default), strict, or off
   --isolation <mode>      auto (default), context, worker or process (a child process)
   --memory-limit <mb>     heap cap; runs the sandbox in a worker (or the child of --isolation process)
+  --cache-dir <dir>       keep analysis and V8 code cache here across runs
+                          (default: node_modules/.cache/esm-sandbox of the nearest package)
+  --no-cache              no cache on disk
   --json                  print the result as JSON
   -h, --help              show this help
 
@@ -92,6 +95,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         package: { type: 'string', multiple: true },
         condition: { type: 'string', multiple: true },
         'node-env': { type: 'string' },
+        'cache-dir': { type: 'string' },
+        'no-cache': { type: 'boolean' },
         scope: { type: 'string' },
         budget: { type: 'string' },
         escape: { type: 'string' },

@@ -1,0 +1,316 @@
+/**
+ * The analysis cache on disk (SandboxOptions.cacheDir, src/load/disk-cache.ts): a cache written in
+ * one process is used by another (no analysis there, same result and findings), and an entry that
+ * does not verify (corrupt, truncated, for other content, of another build, planted, not ours) is
+ * never used. Cross-process cases run the built package (dist/) in real child processes: `npm run
+ * build` first.
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSandbox, PolicyError } from '../../src/index.js';
+import { contentHash } from '../../src/analyze/analyze.js';
+import { DiskCache, diskCacheStats, openDiskCache, type StoredAnalysis } from '../../src/load/disk-cache.js';
+import { normalizeOptions } from '../../src/sandbox/options.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const scratch = mkdtempSync(path.join(tmpdir(), 'esm-sandbox-disk-cache-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let dirs = 0;
+const freshDir = (name: string) => {
+  const dir = path.join(scratch, `${name}-${++dirs}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+};
+
+/** A small graph: a loop (metered), a catch (guarded), JSON, and a policy warning. */
+function writeGraph(root: string): void {
+  writeFileSync(path.join(root, 'data.json'), '{ "base": 40 }');
+  writeFileSync(path.join(root, 'sum.mjs'), 'export function sum(xs) { let s = 0; for (const x of xs) s += x; return s; }\n');
+  writeFileSync(
+    path.join(root, 'safe.mjs'),
+    'export function safe(f) {\n  try {\n    return f();\n  } catch (error) {\n    return error instanceof Error ? error.message : "odd";\n  }\n}\n',
+  );
+  writeFileSync(
+    path.join(root, 'main.mjs'),
+    [
+      "import data from './data.json' with { type: 'json' };",
+      "import { sum } from './sum.mjs';",
+      "import { safe } from './safe.mjs';",
+      'export const total = sum([data.base, 1, 1]);',
+      "export const caught = safe(() => { throw new Error('boom'); });",
+      'export const lookup = (o, k) => o[k];',
+      '',
+    ].join('\n'),
+  );
+}
+
+const CHILD = `
+import { createSandbox } from ${JSON.stringify(pathToFileURL(path.join(repo, 'dist/index.js')).href)};
+import { diskCacheStats } from ${JSON.stringify(pathToFileURL(path.join(repo, 'dist/load/disk-cache.js')).href)};
+const [root, cacheDir] = process.argv.slice(2);
+const warnings = [];
+const sandbox = createSandbox({ root, cacheDir, policy: { rules: { 'no-computed-member': 'warn' } }, onWarning: (d) => warnings.push(d) });
+const ns = await sandbox.import('./main.mjs');
+const { total, caught } = ns;
+await sandbox.dispose();
+process.stdout.write(JSON.stringify({ total, caught, warnings, stats: diskCacheStats() }));
+`;
+
+/** One child process loading `root`'s graph with `cacheDir`: its result, warnings and disk cache counters. */
+function childLoad(root: string, cacheDir: string) {
+  const script = path.join(scratch, 'child.mjs');
+  writeFileSync(script, CHILD);
+  const out = execFileSync(process.execPath, ['--experimental-vm-modules', '--no-warnings', script, root, cacheDir], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  return JSON.parse(out) as {
+    total: number;
+    caught: string;
+    warnings: Array<{ ruleId: string; line: number; column: number }>;
+    stats: ReturnType<typeof diskCacheStats>;
+  };
+}
+
+const entriesOf = (dir: string) => readdirSync(dir).filter((name) => /^[0-9a-f]{64}$/.test(name));
+
+describe('disk cache across processes', () => {
+  it('a second process uses the entries the first wrote: no analysis, same result and findings', () => {
+    const root = freshDir('graph');
+    const cacheDir = path.join(freshDir('cache'), 'nested', 'esm-sandbox');
+    writeGraph(root);
+    const first = childLoad(root, cacheDir);
+    expect(first.stats).toMatchObject({ hits: 0, misses: 3, writes: 3, ignored: 0 });
+    expect(entriesOf(cacheDir)).toHaveLength(3);
+    expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
+    for (const name of entriesOf(cacheDir)) expect(statSync(path.join(cacheDir, name)).mode & 0o777).toBe(0o600);
+    const second = childLoad(root, cacheDir);
+    expect(second.stats).toMatchObject({ hits: 3, misses: 0, writes: 0, ignored: 0 });
+    expect({ ...second, stats: undefined }).toEqual({ ...first, stats: undefined });
+    expect(second.total).toBe(42);
+    expect(second.caught).toBe('boom');
+    expect(second.warnings.map((d) => `${d.ruleId}@${d.line}:${d.column}`)).toEqual(['no-computed-member@6:35']);
+  });
+
+  it('entries that do not verify are ignored, the files analysed again and the entries rewritten', () => {
+    const root = freshDir('graph');
+    const cacheDir = freshDir('cache');
+    writeGraph(root);
+    const first = childLoad(root, cacheDir);
+    const [a, b, c] = entriesOf(cacheDir).map((name) => path.join(cacheDir, name));
+    const bytes = readFileSync(a!);
+    bytes[bytes.length - 1]! ^= 0xff; // corrupt
+    writeFileSync(a!, bytes);
+    writeFileSync(b!, readFileSync(b!).subarray(0, 100)); // truncated
+    writeFileSync(c!, 'not an entry at all');
+    const second = childLoad(root, cacheDir);
+    expect(second.stats).toMatchObject({ hits: 0, ignored: 3, writes: 3 });
+    expect({ ...second, stats: undefined }).toEqual({ ...first, stats: undefined });
+    expect(childLoad(root, cacheDir).stats).toMatchObject({ hits: 3, ignored: 0, writes: 0 });
+  });
+
+  it('worker and process sandboxes use the cache too (their tenants get cacheDir)', async () => {
+    for (const isolation of ['worker', 'process'] as const) {
+      const root = freshDir('graph');
+      const cacheDir = freshDir('cache');
+      writeGraph(root);
+      const sandbox = createSandbox({ root, cacheDir, isolation });
+      try {
+        await expect(sandbox.import('./main.mjs')).resolves.toMatchObject({ total: 42, caught: 'boom' });
+      } finally {
+        await sandbox.dispose();
+      }
+      expect(entriesOf(cacheDir)).toHaveLength(3);
+    }
+  });
+
+  it('a changed file misses, and only it is analysed again', () => {
+    const root = freshDir('graph');
+    const cacheDir = freshDir('cache');
+    writeGraph(root);
+    childLoad(root, cacheDir);
+    writeFileSync(path.join(root, 'sum.mjs'), 'export function sum(xs) { let s = 1; for (const x of xs) s += x; return s; }\n');
+    const after = childLoad(root, cacheDir);
+    expect(after.stats).toMatchObject({ hits: 2, misses: 1, writes: 1 });
+    expect(after.total).toBe(43);
+  });
+});
+
+/** A stored analysis for `source` at `url`, as the load step would make it (here: made up). */
+const storedFor = (source: string, findings: StoredAnalysis['findings'] = []): StoredAnalysis => ({
+  code: source,
+  edits: '',
+  imports: [],
+  topLevelAwait: false,
+  straightLine: true,
+  findings,
+  codeCache: undefined,
+});
+
+describe('disk cache entries (in this process)', () => {
+  const source = 'export default 1;\n';
+  const url = 'file:///virtual/a.mjs';
+  const hash = contentHash(source);
+
+  it('reads back what it wrote, and refuses it for other content, another key, another format or a tampered byte', () => {
+    const cache = openDiskCache(freshDir('cache'))!;
+    const key = cache.keyOf(hash, url, true, 'fp');
+    cache.write(key, hash, url, storedFor(source));
+    expect(cache.read(key, hash, url)?.code).toBe(source);
+    const file = path.join(cache.dir, key.toString('hex'));
+    const before = diskCacheStats().ignored;
+    // Another content at the same URL has another key: a miss. Its entry moved under this key fails the key echo.
+    const otherKey = cache.keyOf(contentHash('export default 2;\n'), url, true, 'fp');
+    expect(cache.read(otherKey, contentHash('export default 2;\n'), url)).toBeUndefined();
+    // Another build or Node (standing in: another fingerprint) has another key; renamed into place it does not verify.
+    const foreign = cache.keyOf(hash, url, true, 'another build');
+    cache.write(foreign, hash, url, storedFor(source));
+    copyFileSync(path.join(cache.dir, foreign.toString('hex')), file);
+    expect(cache.read(key, hash, url)).toBeUndefined();
+    // The right key, asked for with other content: the binding in the entry refuses it.
+    cache.write(key, hash, url, storedFor(source));
+    expect(cache.read(key, contentHash('x'), url)).toBeUndefined();
+    expect(cache.read(key, hash, 'file:///virtual/b.mjs')).toBeUndefined();
+    // Another format version.
+    const bytes = readFileSync(file);
+    bytes.writeUInt32LE(99, 8);
+    writeFileSync(file, bytes);
+    expect(cache.read(key, hash, url)).toBeUndefined();
+    expect(diskCacheStats().ignored - before).toBe(4);
+  });
+
+  it('ignores entries writable by others or owned by someone else', () => {
+    const cache = openDiskCache(freshDir('cache'))!;
+    const key = cache.keyOf(hash, url, false, 'fp');
+    const file = path.join(cache.dir, key.toString('hex'));
+    cache.write(key, hash, url, storedFor(source));
+    chmodSync(file, 0o666);
+    expect(cache.read(key, hash, url)).toBeUndefined();
+    chmodSync(file, 0o600);
+    expect(cache.read(key, hash, url)).toBeDefined();
+    if (process.getuid?.() === 0) {
+      chownSync(file, 4242, 4242);
+      expect(cache.read(key, hash, url)).toBeUndefined();
+    }
+  });
+
+  it('evicts the least recently used entries past its bound', async () => {
+    const dir = freshDir('cache');
+    const cache = DiskCache.open(dir, 20_000)!;
+    const keys = Array.from({ length: 10 }, (_, i) => cache.keyOf(hash, url, false, `fp${i}`));
+    keys.forEach((key, i) => {
+      cache.write(key, hash, url, storedFor(`${source}/*${'x'.repeat(3000)}*/`));
+      const when = Date.now() / 1000 - 1000 + i;
+      utimesSync(path.join(dir, key.toString('hex')), when, when);
+    });
+    writeFileSync(path.join(dir, 'unrelated.txt'), 'kept');
+    await cache.sweep();
+    const left = new Set(entriesOf(dir));
+    expect(left.size).toBeGreaterThan(0);
+    expect(left.size).toBeLessThan(10);
+    // The newest stay, the oldest went.
+    expect(left.has(keys[9]!.toString('hex'))).toBe(true);
+    expect(left.has(keys[0]!.toString('hex'))).toBe(false);
+    expect(readdirSync(dir)).toContain('unrelated.txt');
+    expect(readdirSync(dir)).toContain('key');
+  });
+
+  it('is no cache (never an error) where the directory cannot be used', async () => {
+    const file = path.join(freshDir('blocked'), 'file');
+    writeFileSync(file, '');
+    expect(openDiskCache(path.join(file, 'cache'))).toBeUndefined();
+    const open = freshDir('world-writable');
+    chmodSync(open, 0o777);
+    expect(openDiskCache(open)).toBeUndefined();
+    const root = freshDir('graph');
+    writeGraph(root);
+    for (const cacheDir of [path.join(file, 'cache'), open]) {
+      const sandbox = createSandbox({ root, cacheDir });
+      await expect(sandbox.import('./main.mjs')).resolves.toMatchObject({ total: 42 });
+      await sandbox.dispose();
+    }
+    expect(readdirSync(open)).toEqual([]);
+  });
+});
+
+describe('disk cache: planted entries', () => {
+  const attack = 'export default Function.prototype.constructor("return process")();\n';
+
+  /** The key the sandbox will look its entry up under (what an attacker can compute). */
+  function target(root: string) {
+    const url = pathToFileURL(path.join(root, 'evil.mjs')).href;
+    const { policyFingerprint } = normalizeOptions({ root });
+    return { url, hash: contentHash(attack), fingerprint: policyFingerprint };
+  }
+
+  async function refusedWith(root: string, cacheDir: string): Promise<unknown> {
+    const sandbox = createSandbox({ root, cacheDir });
+    try {
+      return await sandbox.import('./evil.mjs').then(
+        () => 'loaded',
+        (error: unknown) => error,
+      );
+    } finally {
+      await sandbox.dispose();
+    }
+  }
+
+  it('an entry made without the directory secret (a checksum is not enough) is ignored: the policy still refuses', async () => {
+    const root = freshDir('planted');
+    writeFileSync(path.join(root, 'evil.mjs'), attack);
+    const cacheDir = freshDir('cache');
+    const cache = openDiskCache(cacheDir)!;
+    const { url, hash, fingerprint } = target(root);
+    const key = cache.keyOf(hash, url, true, fingerprint);
+    // A well-formed entry whose MAC field holds a plain SHA-256 of the rest: "clean" findings.
+    const json = Buffer.from(JSON.stringify({ hash, url, ...storedFor(attack), codeCache: undefined }));
+    const header = Buffer.alloc(84);
+    header.write('ESMSBXC\n', 0, 'latin1');
+    header.writeUInt32LE(1, 8);
+    key.copy(header, 12);
+    header.writeUInt32LE(json.length, 44);
+    header.writeUInt32LE(0, 48);
+    createHash('sha256').update(header.subarray(0, 52)).update(json).digest().copy(header, 52);
+    writeFileSync(path.join(cacheDir, key.toString('hex')), Buffer.concat([header, json]), { mode: 0o600 });
+    const before = diskCacheStats();
+    expect(await refusedWith(root, cacheDir)).toBeInstanceOf(PolicyError);
+    expect(diskCacheStats().ignored - before.ignored).toBe(1);
+    expect(diskCacheStats().hits - before.hits).toBe(0);
+    expect(typeof process.exit).toBe('function');
+  });
+
+  it('an entry with clean findings from another cache directory (its own secret) is ignored', async () => {
+    const root = freshDir('planted');
+    writeFileSync(path.join(root, 'evil.mjs'), attack);
+    const { url, hash, fingerprint } = target(root);
+    const elsewhere = openDiskCache(freshDir('attacker-cache'))!;
+    const key = elsewhere.keyOf(hash, url, true, fingerprint);
+    elsewhere.write(key, hash, url, storedFor(attack));
+    expect(elsewhere.read(key, hash, url)).toBeDefined();
+    const cacheDir = freshDir('cache');
+    openDiskCache(cacheDir);
+    copyFileSync(path.join(elsewhere.dir, key.toString('hex')), path.join(cacheDir, key.toString('hex')));
+    chmodSync(path.join(cacheDir, key.toString('hex')), 0o600);
+    const before = diskCacheStats();
+    expect(await refusedWith(root, cacheDir)).toBeInstanceOf(PolicyError);
+    expect(diskCacheStats().ignored - before.ignored).toBe(1);
+    expect(diskCacheStats().hits - before.hits).toBe(0);
+  });
+});
