@@ -24,15 +24,15 @@ export function analyzeWithFindings(code: string, url: string, request: Analysis
     const analysis = known ?? analyzeModule(code, url, hash, metered);
     return { analysis, findings: policyFindings(analysis, code, url, policy, env, fingerprint) };
   }
-  const key = disk.keyOf(hash, url, metered, fingerprint);
-  const stored = known === undefined ? disk.read(key, hash, url) : undefined;
+  const pack = disk.packOf(url, metered, fingerprint);
+  const stored = known === undefined ? disk.lookup(pack, url, hash) : undefined;
   if (stored !== undefined) {
     const analysis = adoptAnalysis(hash, url, metered, stored, fingerprint, stored.findings);
-    analysis.restored = () => disk.write(key, hash, url, { ...analysis, findings: stored.findings });
+    analysis.restored = () => disk.store(pack, url, hash, { ...analysis, findings: stored.findings });
     return { analysis, findings: stored.findings };
   }
   const analysis = known ?? analyzeModule(code, url, hash, metered);
   const findings = policyFindings(analysis, code, url, policy, env, fingerprint);
-  (analysis.persist ??= []).push(() => disk.write(key, hash, url, { ...analysis, findings }));
+  (analysis.persist ??= []).push(() => disk.store(pack, url, hash, { ...analysis, findings }));
   return { analysis, findings };
 }

@@ -33,7 +33,8 @@ describe('esm-sandbox config with a disk cache', () => {
     expect(cold.stderr).toBe('');
     expect(cold.status).toBe(0);
     const written = entries(dir);
-    expect(written.length).toBeGreaterThanOrEqual(9);
+    // One pack per directory of the config's modules.
+    expect(written.length).toBeGreaterThanOrEqual(3);
     const warm = config(['--cache-dir', dir]);
     expect(warm.status).toBe(0);
     expect(warm.stdout).toBe(cold.stdout);
@@ -51,7 +52,7 @@ describe('esm-sandbox config with a disk cache', () => {
     const byDefault = config([], below);
     expect(byDefault.status).toBe(0);
     expect(byDefault.stdout).toBe(none.stdout);
-    expect(entries(path.join(project, 'node_modules', '.cache', 'esm-sandbox')).length).toBeGreaterThanOrEqual(9);
+    expect(entries(path.join(project, 'node_modules', '.cache', 'esm-sandbox')).length).toBeGreaterThanOrEqual(3);
     expect(existsSync(path.join(below, 'node_modules'))).toBe(false);
   });
 

@@ -26,7 +26,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSandbox, PolicyError } from '../../src/index.js';
 import { contentHash } from '../../src/analyze/analyze.js';
-import { DiskCache, diskCacheStats, openDiskCache, type StoredAnalysis } from '../../src/load/disk-cache.js';
+import { DEFAULT_CACHE_MAX_BYTES, DiskCache, diskCacheStats, openDiskCache, type StoredAnalysis } from '../../src/load/disk-cache.js';
 import { normalizeOptions } from '../../src/sandbox/options.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -97,32 +97,40 @@ describe('disk cache across processes', () => {
     const cacheDir = path.join(freshDir('cache'), 'nested', 'esm-sandbox');
     writeGraph(root);
     const first = childLoad(root, cacheDir);
-    expect(first.stats).toMatchObject({ hits: 0, misses: 3, writes: 3, ignored: 0 });
-    expect(entriesOf(cacheDir)).toHaveLength(3);
+    // Written when the process exits (the stats were printed before).
+    expect(first.stats).toMatchObject({ hits: 0, misses: 3, stored: 3, ignored: 0 });
+    // One pack: the three modules share a directory.
+    expect(entriesOf(cacheDir)).toHaveLength(1);
     expect(statSync(cacheDir).mode & 0o777).toBe(0o700);
     for (const name of entriesOf(cacheDir)) expect(statSync(path.join(cacheDir, name)).mode & 0o777).toBe(0o600);
     const second = childLoad(root, cacheDir);
-    expect(second.stats).toMatchObject({ hits: 3, misses: 0, writes: 0, ignored: 0 });
+    expect(second.stats).toMatchObject({ hits: 3, misses: 0, stored: 0, writes: 0, ignored: 0 });
     expect({ ...second, stats: undefined }).toEqual({ ...first, stats: undefined });
     expect(second.total).toBe(42);
     expect(second.caught).toBe('boom');
     expect(second.warnings.map((d) => `${d.ruleId}@${d.line}:${d.column}`)).toEqual(['no-computed-member@6:35']);
   });
 
-  it('entries that do not verify are ignored, the files analysed again and the entries rewritten', () => {
+  it('a pack that does not verify is ignored, its files analysed again and the pack rewritten', () => {
     const root = freshDir('graph');
     const cacheDir = freshDir('cache');
     writeGraph(root);
     const first = childLoad(root, cacheDir);
-    const [a, b, c] = entriesOf(cacheDir).map((name) => path.join(cacheDir, name));
-    const bytes = readFileSync(a!);
-    bytes[bytes.length - 1]! ^= 0xff; // corrupt
-    writeFileSync(a!, bytes);
-    writeFileSync(b!, readFileSync(b!).subarray(0, 100)); // truncated
-    writeFileSync(c!, 'not an entry at all');
-    const second = childLoad(root, cacheDir);
-    expect(second.stats).toMatchObject({ hits: 0, ignored: 3, writes: 3 });
-    expect({ ...second, stats: undefined }).toEqual({ ...first, stats: undefined });
+    const [pack] = entriesOf(cacheDir).map((name) => path.join(cacheDir, name));
+    const tampering: Array<(bytes: Buffer) => Buffer> = [
+      (bytes) => {
+        bytes[bytes.length - 1]! ^= 0xff; // corrupt
+        return bytes;
+      },
+      (bytes) => bytes.subarray(0, 100), // truncated
+      () => Buffer.from('not a pack at all'),
+    ];
+    for (const tamper of tampering) {
+      writeFileSync(pack!, tamper(readFileSync(pack!)));
+      const again = childLoad(root, cacheDir);
+      expect(again.stats).toMatchObject({ hits: 0, misses: 3, ignored: 1, stored: 3 });
+      expect({ ...again, stats: undefined }).toEqual({ ...first, stats: undefined });
+    }
     expect(childLoad(root, cacheDir).stats).toMatchObject({ hits: 3, ignored: 0, writes: 0 });
   });
 
@@ -137,7 +145,9 @@ describe('disk cache across processes', () => {
       } finally {
         await sandbox.dispose();
       }
-      expect(entriesOf(cacheDir)).toHaveLength(3);
+      // The thread lives on: its pack is written a moment after the last entry came.
+      for (let waited = 0; entriesOf(cacheDir).length === 0 && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      expect(entriesOf(cacheDir)).toHaveLength(1);
     }
   });
 
@@ -148,7 +158,7 @@ describe('disk cache across processes', () => {
     childLoad(root, cacheDir);
     writeFileSync(path.join(root, 'sum.mjs'), 'export function sum(xs) { let s = 1; for (const x of xs) s += x; return s; }\n');
     const after = childLoad(root, cacheDir);
-    expect(after.stats).toMatchObject({ hits: 2, misses: 1, writes: 1 });
+    expect(after.stats).toMatchObject({ hits: 2, misses: 1, stored: 1 });
     expect(after.total).toBe(43);
   });
 });
@@ -164,61 +174,75 @@ const storedFor = (source: string, findings: StoredAnalysis['findings'] = []): S
   codeCache: undefined,
 });
 
-describe('disk cache entries (in this process)', () => {
+describe('disk cache packs (in this process)', () => {
   const source = 'export default 1;\n';
   const url = 'file:///virtual/a.mjs';
   const hash = contentHash(source);
 
-  it('reads back what it wrote, and refuses it for other content, another key, another format or a tampered byte', () => {
-    const cache = openDiskCache(freshDir('cache'))!;
-    const key = cache.keyOf(hash, url, true, 'fp');
-    cache.write(key, hash, url, storedFor(source));
-    expect(cache.read(key, hash, url)?.code).toBe(source);
-    const file = path.join(cache.dir, key.toString('hex'));
+  /** A pack holding `url`'s entry, written to `dir`; its file. */
+  function written(dir: string, fingerprint = 'fp'): string {
+    const cache = DiskCache.open(dir, DEFAULT_CACHE_MAX_BYTES)!;
+    const pack = cache.packOf(url, true, fingerprint);
+    cache.store(pack, url, hash, storedFor(source));
+    cache.flush();
+    return pack.file;
+  }
+  /** What a new process finds for `url` with this content. */
+  const lookUp = (dir: string, content = hash, fingerprint = 'fp') => {
+    const cache = DiskCache.open(dir, DEFAULT_CACHE_MAX_BYTES)!;
+    return cache.lookup(cache.packOf(url, true, fingerprint), url, content);
+  };
+
+  it('reads back what it wrote, and refuses it for other content, another build, another format or a tampered byte', () => {
+    const dir = freshDir('cache');
+    const file = written(dir);
+    expect(lookUp(dir)?.code).toBe(source);
+    // Other content at the same URL: a miss.
+    expect(lookUp(dir, contentHash('export default 2;\n'))).toBeUndefined();
     const before = diskCacheStats().ignored;
-    // Another content at the same URL has another key: a miss. Its entry moved under this key fails the key echo.
-    const otherKey = cache.keyOf(contentHash('export default 2;\n'), url, true, 'fp');
-    expect(cache.read(otherKey, contentHash('export default 2;\n'), url)).toBeUndefined();
-    // Another build or Node (standing in: another fingerprint) has another key; renamed into place it does not verify.
-    const foreign = cache.keyOf(hash, url, true, 'another build');
-    cache.write(foreign, hash, url, storedFor(source));
-    copyFileSync(path.join(cache.dir, foreign.toString('hex')), file);
-    expect(cache.read(key, hash, url)).toBeUndefined();
-    // The right key, asked for with other content: the binding in the entry refuses it.
-    cache.write(key, hash, url, storedFor(source));
-    expect(cache.read(key, contentHash('x'), url)).toBeUndefined();
-    expect(cache.read(key, hash, 'file:///virtual/b.mjs')).toBeUndefined();
+    // Another build or Node (standing in: another fingerprint) has another pack; moved into place it fails the key echo.
+    copyFileSync(written(dir, 'another build'), file);
+    expect(lookUp(dir)).toBeUndefined();
     // Another format version.
+    written(dir);
     const bytes = readFileSync(file);
     bytes.writeUInt32LE(99, 8);
     writeFileSync(file, bytes);
-    expect(cache.read(key, hash, url)).toBeUndefined();
-    expect(diskCacheStats().ignored - before).toBe(4);
+    expect(lookUp(dir)).toBeUndefined();
+    // One byte of the code changed.
+    written(dir);
+    const code = readFileSync(file);
+    const at = code.indexOf('export default 1');
+    code[at + 15] = '2'.charCodeAt(0);
+    writeFileSync(file, code);
+    expect(lookUp(dir)).toBeUndefined();
+    // Three lookups, and the two rewrites in between each read the bad pack first.
+    expect(diskCacheStats().ignored - before).toBe(5);
   });
 
-  it('ignores entries writable by others or owned by someone else', () => {
-    const cache = openDiskCache(freshDir('cache'))!;
-    const key = cache.keyOf(hash, url, false, 'fp');
-    const file = path.join(cache.dir, key.toString('hex'));
-    cache.write(key, hash, url, storedFor(source));
+  it('ignores packs writable by others or owned by someone else', () => {
+    const dir = freshDir('cache');
+    const file = written(dir);
     chmodSync(file, 0o666);
-    expect(cache.read(key, hash, url)).toBeUndefined();
+    expect(lookUp(dir)).toBeUndefined();
     chmodSync(file, 0o600);
-    expect(cache.read(key, hash, url)).toBeDefined();
+    expect(lookUp(dir)).toBeDefined();
     if (process.getuid?.() === 0) {
       chownSync(file, 4242, 4242);
-      expect(cache.read(key, hash, url)).toBeUndefined();
+      expect(lookUp(dir)).toBeUndefined();
     }
   });
 
-  it('evicts the least recently used entries past its bound', async () => {
+  it('evicts the least recently used packs past its bound', async () => {
     const dir = freshDir('cache');
     const cache = DiskCache.open(dir, 20_000)!;
-    const keys = Array.from({ length: 10 }, (_, i) => cache.keyOf(hash, url, false, `fp${i}`));
-    keys.forEach((key, i) => {
-      cache.write(key, hash, url, storedFor(`${source}/*${'x'.repeat(3000)}*/`));
+    const files = Array.from({ length: 10 }, (_, i) => {
+      const pack = cache.packOf(url, false, `fp${i}`);
+      cache.store(pack, url, hash, storedFor(`${source}/*${'x'.repeat(3000)}*/`));
+      cache.flush();
       const when = Date.now() / 1000 - 1000 + i;
-      utimesSync(path.join(dir, key.toString('hex')), when, when);
+      utimesSync(pack.file, when, when);
+      return path.basename(pack.file);
     });
     writeFileSync(path.join(dir, 'unrelated.txt'), 'kept');
     await cache.sweep();
@@ -226,8 +250,8 @@ describe('disk cache entries (in this process)', () => {
     expect(left.size).toBeGreaterThan(0);
     expect(left.size).toBeLessThan(10);
     // The newest stay, the oldest went.
-    expect(left.has(keys[9]!.toString('hex'))).toBe(true);
-    expect(left.has(keys[0]!.toString('hex'))).toBe(false);
+    expect(left.has(files[9]!)).toBe(true);
+    expect(left.has(files[0]!)).toBe(false);
     expect(readdirSync(dir)).toContain('unrelated.txt');
     expect(readdirSync(dir)).toContain('key');
   });
@@ -272,23 +296,22 @@ describe('disk cache: planted entries', () => {
     }
   }
 
-  it('an entry made without the directory secret (a checksum is not enough) is ignored: the policy still refuses', async () => {
+  it('a pack made without the directory secret (a checksum is not enough) is ignored: the policy still refuses', async () => {
     const root = freshDir('planted');
     writeFileSync(path.join(root, 'evil.mjs'), attack);
     const cacheDir = freshDir('cache');
-    const cache = openDiskCache(cacheDir)!;
     const { url, hash, fingerprint } = target(root);
-    const key = cache.keyOf(hash, url, true, fingerprint);
-    // A well-formed entry whose MAC field holds a plain SHA-256 of the rest: "clean" findings.
-    const json = Buffer.from(JSON.stringify({ hash, url, ...storedFor(attack), codeCache: undefined }));
+    const pack = DiskCache.open(cacheDir, DEFAULT_CACHE_MAX_BYTES)!.packOf(url, true, fingerprint);
+    // A well-formed pack whose MAC field holds a plain SHA-256 of the rest: "clean" findings.
+    const json = Buffer.from(JSON.stringify([[url, { hash, ...storedFor(attack), codeCache: undefined }]]));
     const header = Buffer.alloc(84);
     header.write('ESMSBXC\n', 0, 'latin1');
-    header.writeUInt32LE(1, 8);
-    key.copy(header, 12);
+    header.writeUInt32LE(2, 8);
+    pack.key.copy(header, 12);
     header.writeUInt32LE(json.length, 44);
     header.writeUInt32LE(0, 48);
     createHash('sha256').update(header.subarray(0, 52)).update(json).digest().copy(header, 52);
-    writeFileSync(path.join(cacheDir, key.toString('hex')), Buffer.concat([header, json]), { mode: 0o600 });
+    writeFileSync(pack.file, Buffer.concat([header, json]), { mode: 0o600 });
     const before = diskCacheStats();
     expect(await refusedWith(root, cacheDir)).toBeInstanceOf(PolicyError);
     expect(diskCacheStats().ignored - before.ignored).toBe(1);
@@ -296,18 +319,19 @@ describe('disk cache: planted entries', () => {
     expect(typeof process.exit).toBe('function');
   });
 
-  it('an entry with clean findings from another cache directory (its own secret) is ignored', async () => {
+  it('a pack with clean findings from another cache directory (its own secret) is ignored', async () => {
     const root = freshDir('planted');
     writeFileSync(path.join(root, 'evil.mjs'), attack);
     const { url, hash, fingerprint } = target(root);
-    const elsewhere = openDiskCache(freshDir('attacker-cache'))!;
-    const key = elsewhere.keyOf(hash, url, true, fingerprint);
-    elsewhere.write(key, hash, url, storedFor(attack));
-    expect(elsewhere.read(key, hash, url)).toBeDefined();
+    const elsewhere = DiskCache.open(freshDir('attacker-cache'), DEFAULT_CACHE_MAX_BYTES)!;
+    const pack = elsewhere.packOf(url, true, fingerprint);
+    elsewhere.store(pack, url, hash, storedFor(attack));
+    elsewhere.flush();
     const cacheDir = freshDir('cache');
-    openDiskCache(cacheDir);
-    copyFileSync(path.join(elsewhere.dir, key.toString('hex')), path.join(cacheDir, key.toString('hex')));
-    chmodSync(path.join(cacheDir, key.toString('hex')), 0o600);
+    const planted = path.join(cacheDir, path.basename(pack.file));
+    DiskCache.open(cacheDir, DEFAULT_CACHE_MAX_BYTES);
+    copyFileSync(pack.file, planted);
+    chmodSync(planted, 0o600);
     const before = diskCacheStats();
     expect(await refusedWith(root, cacheDir)).toBeInstanceOf(PolicyError);
     expect(diskCacheStats().ignored - before.ignored).toBe(1);
