@@ -145,7 +145,8 @@ class GraphWalk {
       env: environmentFor(context.env, context.resolver, url),
       fingerprint: context.policyFingerprint,
       metered: context.metered === true,
-      disk: context.disk,
+      // evaluate() sources are one-off strings under made-up names: not worth a place on disk.
+      disk: virtualSource === undefined ? context.disk : undefined,
     });
     node.code = analysis.code;
     node.edits = analysis.edits;
