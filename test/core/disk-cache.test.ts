@@ -256,6 +256,27 @@ describe('disk cache packs (in this process)', () => {
     expect(readdirSync(dir)).toContain('key');
   });
 
+  it('a code cache V8 rejects is dropped: the module compiles from source and its entry is rewritten', async () => {
+    const root = freshDir('rejected');
+    const answer = 'export default 41 + 1;\n';
+    writeFileSync(path.join(root, 'answer.mjs'), answer);
+    const cacheDir = freshDir('cache');
+    const answerUrl = pathToFileURL(path.join(root, 'answer.mjs')).href;
+    const writer = DiskCache.open(cacheDir, DEFAULT_CACHE_MAX_BYTES)!;
+    const pack = writer.packOf(answerUrl, true, normalizeOptions({ root }).policyFingerprint);
+    writer.store(pack, answerUrl, contentHash(answer), { ...storedFor(answer), codeCache: Buffer.alloc(64, 7) });
+    writer.flush();
+    const before = diskCacheStats();
+    const sandbox = createSandbox({ root, cacheDir });
+    try {
+      await expect(sandbox.import('./answer.mjs')).resolves.toEqual({ default: 42 });
+    } finally {
+      await sandbox.dispose();
+    }
+    expect(diskCacheStats().hits - before.hits).toBe(1);
+    expect(diskCacheStats().stored - before.stored).toBe(1);
+  });
+
   it('is no cache (never an error) where the directory cannot be used', async () => {
     const file = path.join(freshDir('blocked'), 'file');
     writeFileSync(file, '');
