@@ -92,6 +92,7 @@ export async function loadGraph(entry: Resolution, context: LoadContext, virtual
 class GraphWalk {
   readonly result: LoadResult = { modules: new Map(), diagnostics: [], failures: [] };
   private filesSinceYield = 0;
+  private readonly resolved = new Map<string, Resolution>();
 
   constructor(private readonly context: LoadContext) {}
 
@@ -170,7 +171,15 @@ class GraphWalk {
           return codeFrame(source, site.line, site.column - 1);
         },
       };
-      const target = await resolveSpecifier(site.specifier, url, this.context.resolver, where);
+      // A package's modules import the same few files from one directory hundreds of times
+      // (lodash-es: ~2,000 sites, 641 files); the answer depends only on the specifier and the
+      // importing file's directory (and, through it, its package), so it is asked once per load.
+      const memo = `${site.specifier}\0${url.slice(0, url.lastIndexOf('/') + 1)}`;
+      let target = this.resolved.get(memo);
+      if (target === undefined) {
+        target = await resolveSpecifier(site.specifier, url, this.context.resolver, where);
+        this.resolved.set(memo, target);
+      }
       if (!site.dynamic) node.targets.set(site.specifier, target.key);
       try {
         await this.visit(target, { site, referrer: url });
