@@ -277,6 +277,16 @@ describe('disk cache packs (in this process)', () => {
     expect(diskCacheStats().stored - before.stored).toBe(1);
   });
 
+  it('cacheDir takes a path, a file: URL or false, and refuses anything else by name', () => {
+    const dir = freshDir('option');
+    expect(normalizeOptions({ cacheDir: dir }).cacheDir).toBe(dir);
+    expect(normalizeOptions({ cacheDir: pathToFileURL(dir) }).cacheDir).toBe(dir);
+    expect(normalizeOptions({ cacheDir: false }).cacheDir).toBeUndefined();
+    expect(normalizeOptions({}).cacheDir).toBeUndefined();
+    expect(() => normalizeOptions({ cacheDir: 42 as unknown as string })).toThrow(/cacheDir/);
+    expect(() => normalizeOptions({ cacheDir: '' })).toThrow(/cacheDir/);
+  });
+
   it('is no cache (never an error) where the directory cannot be used', async () => {
     const file = path.join(freshDir('blocked'), 'file');
     writeFileSync(file, '');
