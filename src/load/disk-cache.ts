@@ -137,6 +137,12 @@ export function flushDiskCaches(): void {
   for (const cache of opened.values()) cache?.flush();
 }
 
+/** Write what is pending, then forget every open cache and its packs: the next use reads the disk again, as a new process would. */
+export function closeDiskCaches(): void {
+  flushDiskCaches();
+  opened.clear();
+}
+
 let flushAtExit = false;
 
 export class DiskCache {
