@@ -21,8 +21,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
+import { buildId, manifestOf, ownedAlone, secretOf } from './cache-identity.js';
 import type { ImportSite } from '../analyze/analyze.js';
 import type { Diagnostic } from '../errors/diagnostic.js';
 
@@ -80,36 +80,6 @@ const stats = { hits: 0, misses: 0, ignored: 0, stored: 0, writes: 0, evicted: 0
  */
 export const diskCacheStats = (): Readonly<typeof stats> => ({ ...stats });
 
-/** This build of esm-sandbox: its version, and when the file running this was built. */
-const buildId = (() => {
-  const self = fileURLToPath(import.meta.url);
-  let version = 'unknown';
-  for (let dir = path.dirname(self), up = 0; up < 4; dir = path.dirname(dir), up++) {
-    try {
-      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-      if (manifest.name === 'esm-sandbox') {
-        version = String(manifest.version);
-        break;
-      }
-    } catch {
-      // not this directory
-    }
-  }
-  // A rebuild (or an edited source file under a dev runner) changes the transform without a new version.
-  let built = 0;
-  try {
-    built = fs.statSync(self).mtimeMs;
-  } catch {
-    // bundled without a file of its own: the version alone
-  }
-  return `${version}:${built}:${process.version}:${process.arch}:${process.versions.v8}`;
-})();
-
-const uid = process.platform === 'win32' ? undefined : process.getuid?.();
-
-/** Owned by this user and writable by no one else (POSIX; Windows has neither notion here). */
-const ownedAlone = (info: fs.Stats, forbidden: number): boolean => uid === undefined || (info.uid === uid && (info.mode & forbidden) === 0);
-
 /** The group of a module: its package's directory (`.../node_modules/name`), else its own directory. */
 function groupOf(url: string): string {
   const at = url.lastIndexOf('/node_modules/');
@@ -146,6 +116,7 @@ export function closeDiskCaches(): void {
 let flushAtExit = false;
 
 export class DiskCache {
+  /** By group, metered flag and policy fingerprint. */
   private readonly packs = new Map<string, Pack>();
   private flushTimer: NodeJS.Timeout | undefined;
   private sweepPlanned = false;
@@ -171,13 +142,16 @@ export class DiskCache {
   /** The pack `url` belongs to under this policy and metering, read from disk the first time. */
   packOf(url: string, metered: boolean, fingerprint: string): Pack {
     const group = groupOf(url);
-    const key = createHash('sha256').update(`${FORMAT}\0${buildId}\0${group}\0${metered}\0${fingerprint}`).digest();
-    const name = key.toString('hex');
-    let pack = this.packs.get(name);
+    const memo = `${group}\0${metered}\0${fingerprint}`;
+    let pack = this.packs.get(memo);
     if (pack === undefined) {
-      const file = path.join(this.dir, name);
+      // A package's findings also depend on the dependencies its package.json declares
+      // (no-disallowed-import): a changed manifest is another pack.
+      const manifest = group.includes('/node_modules/') ? manifestOf(group) : '';
+      const key = createHash('sha256').update(`${FORMAT}\0${buildId}\0${memo}\0${manifest}`).digest();
+      const file = path.join(this.dir, key.toString('hex'));
       pack = { file, key, entries: this.read(file, key, group) ?? new Map(), dirty: false };
-      this.packs.set(name, pack);
+      this.packs.set(memo, pack);
     }
     return pack;
   }
@@ -357,42 +331,4 @@ export class DiskCache {
 function ignored(): undefined {
   stats.ignored++;
   return undefined;
-}
-
-/**
- * The directory's MAC secret: read, or made once (written to a temporary file and linked into
- * place, so concurrent processes agree on one). It must be this user's alone.
- */
-function secretOf(dir: string): Buffer | undefined {
-  const file = path.join(dir, 'key');
-  if (!fs.existsSync(file)) makeSecret(file);
-  try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const info = fs.fstatSync(fd);
-      if (!info.isFile() || !ownedAlone(info, 0o077) || info.size !== 32) return undefined;
-      const secret = Buffer.alloc(32);
-      return fs.readSync(fd, secret, 0, 32, 0) === 32 ? secret : undefined;
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return undefined;
-  }
-}
-
-function makeSecret(file: string): void {
-  try {
-    const temp = `${file}.${process.pid}-${threadId}-${randomBytes(4).toString('hex')}.tmp`;
-    fs.writeFileSync(temp, randomBytes(32), { mode: 0o600, flag: 'wx' });
-    try {
-      fs.linkSync(temp, file);
-    } catch {
-      // another process made it first, or the file system has no hard links: read what is there
-    } finally {
-      fs.rmSync(temp, { force: true });
-    }
-  } catch {
-    // a read-only directory: no cache
-  }
 }

@@ -287,6 +287,26 @@ describe('disk cache packs (in this process)', () => {
     expect(() => normalizeOptions({ cacheDir: '' })).toThrow(/cacheDir/);
   });
 
+  it("a package's pack is keyed by its package.json too (its declared dependencies change its findings)", () => {
+    const project = freshDir('project');
+    const pkg = path.join(project, 'node_modules', 'pkg');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(path.join(pkg, 'package.json'), '{ "name": "pkg" }');
+    const dir = freshDir('cache');
+    const inPackage = pathToFileURL(path.join(pkg, 'index.mjs')).href;
+    const own = pathToFileURL(path.join(project, 'main.mjs')).href;
+    const packsOf = () => {
+      const cache = DiskCache.open(dir, DEFAULT_CACHE_MAX_BYTES)!;
+      return [cache.packOf(inPackage, true, 'fp').file, cache.packOf(own, true, 'fp').file];
+    };
+    const before = packsOf();
+    writeFileSync(path.join(pkg, 'package.json'), '{ "name": "pkg", "dependencies": { "other": "1" } }');
+    const after = packsOf();
+    expect(after[0]).not.toBe(before[0]);
+    expect(after[1]).toBe(before[1]);
+    expect(packsOf()).toEqual(after);
+  });
+
   it('is no cache (never an error) where the directory cannot be used', async () => {
     const file = path.join(freshDir('blocked'), 'file');
     writeFileSync(file, '');
