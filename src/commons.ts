@@ -20,6 +20,7 @@ export const {
 
 export const ObjectCreate = Object.create;
 export const ObjectPrototype = Object.prototype;
+export const ArrayPrototype = Array.prototype;
 export const ArrayIsArray = Array.isArray;
 
 export const MapPrototypeEntries = uncurry(Map.prototype.entries) as (self: Map<unknown, unknown>) => IterableIterator<[unknown, unknown]>;

@@ -53,5 +53,29 @@ export const METER_CHECK = `--${METER_COUNT_NAME}>=0||(${METER_COUNT_NAME}=${MET
 /** Marks the brackets the metering rewrite adds, so that `Function.prototype.toString` can take them out again. */
 export const METER_MARK = `/*${RESERVED_PREFIX}*/`;
 
-/** Web platform classes some runtimes have and this realm does not: the policy names them, and expressions refuse them. */
-export const WEB_API_NAMES = ['URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'AbortController', 'AbortSignal'] as const;
+/**
+ * The web globals every realm has (run/realm-source/web-*.ts, installed on first use): the pure part of
+ * the WinterTC Minimum Common API, made in the realm, none of them holding any authority. The policy
+ * counts them among the built-ins (writing one is reported like writing `Array`), and expressions,
+ * which have none of them, refuse the names.
+ */
+export const WEB_GLOBAL_NAMES = [
+  'URL',
+  'URLSearchParams',
+  'TextEncoder',
+  'TextDecoder',
+  'atob',
+  'btoa',
+  'structuredClone',
+  'DOMException',
+  'Event',
+  'CustomEvent',
+  'EventTarget',
+  'AbortController',
+  'AbortSignal',
+  'performance',
+  'crypto',
+] as const;
+
+/** Values one `structuredClone` call inside a realm may copy (as many as one crossing of the membrane). */
+export const MAX_CLONE_VALUES = 1_000_000;

@@ -9,7 +9,23 @@
  */
 
 /** Operations the sandbox asks of the host through the single host entry. */
-export const HostOp = { Call: 1, TimerSet: 2, TimerClear: 3, Console: 4, Settled: 5, Result: 6, Memory: 7, Regex: 8 } as const;
+export const HostOp = {
+  Call: 1,
+  TimerSet: 2,
+  TimerClear: 3,
+  Console: 4,
+  Settled: 5,
+  Result: 6,
+  Memory: 7,
+  Regex: 8,
+  UrlParse: 9,
+  UrlSet: 10,
+  Random: 11,
+  RandomUUID: 12,
+  Now: 13,
+  TimeOrigin: 14,
+  Require: 15,
+} as const;
 
 /** Work the host asks the sandbox to do inside a turn. */
 export const Job = { None: 0, Call: 1, Timer: 2, Settle: 3, Observe: 4, Rethrow: 5 } as const;
@@ -60,4 +76,17 @@ export type HostRequest =
   /** A turn tried to allocate more ArrayBuffer memory than its cap (it was refused). */
   | [op: typeof HostOp.Memory, a: undefined, b: undefined, c: undefined, d: undefined]
   /** Run the kit's pending regular expression under a watchdog of `ms` (realm-source/tame-regexp.ts); true if it finished. */
-  | [op: typeof HostOp.Regex, ms: number, b: undefined, c: undefined, d: undefined];
+  | [op: typeof HostOp.Regex, ms: number, b: undefined, c: undefined, d: undefined]
+  /** Parse `input` (against `base`) as Node's URL does: a realm array of its parts (URL_PARTS order), or undefined. */
+  | [op: typeof HostOp.UrlParse, input: string, base: string | undefined, c: undefined, d: undefined]
+  /** `href` with one part set (its URL setter's rules): the parts as UrlParse gives them, or undefined. */
+  | [op: typeof HostOp.UrlSet, href: string, part: string, value: string, d: undefined]
+  /** `bytes` random bytes, as a string of as many latin1 characters. */
+  | [op: typeof HostOp.Random, bytes: number, b: undefined, c: undefined, d: undefined]
+  | [op: typeof HostOp.RandomUUID, a: undefined, b: undefined, c: undefined, d: undefined]
+  /** ms since the realm was adopted, coarsened (realm-source/web-platform.ts). */
+  | [op: typeof HostOp.Now, a: undefined, b: undefined, c: undefined, d: undefined]
+  /** When the realm was adopted, in ms since the epoch, coarsened. */
+  | [op: typeof HostOp.TimeOrigin, a: undefined, b: undefined, c: undefined, d: undefined]
+  /** A CommonJS `require(specifier)` in the file `referrer` (a graph key): the target's key, or the kit's FAIL mark. */
+  | [op: typeof HostOp.Require, referrer: string, specifier: string, c: undefined, d: undefined];

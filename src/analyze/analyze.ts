@@ -14,13 +14,16 @@ import type {
   ObjectExpression,
   Program,
   Identifier,
+  Expression,
+  SpreadElement,
 } from 'acorn';
 import { codeFrame } from '../errors/frame.js';
 import { SandboxSyntaxError } from '../errors/errors.js';
 import { guardCatches } from '../transform/guard.js';
 import { meterInsertions } from '../transform/meter.js';
 import { isStraightLine } from './bounded.js';
-import { parseModule } from './parse.js';
+import { parseModule, parseScript } from './parse.js';
+import { staticString } from './policy/ast.js';
 import { checkModule, type ResolvedPolicy } from './policy/engine.js';
 import type { Diagnostic, PolicyEnvironment } from './policy/types.js';
 
@@ -44,6 +47,9 @@ export interface ImportSite {
   names: ImportedName[];
 }
 
+/** How a file's code is parsed and run: an ES module, or CommonJS (a function body, load/commonjs.ts). */
+export type ModuleFormat = 'module' | 'commonjs';
+
 /** A name requested by an import or re-export, at its 1-based line and column. */
 export interface ImportedName {
   name: string;
@@ -57,6 +63,9 @@ export interface Analysis {
   /** Column edits of the transform, for the realm's stack formatter. */
   edits: string;
   imports: ImportSite[];
+  /** CommonJS only: each `require('literal')` call, in source order (`names` empty, `dynamic` false). */
+  requires: ImportSite[];
+  format: ModuleFormat;
   /**
    * Could evaluating this module suspend on a top-level `await` (or `for await`)? Conservative:
    * never false for a module that can. Lets the realm skip waiting on evaluations that finish
@@ -65,6 +74,8 @@ export interface Analysis {
   topLevelAwait: boolean;
   /** Evaluation runs no user function and is bounded by the module's length (see bounded.ts). */
   straightLine: boolean;
+  /** CommonJS only: what cjs-module-lexer found, once per content (load/commonjs.ts). */
+  lexed?: { exports: readonly string[]; reexports: readonly string[] };
   /** How many times `code` was compiled (the link phase counts). */
   compiles: number;
   /**
@@ -102,12 +113,18 @@ export const contentHash = (source: string) => createHash('sha1').update(source)
  * Parse, find imports and guard (and meter, for a metered realm: transform/meter.ts); throws
  * `SandboxSyntaxError` with the location.
  */
-export function analyzeModule(source: string, url: string, hash = contentHash(source), metered = false): CacheEntry {
-  const hit = cachedAnalysis(hash, url, metered);
+export function analyzeModule(
+  source: string,
+  url: string,
+  hash = contentHash(source),
+  metered = false,
+  format: ModuleFormat = 'module',
+): CacheEntry {
+  const hit = cachedAnalysis(hash, url, metered, format);
   if (hit !== undefined) return hit;
   let program: Program;
   try {
-    program = parseModule(source);
+    program = format === 'commonjs' ? parseScript(source) : parseModule(source);
   } catch (error) {
     throw syntaxError(error, source, url);
   }
@@ -124,9 +141,12 @@ export function analyzeModule(source: string, url: string, hash = contentHash(so
   const entry: CacheEntry = {
     code: guarded.code,
     edits: guarded.edits,
-    imports: importsOf(program, /\bimport\s*\(/.test(source)),
-    topLevelAwait: source.includes('await') && hasTopLevelAwait(program),
-    straightLine: isStraightLine(program),
+    imports: format === 'commonjs' ? dynamicOnly(program, source) : importsOf(program, /\bimport\s*\(/.test(source)),
+    requires: format === 'commonjs' && source.includes('require') ? requiresOf(program) : [],
+    format,
+    // A CommonJS body runs inside a call made by its facade: never straight-line, never suspended.
+    topLevelAwait: format === 'module' && source.includes('await') && hasTopLevelAwait(program),
+    straightLine: format === 'module' && isStraightLine(program),
     compiles: 0,
     codeCache: undefined,
     persist: undefined,
@@ -143,11 +163,12 @@ export function clearAnalysisCache(): void {
   cachedChars = 0;
 }
 
-const keyOf = (hash: string, url: string, metered: boolean) => `${hash}:${url}${metered ? ':metered' : ''}`;
+const keyOf = (hash: string, url: string, metered: boolean, format: ModuleFormat) =>
+  `${hash}:${url}${metered ? ':metered' : ''}${format === 'commonjs' ? ':cjs' : ''}`;
 
 /** The analysis of this content at this URL held in memory, if any (now the most recently used). */
-export function cachedAnalysis(hash: string, url: string, metered: boolean): CacheEntry | undefined {
-  const key = keyOf(hash, url, metered);
+export function cachedAnalysis(hash: string, url: string, metered: boolean, format: ModuleFormat = 'module'): CacheEntry | undefined {
+  const key = keyOf(hash, url, metered, format);
   const hit = cache.get(key);
   if (hit !== undefined) {
     cache.delete(key);
@@ -156,7 +177,7 @@ export function cachedAnalysis(hash: string, url: string, metered: boolean): Cac
   return hit;
 }
 
-/** An analysis read from the disk cache, held in memory as if made here, with its findings for one policy. */
+/** An ES module's analysis read from the disk cache, held in memory as if made here, with its findings for one policy. */
 export function adoptAnalysis(
   hash: string,
   url: string,
@@ -170,6 +191,8 @@ export function adoptAnalysis(
     code,
     edits,
     imports,
+    requires: [],
+    format: 'module',
     topLevelAwait,
     straightLine,
     compiles: 0,
@@ -183,7 +206,7 @@ export function adoptAnalysis(
 }
 
 function remember(hash: string, url: string, metered: boolean, entry: CacheEntry): CacheEntry {
-  cache.set(keyOf(hash, url, metered), entry);
+  cache.set(keyOf(hash, url, metered, entry.format), entry);
   cachedChars += entry.code.length;
   while (cache.size > MAX_CACHE || cachedChars > MAX_CACHE_CHARS) {
     const [oldest, evicted] = cache.entries().next().value!;
@@ -204,7 +227,7 @@ export function policyFindings(
 ): Diagnostic[] {
   const known = entry.diagnostics.get(fingerprint);
   if (known !== undefined) return known;
-  const program = entry.program ?? parseModule(source);
+  const program = entry.program ?? (entry.format === 'commonjs' ? parseScript(source) : parseModule(source));
   const found = policy.active.length === 0 ? [] : checkModule(program, source, url, policy, env);
   entry.diagnostics.set(fingerprint, found);
   // The tree is only kept until one policy has looked at it; findings for others re-parse.
@@ -275,6 +298,32 @@ function importsOf(program: Program, hasDynamic: boolean): ImportSite[] {
     });
   }
   return sites;
+}
+
+/** A CommonJS file's literal `import()` calls (it has no static imports). */
+function dynamicOnly(program: Program, source: string): ImportSite[] {
+  return /\bimport\s*\(/.test(source) ? importsOf(program, true) : [];
+}
+
+/**
+ * `require('x')` calls whose specifier is known in advance (a string, a template or concatenation
+ * of literals), the ones the load step resolves and loads ahead. A local named `require` is not told apart: the
+ * resolution is only ahead of need, and a `require` that is not Node's never asks for it.
+ */
+function requiresOf(program: Program): ImportSite[] {
+  const sites: ImportSite[] = [];
+  walkNodes(program, (node) => {
+    if (node.type !== 'CallExpression') return;
+    const callee = node.callee as Node;
+    const args = node.arguments as Node[];
+    if (callee.type !== 'Identifier' || (callee as Identifier).name !== 'require' || args.length !== 1) return;
+    const arg = args[0] as Expression | SpreadElement;
+    // Known in advance as the policy knows it (no-disallowed-import): literals and their concatenations.
+    const specifier = arg.type === 'SpreadElement' ? undefined : staticString(arg);
+    if (specifier === undefined) return;
+    sites.push({ specifier, line: arg.loc!.start.line, column: arg.loc!.start.column + 1, attributes: {}, dynamic: false, names: [] });
+  });
+  return sites.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
 /** `{ with: { type: 'json' } }` written out, as an attributes record; anything else is unknown. */

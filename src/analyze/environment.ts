@@ -5,7 +5,11 @@
  * load would refuse, and no more.
  */
 import { scopeOfReferrer, type ResolverOptions } from '../resolve/resolver.js';
+import type { ModuleFormat } from './analyze.js';
 import type { PolicyEnvironment } from './policy/types.js';
+
+/** What Node's CommonJS wrapper passes to a file: the realm's own values in the sandbox (run/realm-source/commonjs.ts). */
+const COMMONJS_NAMES = ['module', 'exports', 'require', '__filename', '__dirname'];
 
 /** The environment of sandbox code (modules outside any package). */
 export function sandboxEnvironment(resolver: ResolverOptions, importMetaProperties: readonly string[]): PolicyEnvironment {
@@ -20,10 +24,23 @@ export function sandboxEnvironment(resolver: ResolverOptions, importMetaProperti
   };
 }
 
-/** `base` for sandbox code; for a module of a package, one that also grants the package's dependencies. */
-export function environmentFor(base: PolicyEnvironment, resolver: ResolverOptions, url: string): PolicyEnvironment {
+/**
+ * `base` for sandbox code; for a module of a package, one that also grants the package's
+ * dependencies, and for a CommonJS file, the wrapper's names and its `require()` calls to check.
+ */
+export function environmentFor(
+  base: PolicyEnvironment,
+  resolver: ResolverOptions,
+  url: string,
+  format: ModuleFormat = 'module',
+): PolicyEnvironment {
   const { packages } = resolver;
   const scope = packages === undefined ? undefined : scopeOfReferrer(url, resolver.root);
   if (packages === undefined || scope === undefined) return base;
-  return { ...base, isAllowedSpecifier: (s) => resolver.isAllowed(s) || packages.mayImport(s, scope) };
+  const env: PolicyEnvironment = { ...base, isAllowedSpecifier: (s) => resolver.isAllowed(s) || packages.mayImport(s, scope) };
+  if (format === 'commonjs') {
+    env.sandboxGlobals = [...(base.sandboxGlobals ?? []), ...COMMONJS_NAMES];
+    env.commonjs = true;
+  }
+  return env;
 }

@@ -21,6 +21,21 @@ export function parseCount(): number {
   return parses;
 }
 
+/**
+ * Parse CommonJS source with locations: a script whose top level is a function body (Node's
+ * wrapper), so `return` is allowed there.
+ */
+export function parseScript(source: string): Program {
+  parses++;
+  return ModuleParser.parse(source, {
+    ecmaVersion: 'latest',
+    sourceType: 'script',
+    locations: true,
+    allowHashBang: true,
+    allowReturnOutsideFunction: true,
+  });
+}
+
 /** Parse ES module source with locations. Throws acorn's SyntaxError (with `loc` and `pos`) on bad input. */
 export function parseModule(source: string): Program {
   parses++;

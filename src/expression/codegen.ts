@@ -6,9 +6,9 @@
  * level and once per call for each arrow body.
  */
 import type { Node } from 'acorn';
-import { FORBIDDEN_KEYS, REFUSED_GLOBALS } from './grammar.js';
+import { FORBIDDEN_KEYS, REFUSED_GLOBALS, REFUSED_NODES } from './grammar.js';
 import { checkRegex } from './regex.js';
-import { MATH_CONSTANTS, METHODS, STDLIB, STDLIB_ROOTS, type CallableSpec } from './stdlib.js';
+import { FILTER_COUNT, MATH_CONSTANTS, METHODS, STDLIB, STDLIB_ROOTS, type CallableSpec } from './stdlib.js';
 
 /** Deepest AST accepted (a long chain `a + a + ...` nests on the left). */
 const MAX_AST_DEPTH = 200;
@@ -25,7 +25,8 @@ export class Refusal extends Error {
 
 /** The compiled form of one expression: a function body over the runtime's helpers. */
 export interface Generated {
-  /** JavaScript of the evaluation, an expression over `s` (the scope) and the helpers. */
+  /** JavaScript of the evaluation, an expression over `s` (the scope), `sv` (its view if frozen), the name
+   * variables `n0`... (declared by the caller, starting as `UNREAD`) and the helpers. */
   code: string;
   /** Top-level static cost, charged once per evaluation. */
   cost: number;
@@ -39,9 +40,13 @@ export class Emitter {
   readonly positions: Array<readonly [number, number]> = [];
   readonly identifiers = new Set<string>();
   temps = 0;
+  /** Scope names read once per evaluation, by name: the variable (`n0`...) that keeps each. */
+  readonly memos = new Map<string, string>();
   private params: Array<Map<string, string>> = [];
   private costs: number[] = [0];
   private chain: string[] | undefined;
+  /** The `.filter(f)` call whose `.length` is all that is read: it counts instead of building an array. */
+  private counted: Node | undefined;
   private depth = 0;
   private arrows = 0;
 
@@ -129,7 +134,14 @@ export class Emitter {
     if (FORBIDDEN_KEYS.has(name) || name.startsWith('__')) refuse(n, `"${name}" is never read: it leads to prototypes and constructors`);
     if (STDLIB_ROOTS.has(name) || this.hostNames.has(name)) refuse(n, `"${name}" can only be called`);
     this.identifiers.add(name);
-    return `gs(s, ${JSON.stringify(name)})`;
+    // sv: the view of a frozen scope (data.ts), read with a plain load; a live scope goes through a descriptor.
+    const key = JSON.stringify(name);
+    const read = `(sv !== undefined ? sv[${key}] : gs(s, ${key}))`;
+    // Without host functions nothing can change the scope during an evaluation: each name is read once.
+    if (this.hostNames.size > 0) return read;
+    let memo = this.memos.get(name);
+    if (memo === undefined) this.memos.set(name, (memo = `n${this.memos.size}`));
+    return `(${memo} !== UNREAD ? ${memo} : (${memo} = ${read}))`;
   }
 
   private param(name: string): string | undefined {
@@ -172,6 +184,10 @@ export class Emitter {
       return `(${String(value)})`;
     }
     const key = this.key(n);
+    if (key === 'length' && !n.computed && !n.optional && isFilterCall(n.object as Any)) {
+      this.counted = n.object as Node;
+      return this.gen(n.object as Any);
+    }
     const object = this.operand(n.object as Any, n.optional as boolean);
     if (key === undefined) return `gc(${object}, ${this.gen(n.property as Any)}, ${this.position(n.property as Any)})`;
     return `g(${object}, ${JSON.stringify(key)}, ${this.position(n.property as Any)})`;
@@ -201,6 +217,8 @@ export class Emitter {
 
   private call(n: Any): string {
     if (n.optional) refuse(n, 'an optional call `f?.()` is not part of the expression language');
+    const counted = this.counted === n;
+    this.counted = undefined;
     const callee = n.callee as Any;
     const args = n.arguments as Any[];
     if (callee.type === 'Identifier' && this.param(callee.name as string) === undefined) {
@@ -226,7 +244,8 @@ export class Emitter {
     const spec = own(METHODS, method);
     if (!spec) return refuse(callee.property, `.${method}() is not an allowed method`);
     const object = this.operand(root, callee.optional as boolean);
-    return `M.${method}(${object}, ${this.position(callee.property as Any)}${this.tail(args, spec, n)})`;
+    const target = counted ? `M[${JSON.stringify(FILTER_COUNT)}]` : `M.${method}`;
+    return `${target}(${object}, ${this.position(callee.property as Any)}${this.tail(args, spec, n)})`;
   }
 
   private tail(args: Any[], spec: CallableSpec, call: Any): string {
@@ -343,6 +362,18 @@ export class Emitter {
 // acorn's ESTree nodes, read by type tag (any: each visitor reads the fields of its own node type)
 type Any = Node & Record<string, any>;
 
+/** `x.filter(...)`, a plain method call (`.filter` of the standard library's `Array` is refused elsewhere). */
+function isFilterCall(n: Any): boolean {
+  const callee = n.callee as Any | undefined;
+  return (
+    n.type === 'CallExpression' &&
+    !n.optional &&
+    callee?.type === 'MemberExpression' &&
+    !callee.computed &&
+    callee.property.name === 'filter'
+  );
+}
+
 /** A table entry of its own: `constructor` or `toString` must never come from `Object.prototype`. */
 function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(table, key) ? table[key] : undefined;
@@ -354,20 +385,3 @@ function refuse(n: { start: number; end: number }, reason: string): never {
 
 /** Operators with a helper of their own (runtime.ts), the number case inlined. */
 const FAST_OPS: Record<string, string> = { '<': 'lt', '>': 'gt', '<=': 'le', '>=': 'ge', '-': 'sub', '*': 'mul', '/': 'div', '%': 'mod' };
-
-const REFUSED_NODES: Record<string, string> = {
-  AssignmentExpression: 'assignment is not part of the expression language',
-  UpdateExpression: '`++` and `--` are not part of the expression language',
-  NewExpression: '`new` is not part of the expression language',
-  ThisExpression: '`this` is not part of the expression language',
-  TaggedTemplateExpression: 'tagged templates are not part of the expression language',
-  SequenceExpression: 'the comma operator is not part of the expression language',
-  FunctionExpression: 'function expressions are not part of the expression language',
-  ClassExpression: 'classes are not part of the expression language',
-  AwaitExpression: '`await` is not part of the expression language',
-  YieldExpression: '`yield` is not part of the expression language',
-  ImportExpression: '`import()` is not part of the expression language',
-  MetaProperty: '`import.meta` and `new.target` are not part of the expression language',
-  Super: '`super` is not part of the expression language',
-  SpreadElement: 'spread `...` is not part of the expression language',
-};

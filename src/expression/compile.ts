@@ -106,7 +106,7 @@ function planExpression(source: string, names: readonly string[], maxLength: num
     text: source,
     positions: emitter.positions,
     identifiers: [...emitter.identifiers],
-    bind: compileInRealm(generated.code, generated.cost, emitter.temps, names.length, 'esm-sandbox:expression'),
+    bind: compileInRealm(generated.code, generated.cost, emitter.temps, emitter.memos.size, names.length, 'esm-sandbox:expression'),
   };
 }
 

@@ -6,7 +6,7 @@
  * a 100,000-deep source is refused in a linear pass instead of overflowing the stack.
  */
 import vm from 'node:vm';
-import { WEB_API_NAMES } from '../constants.js';
+import { WEB_GLOBAL_NAMES } from '../constants.js';
 import { STDLIB_ROOTS } from './stdlib.js';
 
 /** Longest source accepted by default (characters). */
@@ -66,17 +66,10 @@ export const REFUSED_GLOBALS: ReadonlySet<string> = new Set(
     'clearInterval',
     'clearImmediate',
     'queueMicrotask',
-    'structuredClone',
     'fetch',
-    'crypto',
-    'performance',
     'navigator',
-    ...WEB_API_NAMES,
+    ...WEB_GLOBAL_NAMES,
     'Blob',
-    'atob',
-    'btoa',
-    'EventTarget',
-    'Event',
     'MessageChannel',
     'MessagePort',
     'BroadcastChannel',
@@ -138,3 +131,21 @@ export function prescan(text: string, start: number, end: number, maxLength: num
     return { failure: { reason: `the expression is longer than the limit of ${maxLength} characters`, at: start + maxLength }, stop: end };
   return { stop: end };
 }
+
+/** Node types outside the language, with the reason given when one is met. */
+export const REFUSED_NODES: Record<string, string> = {
+  AssignmentExpression: 'assignment is not part of the expression language',
+  UpdateExpression: '`++` and `--` are not part of the expression language',
+  NewExpression: '`new` is not part of the expression language',
+  ThisExpression: '`this` is not part of the expression language',
+  TaggedTemplateExpression: 'tagged templates are not part of the expression language',
+  SequenceExpression: 'the comma operator is not part of the expression language',
+  FunctionExpression: 'function expressions are not part of the expression language',
+  ClassExpression: 'classes are not part of the expression language',
+  AwaitExpression: '`await` is not part of the expression language',
+  YieldExpression: '`yield` is not part of the expression language',
+  ImportExpression: '`import()` is not part of the expression language',
+  MetaProperty: '`import.meta` and `new.target` are not part of the expression language',
+  Super: '`super` is not part of the expression language',
+  SpreadElement: 'spread `...` is not part of the expression language',
+};

@@ -3,34 +3,34 @@
  * the generated code calls lives here, so it runs on the realm's intrinsics, never the host's.
  *
  * Invariants the helpers keep:
- * - Data is read through own data property descriptors; an accessor reads as `undefined` (its
- *   getter never runs) and a Proxy is refused before any trap can run.
+ * - Data is read through own data property descriptors (or, for a frozen object, a copy of them:
+ *   data.ts); an accessor reads as `undefined` (its getter never runs) and a Proxy is refused
+ *   before any trap can run.
  * - No value of the data is ever coerced: an operator, method or interpolation that would call
  *   `toString`/`valueOf`/`Symbol.toPrimitive` on an object throws instead.
  * - Work that grows with its inputs is charged against the budget *before* it runs.
  * A failure throws a `Fault` (kind, message, position index); the host turns it into its error.
  */
+import { DATA_SOURCE } from './data.js';
+
 export const RUNTIME_FILENAME = 'esm-sandbox:expression-runtime';
 
-export const RUNTIME_SOURCE = String.raw`(function (isProxy) {
+export const RUNTIME_SOURCE = String.raw`(function (isProxy, hostArrayPrototype) {
 'use strict';
-const gopd = Reflect.getOwnPropertyDescriptor, ownKeys = Reflect.ownKeys, apply = Reflect.apply;
-const objectGopd = Object.getOwnPropertyDescriptor, isArray = Array.isArray, freeze = Object.freeze;
+const gopd = Reflect.getOwnPropertyDescriptor, ownKeys = Reflect.ownKeys, apply = Reflect.apply, getPrototypeOf = Reflect.getPrototypeOf;
+const objectGopd = Object.getOwnPropertyDescriptor, isArray = Array.isArray, freeze = Object.freeze, hasOwn = Object.hasOwn;
 const lookupGetter = Function.prototype.call.bind(Object.prototype.__lookupGetter__);
-const RE = RegExp, strSlice = String.prototype.slice, mathMax = Math.max;
+const RE = RegExp, strSlice = String.prototype.slice, mathMax = Math.max, ArrayPrototype = Array.prototype;
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
-const checked = new WeakSet(), ours = new WeakMap();
+const ours = new WeakMap();
 class Fault { constructor(kind, message, p, cause) { this.kind = kind; this.message = message; this.p = p; this.cause = cause; } }
 let left = 0;
+/** What a name variable of the generated code holds before the name is read; never leaves the runtime. */
+const UNREAD = freeze(Object.create(null));
 
 function fail(message, p) { throw new Fault('runtime', message, p, undefined); }
 function charge(n, p) { if ((left -= n) < 0) throw new Fault('budget', '', p, undefined); }
 function kind(v) { return v === null ? 'null' : isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v; }
-function notProxy(o, p) {
-  if (checked.has(o)) return;
-  if (isProxy(o)) fail('a Proxy in the data is never read', p);
-  checked.add(o);
-}
 function prim(v, p, what) {
   const t = typeof v;
   if ((t === 'object' && v !== null) || t === 'function' || t === 'symbol') fail(what + ' would have to convert ' + kind(v) + '; values are never coerced', p);
@@ -44,46 +44,7 @@ function str(v, p, what) {
   return '' + prim(v, p, what);
 }
 function bigText(v, p) { const n = bigSize(v); charge(n + Math.ceil(n * n / 64), p); }
-function own(o, k, p) {
-  notProxy(o, p);
-  const d = gopd(o, k);
-  return d === undefined ? undefined : d.value;
-}
-
-/** a.b */
-function g(o, k, p) {
-  if (typeof o === 'object') {
-    if (o === null) fail('cannot read "' + k + '" of null', p);
-    return own(o, k, p);
-  }
-  if (typeof o === 'string') return k === 'length' ? o.length : undefined;
-  if (o === undefined) fail('cannot read "' + k + '" of undefined', p);
-  return undefined;
-}
-/** A name of the scope: the scope was checked not to be a Proxy when the evaluation began. */
-function gs(s, k) { const d = gopd(s, k); return d === undefined ? undefined : d.value; }
-/** a[k]: a string or number key, never a forbidden name. */
-function gc(o, k, p) {
-  if (typeof k !== 'number') {
-    if (typeof k !== 'string') fail('a computed key must be a string or a number, not ' + kind(k), p);
-    if (FORBIDDEN.has(k)) fail('"' + k + '" is never read', p);
-  }
-  if (typeof o === 'string') { const d = objectGopd(o, k); return d === undefined ? undefined : d.value; }
-  return g(o, k, p);
-}
-function len(a, p) { return own(a, 'length', p); }
-/**
- * An element of an array already checked not to be a Proxy. __lookupGetter__ tells an accessor
- * without running it and is six times faster than a descriptor for an index; a setter-only
- * accessor reads as undefined without running anything.
- */
-function el(a, i) { return lookupGetter(a, i) === undefined ? a[i] : undefined; }
-function arr(a, p, name) {
-  if (!isArray(a)) fail(name + ' needs an array, not ' + kind(a), p);
-  notProxy(a, p);
-  return a;
-}
-
+${DATA_SOURCE}
 function bigSize(x) { return (x < 0n ? -x : x).toString(16).length; }
 function add(a, b, p) {
   if (typeof a === 'number' && typeof b === 'number') return a + b;
@@ -145,10 +106,12 @@ function text(v, p) {
 function part(v, p) { return v === undefined || v === null ? '' : text(v, p); }
 function concat(parts, p) { let n = 0; for (let i = 0; i < parts.length; i++) n += parts[i].length; charge(n, p); return parts.join(''); }
 const HTML = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_SPECIAL = /[&<>"']/, HTML_SPECIALS = /[&<>"']/g, htmlChar = (c) => HTML[c];
 function html(v, p) {
   const s = v === undefined || v === null ? '' : text(v, p);
   charge(s.length, p);
-  return /[&<>"']/.test(s) ? s.replace(/[&<>"']/g, (c) => HTML[c]) : s;
+  // Only a string can hold one of the five characters: a number, boolean or BigInt prints none.
+  return typeof v === 'string' && HTML_SPECIAL.test(s) ? s.replace(HTML_SPECIALS, htmlChar) : s;
 }
 
 function re(source, flags, degree) { const r = new RE(source, flags); ours.set(r, degree); return r; }
@@ -160,23 +123,24 @@ function regex(r, input, p) {
   return r;
 }
 
-/** Start an evaluation: nothing is changed unless it can start, so a nested evaluation never clobbers its caller's budget. */
-function begin(budget, cost, p, scope) {
-  notProxy(scope, p);
-  if (!(budget >= cost)) throw new Fault('budget', '', p, undefined);
-  const saved = left;
+/**
+ * Start an evaluation. There is nothing to restore at the end: the only way another evaluation
+ * can run in the middle of this one is a host function, and host() puts the budget back.
+ */
+function begin(budget, cost, scope) {
+  const view = look(scope, 0);
+  if (!(budget >= cost)) throw new Fault('budget', '', 0, undefined);
   left = budget - cost;
-  return saved;
+  return view;
 }
-let lastLeft = 0;
-function end(saved) { lastLeft = left; left = saved; }
-function last() { return lastLeft; }
+function last() { return left; }
 function isFault(e) { return e instanceof Fault; }
 function host(fn, p, args) {
-  try { return apply(fn, undefined, args); } catch (e) { throw new Fault('host', 'a host function threw', p, e); }
+  const saved = left;
+  try { return apply(fn, undefined, args); } catch (e) { throw new Fault('host', 'a host function threw', p, e); } finally { left = saved; }
 }
 
 return freeze({ Fault, g, gs, gc, len, el, arr, add, arith, cmp, sub, mul, div, mod, lt, gt, le, ge, loose, unary, text, part, concat, html, re, regex, prim, num, str,
-  charge, fail, kind, notProxy, begin, end, last, isFault, host, own, FORBIDDEN,
-  ArrayPrototype: Array.prototype, ObjectPrototype: Object.prototype });
+  charge, fail, kind, notProxy, begin, last, isFault, host, own, FORBIDDEN, UNREAD,
+  ArrayPrototype, ObjectPrototype: Object.prototype });
 })`;

@@ -134,12 +134,15 @@ export const STDLIB_ROOTS = new Set([
   'Object',
 ]);
 
+/** The method behind \`.filter(f).length\`: not a name an expression can write (not in METHODS). */
+export const FILTER_COUNT = '\u0000filterCount';
+
 export const STDLIB_FILENAME = 'esm-sandbox:expression-stdlib';
 
 /** Realm source: `(rt) => ({ M, S })`, the methods by name and the stdlib by dotted name. */
 export const STDLIB_SOURCE = String.raw`(function (rt) {
 'use strict';
-const { g, el, len, arr, charge, fail, kind, prim, num, str, regex, own, notProxy } = rt;
+const { g, el, len, arr, charge, fail, kind, prim, num, str, regex, notProxy } = rt;
 const isArray = Array.isArray, ownKeys = Reflect.ownKeys, gopd = Reflect.getOwnPropertyDescriptor, create = Object.create;
 const S_ = String.prototype, N_ = Number.prototype, R_ = RegExp.prototype;
 const call = (f, self, ...args) => Reflect.apply(f, self, args);
@@ -190,20 +193,20 @@ M.test = (r, p, s) => { s = str(s, p, 'test'); return call(R_.test, regex(r, s, 
 // Shared by strings and arrays.
 M.includes = (o, p, a, b) => {
   if (typeof o === 'string') { charge(o.length, p); return call(S_.includes, o, str(a, p, 'includes'), b === undefined ? undefined : num(b, p, 'includes')); }
-  arr(o, p, '.includes()'); const n = len(o, p); charge(n, p);
-  for (let i = 0; i < n; i++) { const v = el(o, i); if (v === a || (v !== v && a !== a)) return true; }
+  const m = arr(o, p, '.includes()'), n = o.length; charge(n, p);
+  for (let i = 0; i < n; i++) { const v = el(o, i, m); if (v === a || (v !== v && a !== a)) return true; }
   return false;
 };
 M.indexOf = (o, p, a) => {
   if (typeof o === 'string') { charge(o.length, p); return call(S_.indexOf, o, str(a, p, 'indexOf')); }
-  arr(o, p, '.indexOf()'); const n = len(o, p); charge(n, p);
-  for (let i = 0; i < n; i++) if (el(o, i) === a) return i;
+  const m = arr(o, p, '.indexOf()'), n = o.length; charge(n, p);
+  for (let i = 0; i < n; i++) if (el(o, i, m) === a) return i;
   return -1;
 };
 M.lastIndexOf = (o, p, a) => {
   if (typeof o === 'string') { charge(o.length, p); return call(S_.lastIndexOf, o, str(a, p, 'lastIndexOf')); }
-  arr(o, p, '.lastIndexOf()'); const n = len(o, p); charge(n, p);
-  for (let i = n - 1; i >= 0; i--) if (el(o, i) === a) return i;
+  const m = arr(o, p, '.lastIndexOf()'), n = o.length; charge(n, p);
+  for (let i = n - 1; i >= 0; i--) if (el(o, i, m) === a) return i;
   return -1;
 };
 function range(n, a, b) {
@@ -214,27 +217,28 @@ function range(n, a, b) {
 M.slice = (o, p, a, b) => {
   a = a === undefined ? undefined : num(a, p, 'slice'); b = b === undefined ? undefined : num(b, p, 'slice');
   if (typeof o === 'string') { charge(o.length, p); return call(S_.slice, o, a, b); }
-  arr(o, p, '.slice()'); const [from, to] = range(len(o, p), a, b); charge(to - from + 1, p);
-  const out = []; for (let i = from; i < to; i++) out.push(el(o, i)); return out;
+  const m = arr(o, p, '.slice()'); const [from, to] = range(o.length, a, b); charge(to - from + 1, p);
+  const out = []; for (let i = from; i < to; i++) out.push(el(o, i, m)); return out;
 };
 M.at = (o, p, i) => {
   i = Math.trunc(num(i, p, 'at')) || 0;
   if (typeof o === 'string') return call(S_.at, o, i);
-  arr(o, p, '.at()'); const n = len(o, p); if (i < 0) i += n; return i >= 0 && i < n ? el(o, i) : undefined;
+  const m = arr(o, p, '.at()'), n = o.length; if (i < 0) i += n; return i >= 0 && i < n ? el(o, i, m) : undefined;
 };
 M.concat = (o, p, ...items) => {
   if (typeof o === 'string') { let s = o; for (const x of items) s = rt.add(s, str(x, p, 'concat'), p); return s; }
   arr(o, p, '.concat()');
-  const parts = [o, ...items];
+  const parts = [o, ...items], modes = [];
   let total = 0;
   for (const part of parts) {
-    if (isArray(part)) { notProxy(part, p); total += len(part, p); } else total++;
+    if (isArray(part)) { modes.push(arr(part, p, '.concat()')); total += part.length; } else { modes.push(-1); total++; }
   }
   charge(total, p);
   const out = new Array(total);
   let k = 0;
-  for (const part of parts) {
-    if (isArray(part)) { const n = len(part, p); for (let i = 0; i < n; i++) out[k++] = el(part, i); } else out[k++] = part;
+  for (let j = 0; j < parts.length; j++) {
+    const part = parts[j], m = modes[j];
+    if (m !== -1) { const n = part.length; for (let i = 0; i < n; i++) out[k++] = el(part, i, m); } else out[k++] = part;
   }
   return out;
 };
@@ -249,32 +253,35 @@ for (const name of ['toFixed', 'toPrecision']) {
 }
 
 // Arrays: the callback is an arrow of the expression; it charges its own body per call.
-function each(o, p, name) { arr(o, p, '.' + name + '()'); const n = len(o, p); charge(n, p); return n; }
-M.filter = (o, p, f) => { const n = each(o, p, 'filter'); fn(f, p); const out = []; for (let i = 0; i < n; i++) { const v = el(o, i); if (f(v, i)) out.push(v); } return out; };
-M.map = (o, p, f) => { const n = each(o, p, 'map'); fn(f, p); const out = new Array(n); for (let i = 0; i < n; i++) out[i] = f(el(o, i), i); return out; };
-M.some = (o, p, f) => { const n = each(o, p, 'some'); fn(f, p); for (let i = 0; i < n; i++) if (f(el(o, i), i)) return true; return false; };
-M.every = (o, p, f) => { const n = each(o, p, 'every'); fn(f, p); for (let i = 0; i < n; i++) if (!f(el(o, i), i)) return false; return true; };
-M.find = (o, p, f) => { const n = each(o, p, 'find'); fn(f, p); for (let i = 0; i < n; i++) { const v = el(o, i); if (f(v, i)) return v; } return undefined; };
-M.findIndex = (o, p, f) => { const n = each(o, p, 'findIndex'); fn(f, p); for (let i = 0; i < n; i++) if (f(el(o, i), i)) return i; return -1; };
-M.findLast = (o, p, f) => { const n = each(o, p, 'findLast'); fn(f, p); for (let i = n - 1; i >= 0; i--) { const v = el(o, i); if (f(v, i)) return v; } return undefined; };
-M.findLastIndex = (o, p, f) => { const n = each(o, p, 'findLastIndex'); fn(f, p); for (let i = n - 1; i >= 0; i--) if (f(el(o, i), i)) return i; return -1; };
+/** Check the receiver of an array method, charge its length, and return how to read it (arr). */
+function each(o, p, name) { const m = arr(o, p, '.' + name + '()'); charge(o.length, p); return m; }
+M.filter = (o, p, f) => { const m = each(o, p, 'filter'), n = o.length; fn(f, p); const out = []; for (let i = 0; i < n; i++) { const v = el(o, i, m); if (f(v, i)) out.push(v); } return out; };
+/** filter(f).length without the array (the compiler's rewrite): the same checks, charges and calls. */
+M[${'${COUNT}'}] = (o, p, f) => { const m = each(o, p, 'filter'), n = o.length; fn(f, p); let c = 0; for (let i = 0; i < n; i++) if (f(el(o, i, m), i)) c++; return c; };
+M.map = (o, p, f) => { const m = each(o, p, 'map'), n = o.length; fn(f, p); const out = new Array(n); for (let i = 0; i < n; i++) out[i] = f(el(o, i, m), i); return out; };
+M.some = (o, p, f) => { const m = each(o, p, 'some'), n = o.length; fn(f, p); for (let i = 0; i < n; i++) if (f(el(o, i, m), i)) return true; return false; };
+M.every = (o, p, f) => { const m = each(o, p, 'every'), n = o.length; fn(f, p); for (let i = 0; i < n; i++) if (!f(el(o, i, m), i)) return false; return true; };
+M.find = (o, p, f) => { const m = each(o, p, 'find'), n = o.length; fn(f, p); for (let i = 0; i < n; i++) { const v = el(o, i, m); if (f(v, i)) return v; } return undefined; };
+M.findIndex = (o, p, f) => { const m = each(o, p, 'findIndex'), n = o.length; fn(f, p); for (let i = 0; i < n; i++) if (f(el(o, i, m), i)) return i; return -1; };
+M.findLast = (o, p, f) => { const m = each(o, p, 'findLast'), n = o.length; fn(f, p); for (let i = n - 1; i >= 0; i--) { const v = el(o, i, m); if (f(v, i)) return v; } return undefined; };
+M.findLastIndex = (o, p, f) => { const m = each(o, p, 'findLastIndex'), n = o.length; fn(f, p); for (let i = n - 1; i >= 0; i--) if (f(el(o, i, m), i)) return i; return -1; };
 M.flatMap = (o, p, f) => {
-  const n = each(o, p, 'flatMap'); fn(f, p); const out = [];
+  const m = each(o, p, 'flatMap'), n = o.length; fn(f, p); const out = [];
   for (let i = 0; i < n; i++) {
-    const v = f(el(o, i), i);
-    if (isArray(v)) { notProxy(v, p); const m = len(v, p); charge(m, p); for (let j = 0; j < m; j++) out.push(el(v, j)); } else out.push(v);
+    const v = f(el(o, i, m), i);
+    if (isArray(v)) { const mv = arr(v, p, '.flatMap()'), k = v.length; charge(k, p); for (let j = 0; j < k; j++) out.push(el(v, j, mv)); } else out.push(v);
   }
   return out;
 };
 M.flat = (o, p) => M.flatMap(o, p, (v) => v);
 M.reduce = (o, p, f, init) => {
-  const n = each(o, p, 'reduce'); fn(f, p);
+  const m = each(o, p, 'reduce'), n = o.length; fn(f, p);
   let i = 0, acc = init;
-  if (init === undefined) { if (n === 0) fail('.reduce() of an empty array needs an initial value', p); acc = el(o, 0); i = 1; }
-  for (; i < n; i++) acc = f(acc, el(o, i), i);
+  if (init === undefined) { if (n === 0) fail('.reduce() of an empty array needs an initial value', p); acc = el(o, 0, m); i = 1; }
+  for (; i < n; i++) acc = f(acc, el(o, i, m), i);
   return acc;
 };
-M.reverse = (o, p) => { const n = each(o, p, 'reverse'); const out = new Array(n); for (let i = 0; i < n; i++) out[n - 1 - i] = el(o, i); return out; };
+M.reverse = (o, p) => { const m = each(o, p, 'reverse'), n = o.length; const out = new Array(n); for (let i = 0; i < n; i++) out[n - 1 - i] = el(o, i, m); return out; };
 function order(a, b, p) {
   if (a === undefined) return b === undefined ? 0 : 1;
   if (b === undefined) return -1;
@@ -282,16 +289,16 @@ function order(a, b, p) {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 M.sort = (o, p, f) => {
-  const n = each(o, p, 'sort');
+  each(o, p, 'sort'); const n = o.length;
   charge(Math.ceil(n * Math.log2(n + 1)), p);
   const copy = M.slice(o, p);
   const compare = f === undefined ? (a, b) => order(a, b, p) : (a, b) => { const r = fn(f, p)(a, b); return typeof r === 'number' ? r : num(r, p, 'a sort comparator'); };
   return copy.sort(compare);
 };
 M.join = (o, p, sep) => {
-  const n = each(o, p, 'join'); sep = sep === undefined ? ',' : str(sep, p, 'join');
+  const m = each(o, p, 'join'), n = o.length; sep = sep === undefined ? ',' : str(sep, p, 'join');
   const parts = new Array(n); let total = sep.length * (n > 0 ? n - 1 : 0);
-  for (let i = 0; i < n; i++) { const v = el(o, i); const s = v === undefined || v === null ? '' : str(v, p, 'join'); parts[i] = s; total += s.length; }
+  for (let i = 0; i < n; i++) { const v = el(o, i, m); const s = v === undefined || v === null ? '' : str(v, p, 'join'); parts[i] = s; total += s.length; }
   charge(total, p);
   return parts.join(sep);
 };
@@ -318,19 +325,18 @@ function mapBuilt(out, p, f) {
   for (let i = 0; i < out.length; i++) out[i] = f(out[i], i);
   return out;
 }
-const hasOwn = Object.hasOwn;
 S['Array.from'] = (p, v, f) => {
   if (f !== undefined) fn(f, p);
   if (typeof v === 'string') { charge(v.length, p); const out = Array.from(v); return f ? mapBuilt(out, p, f) : out; }
   if (v === null || typeof v !== 'object') fail('Array.from() needs an array, a string or { length }', p);
   notProxy(v, p);
-  const list = isArray(v);
-  const n = list ? len(v, p) : own(v, 'length', p);
+  // An array-like (not an array) is read like an array of an odd prototype: only its own indices.
+  const list = isArray(v), m = list ? arr(v, p, 'Array.from()') : 1;
+  const n = len(v, p);
   if (typeof n !== 'number' || !(n >= 0) || n > 4294967295) fail('Array.from() needs a length between 0 and 2**32 - 1', p);
   charge(n, p);
   const out = new Array(n);
-  // v was checked not to be a Proxy; an array-like's missing indices are skipped without a lookup.
-  for (let i = 0; i < n; i++) out[i] = list || hasOwn(v, i) ? el(v, i) : undefined;
+  for (let i = 0; i < n; i++) out[i] = el(v, i, m);
   return f ? mapBuilt(out, p, f) : out;
 };
 function entries(o, p, what) {
@@ -348,4 +354,6 @@ S['Object.keys'] = (p, o) => entries(o, p, 'Object.keys()').map((e) => e[0]);
 S['Object.values'] = (p, o) => entries(o, p, 'Object.values()').map((e) => e[1]);
 S['Object.entries'] = (p, o) => entries(o, p, 'Object.entries()');
 return Object.freeze({ M: Object.freeze(M), S: Object.freeze(S) });
-})`.replace('${MATH}', JSON.stringify(MATH_FUNCTIONS));
+})`
+  .replace('${MATH}', JSON.stringify(MATH_FUNCTIONS))
+  .replace('${COUNT}', JSON.stringify(FILTER_COUNT));

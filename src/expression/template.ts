@@ -96,6 +96,6 @@ function planTemplate(text: string, names: readonly string[], maxLength: number,
     text,
     positions: emitter.positions,
     identifiers: [...emitter.identifiers],
-    bind: compileInRealm(body, cost, emitter.temps, names.length, 'esm-sandbox:template'),
+    bind: compileInRealm(body, cost, emitter.temps, emitter.memos.size, names.length, 'esm-sandbox:template'),
   };
 }

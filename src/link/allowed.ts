@@ -6,9 +6,11 @@
  * sandbox's realm: its functions are the sandbox's own, so calls cost nothing and carry nothing.
  */
 import vm from 'node:vm';
+import { mayImportDynamically } from '../load/module-checks.js';
 import type { Membrane } from '../membrane/membrane.js';
 import { isPathLike } from '../resolve/paths.js';
 import type { Realm } from '../run/realm.js';
+import { compileCached, type CodeCacheEntry } from './code-cache.js';
 
 /**
  * Trusted module source, compiled inside each sandbox that allow-lists it. It may not import
@@ -23,10 +25,35 @@ export class SourceModule {
 /** An allow-list entry: the module's named exports (`default` included, if present), or trusted source. */
 export type ModuleDefinition = Readonly<Record<string, unknown>> | SourceModule;
 
+/**
+ * Code caches of trusted sources, by text: a worker rebuilds the `SourceModule` objects of every
+ * sandbox's options (worker/protocol.ts), so the object cannot be the key. Bounded, in case a
+ * host makes sources on the fly.
+ */
+const trustedCaches = new Map<string, CodeCacheEntry>();
+const MAX_TRUSTED_CACHES = 64;
+
+/** The code cache kept for a trusted source's text. */
+export function trustedCodeCache(source: string): CodeCacheEntry {
+  let entry = trustedCaches.get(source);
+  if (entry === undefined) {
+    if (trustedCaches.size >= MAX_TRUSTED_CACHES) trustedCaches.delete(trustedCaches.keys().next().value!);
+    entry = { compiles: 0, codeCache: undefined };
+    trustedCaches.set(source, entry);
+  }
+  return entry;
+}
+
 export function createAllowedModule(specifier: string, definition: ModuleDefinition, realm: Realm, membrane: Membrane): vm.Module {
   if (definition instanceof SourceModule) {
-    // Not registered with the realm's stack formatter: its frames never show in user stacks.
-    return new vm.SourceTextModule(definition.source, { context: realm.context, identifier: specifier });
+    const { source } = definition;
+    // Not registered with the realm's stack formatter: its frames never show in user stacks. No
+    // code cache for one that may call import() (see compile.ts).
+    return compileCached(
+      source,
+      { context: realm.context, identifier: specifier },
+      mayImportDynamically(source) ? undefined : trustedCodeCache(source),
+    );
   }
   const names = Object.keys(definition);
   return new vm.SyntheticModule(

@@ -1,6 +1,6 @@
 /**
  * The compile step: one loaded module (load/load-graph.ts) becomes a `vm.Module` of the sandbox's
- * context. Source modules become `SourceTextModule`s (with V8's code cache when that is safe),
+ * context. Source modules become `SourceTextModule`s (with V8's code cache when that is safe: code-cache.ts),
  * JSON modules `SyntheticModule`s holding a sandbox copy of their value, and allow-listed
  * specifiers the membrane's bridge modules (allowed.ts).
  */
@@ -11,6 +11,7 @@ import { mayImportDynamically } from '../load/module-checks.js';
 import type { Membrane } from '../membrane/membrane.js';
 import type { Realm } from '../run/realm.js';
 import { createAllowedModule, type ModuleDefinition } from './allowed.js';
+import { compileCached } from './code-cache.js';
 import { messageOf } from './locate.js';
 
 export interface CompileContext {
@@ -40,46 +41,33 @@ export function compileModule(loaded: LoadedModule, context: CompileContext): vm
     );
   }
   const { url } = resolution;
-  const { code } = loaded;
   const { extendImportMeta } = context;
   realm.kit.registerModule(url, loaded.edits ?? '');
   // A module compiled from a code cache loses its importModuleDynamically on Node 20 and 24: its
   // import() then never reaches the resolver (it stayed pending, or rejected with "A dynamic
   // import callback was not specified"). Modules that may call import() never use one.
-  const analysis = mayImportDynamically(code) ? undefined : loaded.analysis;
-  const compile = (cachedData: Buffer | undefined) =>
-    new vm.SourceTextModule(code, {
-      context: realm.context,
-      identifier: url,
-      cachedData,
-      initializeImportMeta: (meta) => {
-        Object.defineProperty(meta, 'url', { value: url, writable: true, enumerable: true, configurable: true });
-        extendImportMeta?.(meta, url);
-      },
-      importModuleDynamically: ((specifier: string, _referrer: unknown, attributes: Record<string, string> | undefined) =>
-        context.importDynamically(specifier, url, attributes ?? {})) as never,
-    });
+  const cached = mayImportDynamically(loaded.code) ? undefined : loaded.analysis;
   let module: vm.SourceTextModule;
   try {
-    try {
-      module = compile(analysis?.codeCache);
-    } catch (error) {
-      // A code cache from disk made by a V8 with other flags: compile from source, and store a new one.
-      if (analysis === undefined || (error as { code?: unknown }).code !== 'ERR_VM_MODULE_CACHED_DATA_REJECTED') throw error;
-      analysis.codeCache = undefined;
-      if (analysis.restored !== undefined) (analysis.persist ??= []).push(analysis.restored);
-      module = compile(undefined);
-    }
+    module = compileCached(
+      loaded.code,
+      {
+        context: realm.context,
+        identifier: url,
+        initializeImportMeta: (meta) => {
+          Object.defineProperty(meta, 'url', { value: url, writable: true, enumerable: true, configurable: true });
+          extendImportMeta?.(meta, url);
+        },
+        importModuleDynamically: ((specifier: string, _referrer: unknown, attributes: Record<string, string> | undefined) =>
+          context.importDynamically(specifier, url, attributes ?? {})) as never,
+      },
+      cached,
+    );
   } catch (error) {
     // What acorn accepted and V8 refuses (a `using` declaration on Node 20, say): V8 gives no position.
     throw new SandboxSyntaxError(`${messageOf(error)} in ${url}`, { url });
   }
-  // Made before linking or evaluation, as Node requires: it holds what V8 compiled eagerly. With a
-  // disk cache waiting for this analysis, at the first compile (the next process compiles from it).
-  if (analysis !== undefined && analysis.codeCache === undefined && (analysis.persist !== undefined || ++analysis.compiles >= 2)) {
-    // Node has it since 13.7; @types/node 20 does not declare it on SourceTextModule.
-    analysis.codeCache = (module as vm.SourceTextModule & { createCachedData(): Buffer }).createCachedData();
-  }
+  // Disk cache writes (load/cached-analysis.ts) waited for this compile's code cache.
   const pending = loaded.analysis?.persist;
   if (pending !== undefined) {
     loaded.analysis!.persist = undefined;

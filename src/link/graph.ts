@@ -23,6 +23,7 @@ import type { Membrane } from '../membrane/membrane.js';
 import { allowedKey, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
 import type { Realm } from '../run/realm.js';
 import type { ModuleDefinition } from './allowed.js';
+import { CommonJSModules } from './commonjs.js';
 import { compileModule, type CompileContext } from './compile.js';
 import { ErroredDependency, linkModules } from './link.js';
 import { dynamicImportSite, locateLinkError, messageOf } from './locate.js';
@@ -54,6 +55,8 @@ interface ModuleRecord {
   imports: ImportSite[];
   topLevelAwait: boolean;
   straightLine: boolean;
+  /** Sandbox code (a file or an evaluated source), not an allow-listed or JSON module. */
+  userCode: boolean;
 }
 
 export class ModuleGraph {
@@ -64,6 +67,7 @@ export class ModuleGraph {
   private readonly virtual = new Set<string>();
   private readonly loading: LoadContext;
   private readonly compiling: CompileContext;
+  private readonly commonjs: CommonJSModules;
 
   constructor(private readonly options: GraphOptions) {
     const env = sandboxEnvironment(options.resolver, ['url', ...options.importMeta.keys()]);
@@ -88,6 +92,18 @@ export class ModuleGraph {
       extendImportMeta: options.importMeta.size > 0 ? (meta, url) => this.extendImportMeta(meta, url) : undefined,
       importDynamically: (specifier, referrer, attributes) => this.dynamicImport(specifier, referrer, attributes),
     };
+    this.commonjs = new CommonJSModules(
+      options.realm,
+      options.membrane,
+      options.resolver,
+      (url) => this.sources.get(url),
+      (key) => this.records.has(key),
+    );
+  }
+
+  /** CommonJS `require()` from the file `referrer`, inside a turn (link/commonjs.ts). */
+  require(referrer: string, specifier: string): string {
+    return this.commonjs.require(referrer, specifier);
   }
 
   /** Real paths of the files loaded into this graph, in load order (not `evaluate()` sources). */
@@ -128,6 +144,14 @@ export class ModuleGraph {
     return this.byModule.get(module)?.straightLine === true;
   }
 
+  /**
+   * Does evaluating `module` run sandbox code? Not for an allow-listed or JSON module, which
+   * imports nothing: its evaluation runs trusted source or copies host data (Realm.evaluate).
+   */
+  runsUserCode(module: vm.Module): boolean {
+    return this.byModule.get(module)?.userCode !== false;
+  }
+
   /** The original source of a loaded module, for code frames. */
   sourceOf(url: string): string | undefined {
     return this.sources.get(url);
@@ -145,9 +169,12 @@ export class ModuleGraph {
     for (const d of diagnostics) this.options.onWarning(d);
     if (failures.length > 0) throw failures[0];
     const created: ModuleRecord[] = [];
+    for (const loaded of modules.values()) this.commonjs.note(loaded);
     try {
       for (const loaded of modules.values()) {
-        const module = compileModule(loaded, this.compiling);
+        const { commonjs } = loaded;
+        const module =
+          commonjs === undefined ? compileModule(loaded, this.compiling) : this.commonjs.compile({ ...loaded, commonjs }, this.compiling);
         const record: ModuleRecord = {
           key: loaded.resolution.key,
           module,
@@ -155,6 +182,7 @@ export class ModuleGraph {
           imports: loaded.imports,
           topLevelAwait: loaded.topLevelAwait ?? false,
           straightLine: loaded.straightLine === true && loaded.targets.size === 0,
+          userCode: loaded.code !== undefined,
         };
         this.records.set(record.key, record);
         this.byModule.set(module, record);
@@ -163,6 +191,7 @@ export class ModuleGraph {
       await this.link(created, this.records.get(entry.key)!);
     } catch (error) {
       for (const record of created) this.records.delete(record.key);
+      for (const key of modules.keys()) if (!this.records.has(key)) this.commonjs.forget(key);
       throw error;
     }
     return this.records.get(entry.key)!.module;

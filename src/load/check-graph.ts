@@ -5,6 +5,9 @@
  * import that cannot resolve, a JSON import without its attribute) become findings too. It also
  * follows `import()` of literal specifiers, which a run would load when it reaches them.
  *
+ * A CommonJS file's literal `require()` calls are followed too (load/commonjs.ts); one that cannot
+ * resolve is a warning, since a load lets it through for `require()` to throw when it runs.
+ *
  * Not found here: what only compiling and linking find (an imported name the target does not
  * export, syntax V8 refuses and acorn accepts). They need the sandbox's realm.
  */
@@ -42,7 +45,7 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
   }
   const sources = new Map<string, string>();
   const listed = resolver.packages === undefined ? [] : [...resolver.packages.options.listed].sort();
-  const { diagnostics, failures } = await loadGraph(
+  const { diagnostics, failures, modules } = await loadGraph(
     resolution,
     {
       resolver,
@@ -69,6 +72,14 @@ export async function checkGraph(entry: string, options: CheckGraphOptions): Pro
     const e = failure instanceof EsmSandboxError ? failure : undefined;
     if (e?.code === 'ERR_SANDBOX_MODULE_NOT_ALLOWED' && reported.has(`${e.url}:${e.line}`)) continue;
     found.push(asDiagnostic(failure, rootUrl));
+  }
+  // A literal require() that cannot resolve does not stop a load (it throws when it runs, and a
+  // package may catch it): a warning, unless a policy error already stands at that line.
+  for (const loaded of modules.values()) {
+    for (const target of loaded.commonjs?.requires.values() ?? []) {
+      if (!(target instanceof EsmSandboxError) || reported.has(`${target.url}:${target.line}`)) continue;
+      found.push({ ...asDiagnostic(target, rootUrl), severity: 'warn' });
+    }
   }
   return found.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
 }

@@ -15,6 +15,7 @@ import type { Diagnostic, PolicyEnvironment } from '../analyze/policy/types.js';
 import { LoadError } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
 import { analyzeWithFindings } from './cached-analysis.js';
+import { analyzeFile, followRequires, lexCommonJS, type CommonJSInfo } from './commonjs.js';
 import type { DiskCache } from './disk-cache.js';
 import { checkAttributes, importedBy, jsonErrorAt } from './module-checks.js';
 import { resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
@@ -41,6 +42,8 @@ export interface LoadedModule {
   straightLine?: boolean;
   /** The cached analysis `code` came from: it carries the code cache. */
   analysis?: Analysis;
+  /** Set for a CommonJS file (commonjs.ts): compiled as a function behind an ES module facade. */
+  commonjs?: CommonJSInfo;
 }
 
 export interface LoadContext {
@@ -141,13 +144,15 @@ class GraphWalk {
     }
     // TypeScript is stripped to spaces, so positions in `code` are positions in `source`.
     const code = isTypeScript(url) ? stripTypes(source, url) : source;
+    const metered = context.metered === true;
     const { analysis, findings } = analyzeWithFindings(code, url, {
       policy: context.policy,
-      env: environmentFor(context.env, context.resolver, url),
+      env: (format) => environmentFor(context.env, context.resolver, url, format),
       fingerprint: context.policyFingerprint,
-      metered: context.metered === true,
+      metered,
       // evaluate() sources are one-off strings under made-up names: not worth a place on disk.
       disk: virtualSource === undefined ? context.disk : undefined,
+      analyze: () => analyzeFile(code, resolution, context.resolver, metered),
     });
     node.code = analysis.code;
     node.edits = analysis.edits;
@@ -156,6 +161,15 @@ class GraphWalk {
     node.straightLine = analysis.straightLine;
     node.analysis = analysis;
     for (const d of findings) this.result.diagnostics.push(d);
+    if (analysis.format === 'commonjs') {
+      node.commonjs = lexCommonJS(code, analysis);
+      // A required file is visited as an entry would be: no attributes (`require('./data.json')` needs none).
+      const visit = (target: Resolution, site: ImportSite) =>
+        this.visit(target, undefined).catch((error: unknown) => {
+          this.result.failures.push(importedBy(error, target, `${url}:${site.line}:${site.column}`));
+        });
+      await followRequires(node.commonjs, url, source, context.resolver, visit);
+    }
     const followed = context.followDynamic ? analysis.imports : analysis.imports.filter((site) => !site.dynamic);
     await Promise.all(followed.map((site) => this.follow(site, url, source, node)));
   }

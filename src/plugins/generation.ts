@@ -49,6 +49,31 @@ export class PrepareFailure extends Error {
 
 type Callable = (...args: unknown[]) => Promise<unknown>;
 
+/**
+ * An instance's `import.meta.hot` runtime and what the host knows of it without asking: the data
+ * it was given (a host copy) and whether any module has read `import.meta` yet. Until one has, the
+ * runtime holds no record, so collecting its data, disposing it and delivering events are answered
+ * here, with no turn into the sandbox (one each per reload, with a watchdog thread each).
+ */
+interface HotState {
+  control: HotControl;
+  carried: Readonly<Record<string, unknown>>;
+  used: boolean;
+}
+
+let hotCalls = 0;
+
+/** Calls into `import.meta.hot` runtimes this thread has made (a test observes the ones skipped, as with parseCount). */
+export function hotRuntimeCalls(): number {
+  return hotCalls;
+}
+
+/** `work` calls into a runtime: counted. */
+function callHot<T>(work: () => Promise<T>): Promise<T> {
+  hotCalls++;
+  return work();
+}
+
 export class PluginInstance {
   /** Calls running on this instance; it is retired only once they have finished (or the deadline passed). */
   private running = 0;
@@ -60,7 +85,7 @@ export class PluginInstance {
     readonly generation: number,
     readonly sandbox: Sandbox,
     private readonly namespace: ModuleNamespace,
-    private readonly hot: HotControl | undefined,
+    private readonly hot: HotState | undefined,
     readonly files: readonly string[],
     private readonly died: PrepareContext['died'],
   ) {
@@ -78,12 +103,22 @@ export class PluginInstance {
       await sandbox.dispose();
       throw new PrepareFailure(id, phase, asSandboxError(error, id), files.length > 0 ? files : [path.resolve(sandbox.root, entry)]);
     };
-    let hot: HotControl | undefined;
+    let hot: HotState | undefined;
     let namespace: ModuleNamespace;
     try {
       if (context.hot) {
-        hot = (await sandbox.import(HOT_SPECIFIER)) as unknown as HotControl;
-        await hot.install(await context.data, (url, message) => context.invalidate(id, context.generation, url, message));
+        const control = (await sandbox.import(HOT_SPECIFIER)) as unknown as HotControl;
+        const state: HotState = { control, carried: await context.data, used: false };
+        await callHot(() =>
+          control.install(
+            state.carried,
+            (url, message) => context.invalidate(id, context.generation, url, message),
+            () => {
+              state.used = true;
+            },
+          ),
+        );
+        hot = state;
       }
       namespace = await sandbox.import(entry);
     } catch (error) {
@@ -103,14 +138,16 @@ export class PluginInstance {
   }
 
   /** This instance's `import.meta.hot` data (a host copy), to carry into the next generation. */
-  async data(): Promise<Record<string, unknown>> {
-    if (this.hot === undefined || this.sandbox.disposed) return {};
-    return this.hot.collect();
+  async data(): Promise<Readonly<Record<string, unknown>>> {
+    const { hot } = this;
+    if (hot === undefined || this.sandbox.disposed) return {};
+    return hot.used ? callHot(() => hot.control.collect()) : hot.carried;
   }
 
   /** Deliver a host event to the plugin's `import.meta.hot.on` listeners. */
   async emit(event: string, payload: unknown): Promise<void> {
-    if (this.hot !== undefined && !this.sandbox.disposed) await this.hot.emit(event, payload);
+    const { hot } = this;
+    if (hot?.used === true && !this.sandbox.disposed) await callHot(() => hot.control.emit(event, payload));
   }
 
   /**
@@ -132,7 +169,8 @@ export class PluginInstance {
     const deactivate = own(this.namespace, 'deactivate');
     const hooks = (async () => {
       if (typeof deactivate === 'function') await (deactivate as Callable)();
-      if (this.hot !== undefined) await this.hot.dispose();
+      const { hot } = this;
+      if (hot?.used === true) await callHot(() => hot.control.dispose());
     })();
     let timer: NodeJS.Timeout | undefined;
     const cutOff = new Promise<'late'>((resolve) => {

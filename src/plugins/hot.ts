@@ -29,10 +29,16 @@ const apply = Reflect.apply;
 const records = create(null);
 let carried = create(null);
 let invalidate = () => {};
+let firstUse;
 
 export default function hot(url) {
   const known = records[url];
   if (known !== undefined) return known.hot;
+  const tell = firstUse;
+  if (tell !== undefined) {
+    firstUse = undefined;
+    apply(tell, undefined, []);
+  }
   const record = { data: carried[url] ?? {}, disposers: [], listeners: create(null), accepted: false, hot: undefined };
   record.hot = freeze({
     data: record.data,
@@ -59,10 +65,11 @@ export default function hot(url) {
   return record.hot;
 }
 
-export function install(data, onInvalidate) {
+export function install(data, onInvalidate, onFirstUse) {
   carried = create(null);
   for (const url of keys(data)) carried[url] = data[url];
   invalidate = onInvalidate;
+  firstUse = onFirstUse;
 }
 
 export function collect() {
@@ -91,7 +98,8 @@ export const hotRuntime = new SourceModule(HOT_SOURCE);
 
 /** The runtime's exports as the host sees them (functions returning promises). */
 export interface HotControl {
-  install(data: Readonly<Record<string, unknown>>, invalidate: (url: string, message: string) => void): Promise<void>;
+  /** `firstUse` is called once, when a module first reads `import.meta` (until then collect, dispose and emit have nothing to do). */
+  install(data: Readonly<Record<string, unknown>>, invalidate: (url: string, message: string) => void, firstUse: () => void): Promise<void>;
   collect(): Promise<Record<string, unknown>>;
   dispose(): Promise<void>;
   emit(event: string, payload: unknown): Promise<void>;

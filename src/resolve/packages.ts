@@ -45,8 +45,15 @@ export interface PackageFile {
   file: string;
 }
 
+/**
+ * Who is resolving: an ES module (`import`, the `conditions` option) or CommonJS (`require`: the
+ * `require` condition instead of `import`, `main` without `module`, and Node's extension probing).
+ */
+export type ResolveKind = 'import' | 'require';
+
 interface Manifest {
   name?: unknown;
+  type?: unknown;
   main?: unknown;
   module?: unknown;
   exports?: unknown;
@@ -96,11 +103,36 @@ const installedName = (dir: string): string => {
 
 export class Packages {
   private readonly manifests = new Map<string, Manifest>();
+  /** A directory of a package → the `type` its files get (see typeOf). */
+  private readonly types = new Map<string, 'module' | 'commonjs' | undefined>();
+  /** Node's conditions for `require`: `require` and `default`, plus the user's extra ones (not `import`). */
+  private readonly requireConditions: readonly string[];
 
   constructor(
     readonly root: string,
     readonly options: PackageOptions,
-  ) {}
+  ) {
+    const extra = options.conditions.filter((c) => c !== 'import' && c !== 'require' && c !== 'default');
+    this.requireConditions = ['require', 'default', ...extra];
+  }
+
+  /**
+   * The `type` of the package.json nearest to `file` inside package `scope` (Node's rule for `.js`
+   * files): `module`, `commonjs`, or undefined when none says (Node then detects it from the syntax).
+   */
+  typeOf(file: string, scope: string): 'module' | 'commonjs' | undefined {
+    const dir = path.dirname(file);
+    if (this.types.has(dir)) return this.types.get(dir);
+    let type: 'module' | 'commonjs' | undefined;
+    if (dir !== scope && isInside(scope, dir) && !statSync(path.join(dir, 'package.json'), { throwIfNoEntry: false })?.isFile()) {
+      type = this.typeOf(dir, scope);
+    } else {
+      const declared = this.manifest(isInside(scope, dir) ? dir : scope).type;
+      type = declared === 'module' || declared === 'commonjs' ? declared : undefined;
+    }
+    this.types.set(dir, type);
+    return type;
+  }
 
   /** The name of the package `dir` is (its `package.json` name, else the name it is installed under). */
   nameOf(dir: string): string {
@@ -122,15 +154,15 @@ export class Packages {
    * @param from the importing file's directory (sandbox code) or its package directory
    * @param scope the importing file's package directory, undefined for sandbox code
    */
-  resolve(specifier: string, from: string, scope: string | undefined): PackageFile {
-    if (specifier.startsWith('#')) return this.resolveImport(specifier, scope);
+  resolve(specifier: string, from: string, scope: string | undefined, kind: ResolveKind = 'import'): PackageFile {
+    if (specifier.startsWith('#')) return this.resolveImport(specifier, scope, kind);
     const parsed = parseBare(specifier);
     if (parsed === undefined) throw new PackageRefusal('resolve', 'it is not a valid package name or subpath');
     const refusal = this.permitted(parsed.name, scope);
     if (refusal !== undefined) throw new PackageRefusal('not-allowed', refusal);
     const self = scope !== undefined && this.nameOf(scope) === parsed.name;
     const dir = self ? scope : this.locate(parsed.name, from);
-    return { name: parsed.name, dir, file: this.entry(parsed.name, dir, parsed.subpath) };
+    return { name: parsed.name, dir, file: this.entry(parsed.name, dir, parsed.subpath, kind) };
   }
 
   /** Undefined when allowed, else why not. */
@@ -176,15 +208,17 @@ export class Packages {
   }
 
   /** The file `subpath` of the package in `dir` names: through `exports` when it has them, else `module`/`main`, or the path itself. */
-  private entry(name: string, dir: string, subpath: string): string {
+  private entry(name: string, dir: string, subpath: string, kind: ResolveKind): string {
     const manifest = this.manifest(dir);
     if (manifest.exports === undefined || manifest.exports === null) {
       // `main` and `module` are paths relative to the package (`lib/index.js` as well as `./lib/index.js`).
-      return this.inside(name, dir, subpath === '.' ? this.legacyMain(manifest, dir) : subpath, false);
+      const file = this.inside(name, dir, subpath === '.' ? this.legacyMain(manifest, dir, kind) : subpath, false);
+      return kind === 'require' ? (probeCommonJS(file) ?? file) : file;
     }
+    const conditions = this.conditionsFor(kind);
     let found: string[] | void;
     try {
-      found = resolveExports({ ...manifest, name }, subpath, { conditions: this.options.conditions, unsafe: true });
+      found = resolveExports({ ...manifest, name }, subpath, { conditions, unsafe: true });
     } catch {
       found = undefined;
     }
@@ -192,18 +226,22 @@ export class Packages {
     if (first === undefined) {
       throw new PackageRefusal(
         'resolve',
-        `package "${name}" does not export "${subpath}" under the conditions ${this.options.conditions.join(', ')} (its package.json \`exports\`)`,
+        `package "${name}" does not export "${subpath}" under the conditions ${conditions.join(', ')} (its package.json \`exports\`)`,
       );
     }
     return this.inside(name, dir, first);
   }
 
+  private conditionsFor(kind: ResolveKind): readonly string[] {
+    return kind === 'require' ? this.requireConditions : this.options.conditions;
+  }
+
   /**
-   * No `exports`: `module` first, then `main`, then `index.js`. Node reads only `main`; esm-sandbox
-   * does not run CommonJS, and `module` is the ES module entry of packages that ship both.
+   * No `exports`: for an import, `module` first (the ES module entry of packages that ship both,
+   * as bundlers read it), then `main`, then `index.js`; for a require, as Node does, `main` only.
    */
-  private legacyMain(manifest: Manifest, dir: string): string {
-    for (const field of [manifest.module, manifest.main]) {
+  private legacyMain(manifest: Manifest, dir: string, kind: ResolveKind): string {
+    for (const field of kind === 'require' ? [manifest.main] : [manifest.module, manifest.main]) {
       if (typeof field !== 'string' || field === '') continue;
       for (const candidate of [field, `${field}.js`, `${field}/index.js`]) {
         if (statSync(path.resolve(dir, candidate), { throwIfNoEntry: false })?.isFile()) return candidate;
@@ -213,13 +251,13 @@ export class Packages {
   }
 
   /** `#name` through the package's `imports`: a file of the package, or a dependency's specifier. */
-  private resolveImport(specifier: string, scope: string | undefined): PackageFile {
+  private resolveImport(specifier: string, scope: string | undefined, kind: ResolveKind): PackageFile {
     if (scope === undefined)
       throw new PackageRefusal('resolve', '`#` imports are resolved only inside packages, through their package.json `imports`');
     const name = this.nameOf(scope);
     let found: string[] | void;
     try {
-      found = resolveImports({ ...this.manifest(scope), name }, specifier, { conditions: this.options.conditions, unsafe: true });
+      found = resolveImports({ ...this.manifest(scope), name }, specifier, { conditions: this.conditionsFor(kind), unsafe: true });
     } catch {
       found = undefined;
     }
@@ -227,7 +265,7 @@ export class Packages {
     if (target === undefined) {
       throw new PackageRefusal(
         'resolve',
-        `package "${name}" does not map "${specifier}" under the conditions ${this.options.conditions.join(', ')} (its package.json \`imports\`)`,
+        `package "${name}" does not map "${specifier}" under the conditions ${this.conditionsFor(kind).join(', ')} (its package.json \`imports\`)`,
       );
     }
     if (target.startsWith('#')) throw new PackageRefusal('resolve', `package "${name}" maps "${specifier}" to another \`#\` import`);
@@ -238,7 +276,7 @@ export class Packages {
         `package "${name}" maps "${specifier}" to "${target}"; only the allow-list (\`modules\`) grants such modules, by their own name`,
       );
     }
-    return this.resolve(target, scope, scope);
+    return this.resolve(target, scope, scope, kind);
   }
 
   /** @param mapped an `exports`/`imports` target, which must start with `./` */
@@ -268,4 +306,16 @@ export class Packages {
     this.manifests.set(dir, manifest);
     return manifest;
   }
+}
+
+/**
+ * Node's file lookup for `require('./x')` and deep requires without `exports`: the path itself,
+ * then with `.js`, `.json`, then as a directory (its `index.js`, `index.json`). Undefined when
+ * nothing is there; the caller then reports the path as given. Confinement is the caller's.
+ */
+export function probeCommonJS(file: string): string | undefined {
+  for (const candidate of [file, `${file}.js`, `${file}.json`, path.join(file, 'index.js'), path.join(file, 'index.json')]) {
+    if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate;
+  }
+  return undefined;
 }

@@ -8,7 +8,7 @@ import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ModuleNotAllowedError, ResolveError, type SourceLocation } from '../errors/errors.js';
-import { PackageRefusal, packageScope, type PackageFile, type Packages } from './packages.js';
+import { PackageRefusal, packageScope, probeCommonJS, type PackageFile, type Packages, type ResolveKind } from './packages.js';
 import { isInside, isPathLike } from './paths.js';
 
 export { isInside } from './paths.js';
@@ -51,13 +51,26 @@ export function scopeOfReferrer(referrer: string, root: string): string | undefi
 /**
  * @param referrer URL of the importing module (a `file:` URL under root), or the root itself for entries
  * @param where the import's location in the referrer, for the error message
+ * @param kind `require` for a CommonJS `require()` (see ResolveKind)
  */
 export async function resolveSpecifier(
   specifier: string,
   referrer: string,
   options: ResolverOptions,
   where: SourceLocation = {},
+  kind: ResolveKind = 'import',
 ): Promise<Resolution> {
+  return resolveNow(specifier, referrer, options, where, kind);
+}
+
+/** resolveSpecifier, synchronously: what a CommonJS `require()` needs inside a turn. */
+export function resolveNow(
+  specifier: string,
+  referrer: string,
+  options: ResolverOptions,
+  where: SourceLocation = {},
+  kind: ResolveKind = 'import',
+): Resolution {
   if (options.isAllowed(specifier)) return { kind: 'allowed', key: allowedKey(specifier), specifier };
   if (!isPathLike(specifier)) {
     const scheme = /^[a-z][a-z0-9+.-]*:/i.test(specifier);
@@ -67,7 +80,7 @@ export async function resolveSpecifier(
         : 'bare specifiers must be in the allow-list (`modules`) or name a package of `packages`';
       throw new ModuleNotAllowedError(specifier, referrer, where, reason);
     }
-    return resolvePackage(specifier, referrer, options, options.packages, where);
+    return resolvePackage(specifier, referrer, options, options.packages, where, kind);
   }
   const fail = (reason: string) => new ResolveError(specifier, referrer, reason, where);
   let url: URL;
@@ -84,6 +97,8 @@ export async function resolveSpecifier(
   } catch {
     throw fail('it contains an encoded path separator');
   }
+  // Probed candidates lie below `file`: the lexical checks below hold for them too.
+  if (kind === 'require') file = probeCommonJS(file) ?? file;
   const scope = scopeOfReferrer(referrer, options.root);
   if (scope !== undefined) {
     if (!isInside(scope, file)) throw fail(`it is outside its package's directory ${scope}`);
@@ -99,6 +114,7 @@ function resolvePackage(
   options: ResolverOptions,
   packages: Packages,
   where: SourceLocation,
+  kind: ResolveKind,
 ): Resolution {
   const scope = scopeOfReferrer(referrer, options.root);
   let from = scope;
@@ -109,7 +125,7 @@ function resolvePackage(
   }
   let target: PackageFile;
   try {
-    target = packages.resolve(specifier, from, scope);
+    target = packages.resolve(specifier, from, scope, kind);
   } catch (error) {
     if (!(error instanceof PackageRefusal)) throw error;
     if (error.kind === 'not-allowed') throw new ModuleNotAllowedError(specifier, referrer, where, error.reason);

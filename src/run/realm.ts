@@ -5,19 +5,12 @@
  */
 import vm from 'node:vm';
 import { TURN_NAME } from '../constants.js';
-import {
-  HostOp,
-  Job,
-  type HostRequest,
-  type JobKind,
-  type ConsoleLevel,
-  type RealmDeferred,
-  type ThrownInfo,
-  type TurnJob,
-} from '../realm-protocol.js';
+import { HostOp, Job } from '../realm-protocol.js';
+import type { HostRequest, JobKind, ConsoleLevel, RealmDeferred, ThrownInfo, TurnJob } from '../realm-protocol.js';
 import { takeShell } from './warm-realms.js';
 import { isTimeout, runWatched } from './watchdog.js';
 import { turnEnded, turnStarted } from './turn-clock.js';
+import { answerWeb } from './web-host.js';
 
 /** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
 export interface Kit {
@@ -44,6 +37,12 @@ export interface Kit {
   installProcess(nodeEnv: string): void;
   /** `Function('return this')` answered with the realm's globalThis, `self` and `global` (realm-source/global-detection.ts). */
   installGlobalDetection(): void;
+  /** Hands the realm a CommonJS file compiled in it (realm-source/commonjs.ts), under its graph key. */
+  registerCommonJS(key: string, fn: object, filename: string, dirname: string): void;
+  /** A value `require()` of `key` gives as it is (a JSON file's sandbox copy). */
+  registerCommonJSValue(key: string, value: unknown): void;
+  /** The loader a CommonJS file's facade module calls with its export names: `[module.exports, ...values]`. */
+  commonjsLoader(key: string): object;
   object(nullProto: boolean): Record<PropertyKey, unknown>;
   array(): unknown[];
   /** A sandbox array of these host primitives (read by index: a host array has no getters of the user's). */
@@ -79,6 +78,8 @@ export interface RealmHost {
   settled(token: number, ok: boolean, value: unknown, info: ThrownInfo | undefined): void;
   /** A turn tried to allocate more ArrayBuffer memory than `allocationCapBytes` (it was refused). */
   memoryExceeded?(): void;
+  /** CommonJS `require()`: the graph key of what `specifier` names from `referrer`, or the kit's FAIL mark. */
+  require?(referrer: string, specifier: string): unknown;
 }
 
 export interface RealmOptions {
@@ -143,8 +144,12 @@ export class Realm {
   private regexRuns = 0;
   /** See importOpened. */
   private openImports = 0;
+  /** No sandbox code was evaluated yet: only the bootstrap, trusted sources and host data are here, and no turn needs a watchdog. */
+  private pristine = true;
   private outcome: TurnOutcome | undefined;
   private dead = false;
+  /** performance.now() when this realm was adopted: the zero of its `performance.now()`. */
+  private readonly timeOrigin = performance.now();
 
   constructor(private readonly options: RealmOptions) {
     this.timeout = options.timeout;
@@ -190,6 +195,8 @@ export class Realm {
       kit.turn();
       // Out of time in a nested turn: stop here, as the watchdog would have, not in the host code between.
       if (this.metered && kit.expired()) throw this.timedOut(what);
+    } else if (this.pristine) {
+      this.enter(() => turnScript.runInContext(this.context), what);
     } else if (this.metered && this.quietTurns >= QUIET_TURNS) {
       // No watchdog: the metered code's clock ends the turn. The script (not a direct call of
       // the kit) because Node drains the context's microtask queue only after a run in it.
@@ -217,11 +224,13 @@ export class Realm {
    * run; what is left queued is Node's own continuation, which the next turn runs.
    *
    * `bounded`: the graph proved the module straight-line (analyze/bounded.ts: no user function
-   * runs, nothing is queued, work linear in its length), so no watchdog thread is armed at all.
+   * runs, nothing is queued, work linear in its length), so no watchdog thread is armed at all;
+   * nor for `userCode` false (trusted source, host data) while the realm is `pristine`.
    */
-  async evaluate(module: vm.Module, what: string, mayAwait = true, bounded = false): Promise<void> {
+  async evaluate(module: vm.Module, what: string, mayAwait = true, bounded = false, userCode = true): Promise<void> {
     const started = performance.now();
-    const timeout = bounded && this.openImports === 0 ? undefined : this.watchdog;
+    if (userCode) this.pristine = false;
+    const timeout = this.pristine || (bounded && this.openImports === 0) ? undefined : this.watchdog;
     const done = this.enter(() => module.evaluate({ timeout }), what);
     if (NEEDS_DRAIN_TO_SETTLE) {
       // If the drain times out, or is skipped, nobody awaits `done`: keep its rejection from surfacing as the host's.
@@ -354,6 +363,15 @@ export class Realm {
           return undefined;
         case HostOp.Regex:
           return this.watchRegex(a);
+        case HostOp.UrlParse:
+        case HostOp.UrlSet:
+        case HostOp.Random:
+        case HostOp.RandomUUID:
+        case HostOp.Now:
+        case HostOp.TimeOrigin:
+          return answerWeb(this.kit, this.timeOrigin, op, a, b, c);
+        case HostOp.Require:
+          return host.require === undefined ? this.kit.fail(this.kit.error('Error', 'require() is not available')) : host.require(a, b);
         case HostOp.Result:
           this.outcome = { threw: a, value: b, info: c };
           return undefined;
@@ -362,7 +380,8 @@ export class Realm {
       }
     } catch (error) {
       // A fault of ours: never let a host error reach sandbox code.
-      if (op === HostOp.Call) return this.kit.fail(this.kit.error('Error', 'esm-sandbox internal error in a bridged call'));
+      if (op === HostOp.Call || op === HostOp.Require)
+        return this.kit.fail(this.kit.error('Error', 'esm-sandbox internal error in a bridged call'));
       process.emitWarning(
         // eslint-disable-next-line no-restricted-syntax -- a fault of the host's own callbacks, not a sandbox value
         `esm-sandbox: a host callback failed: ${error instanceof Error ? error.message : String(error)}`,

@@ -68,6 +68,7 @@ export class ContextSandbox implements Sandbox {
         console: (level, args) => this.onConsole(level as ConsoleLevel, args),
         settled: (token, ok, value, info) => this.membrane.settled(token, ok, value, info),
         memoryExceeded: () => this.die(new MemoryLimitError(options.memoryLimitMb)),
+        require: (referrer, specifier) => this.require(referrer, specifier),
       },
       onTimeout: (what) => this.die(new TimeoutError(options.timeout, what)),
       // Set only inside a worker thread with a heap cap (create.ts refuses it for `context`).
@@ -209,12 +210,15 @@ export class ContextSandbox implements Sandbox {
   private evaluateOnce(module: vm.Module, what: string): Promise<void> {
     let done = this.evaluations.get(module);
     if (done === undefined) {
-      done = this.realm.evaluate(module, what, this.graph.mayAwait(module), this.graph.isStraightLine(module)).catch((error: unknown) => {
-        if (error instanceof TurnTimeout) throw error;
-        const hostError = this.toHostError(error, undefined);
-        if (this.death === undefined) this.thrownInside.set(hostError, error);
-        throw hostError;
-      });
+      const { graph } = this;
+      done = this.realm
+        .evaluate(module, what, graph.mayAwait(module), graph.isStraightLine(module), graph.runsUserCode(module))
+        .catch((error: unknown) => {
+          if (error instanceof TurnTimeout) throw error;
+          const hostError = this.toHostError(error, undefined);
+          if (this.death === undefined) this.thrownInside.set(hostError, error);
+          throw hostError;
+        });
       this.evaluations.set(module, done);
     }
     return done;
@@ -233,6 +237,16 @@ export class ContextSandbox implements Sandbox {
       // evaluation threw, itself (the spec's [[EvaluationError]]), else a realm error made from ours.
       if (error instanceof Error && this.thrownInside.has(error)) throw this.thrownInside.get(error);
       throw this.membrane.errorToSandbox(error, importRejectionShape(error));
+    }
+  }
+
+  /** CommonJS `require()` (link/commonjs.ts): a refusal is thrown in the sandbox as an import() refusal would be. */
+  private require(referrer: string, specifier: string): unknown {
+    try {
+      if (this.death !== undefined) throw this.disposedError();
+      return this.graph.require(referrer, specifier);
+    } catch (error) {
+      return this.realm.kit.fail(this.membrane.errorToSandbox(error, importRejectionShape(error)));
     }
   }
 

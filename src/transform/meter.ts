@@ -55,7 +55,13 @@ export function meterInsertions(source: string, program: Program): Insertion[] {
   const fn = (node: Node) => {
     const body = (node as FunctionLike).body;
     if (body.type === 'BlockStatement') {
-      out.push({ at: body.start + 1, text: STATEMENT, closer: false, from: node.start });
+      const directivesEnd = afterDirectives(body);
+      // After a directive, a `;` first: the directive may rely on ASI (`'use strict'` then a newline).
+      out.push(
+        directivesEnd === undefined
+          ? { at: body.start + 1, text: STATEMENT, closer: false, from: node.start }
+          : { at: directivesEnd, text: `;${STATEMENT}`, closer: false, from: node.start },
+      );
     } else {
       // An arrow's expression body: the check, then the expression, as one parenthesised sequence.
       out.push(
@@ -90,8 +96,28 @@ export function meterInsertions(source: string, program: Program): Insertion[] {
   if (out.length === 0) return out;
   // In source order; at one offset, outer nodes first (see Insertion.from).
   out.sort((a, b) => a.at - b.at || a.from - b.from);
-  out.unshift({ at: declarationOffset(source), text: DECLARATION, closer: false, from: -1 });
+  // A script (CommonJS) keeps its 'use strict': the declaration goes after its directives.
+  const directivesEnd = program.sourceType === 'script' ? afterDirectives(program) : undefined;
+  out.unshift(
+    directivesEnd === undefined
+      ? { at: declarationOffset(source), text: DECLARATION, closer: false, from: -1 }
+      : { at: directivesEnd, text: `;${DECLARATION}`, closer: false, from: -1 },
+  );
   return out;
+}
+
+/**
+ * Where the directive prologue of a body ends (after `'use strict';`), or undefined when it has
+ * none: a check inserted before a directive would make it an ordinary expression, and a sloppy
+ * CommonJS function that asked to be strict would silently not be.
+ */
+function afterDirectives(body: Node): number | undefined {
+  let end: number | undefined;
+  for (const statement of (body as Node & { body: Array<Node & { directive?: string }> }).body) {
+    if (statement.type !== 'ExpressionStatement' || statement.directive === undefined) break;
+    end = statement.end;
+  }
+  return end;
 }
 
 /** The counter's declaration opens the module, after a hashbang line if there is one. */

@@ -5,7 +5,9 @@
  * same run:
  * - native `import()` of a fresh copy of the graph with a `?v=` query (Node's own loader, see
  *   support/native-import.ts), which never frees what it loaded;
- * - raw `node:vm`: the graph in a fresh context, no policy, no membrane, nothing confined (a floor).
+ * - raw `node:vm`: the graph in a fresh context, no policy, no membrane, nothing confined (a floor),
+ *   compiled from scratch, and again with V8's code cache of the unchanged files (the floor the
+ *   1.5 ms target was measured against elsewhere: 1.2 ms there).
  * Only the reload and the read of the new export are timed; the write of the leaf is not.
  *
  * Run: npx vitest bench --run test/bench/plugins.bench.ts
@@ -19,7 +21,7 @@ import { afterAll, bench, describe } from 'vitest';
 import { createPluginHost, type Isolation, type PluginHost } from '../../src/index.js';
 import { moduleSource } from './support/graph.js';
 import { nativeImport } from './support/native-import.js';
-import { rawGraph } from './support/raw-vm.js';
+import { RawCodeCache, rawGraph } from './support/raw-vm.js';
 import { MedianReport, type PartTimer } from './support/report.js';
 
 const MODULES = 20;
@@ -52,6 +54,7 @@ const names = {
   context: 'plugin host (context): reload after a leaf changed',
   native: 'native import() ?v= of a fresh copy (leaks)',
   raw: 'raw vm: fresh context, whole graph, no policy (floor)',
+  rawCached: 'raw vm: the same with V8 code cache (floor)',
 } as const;
 
 const report = new MedianReport(
@@ -59,8 +62,13 @@ const report = new MedianReport(
   [
     { name: names.worker, baseline: names.native, maxMedian: 1.5 },
     { name: names.context, baseline: names.native, maxMedian: 1.5 },
+    // The target proposed in its place: 1.5 ms is below what raw vm with a code cache does on this
+    // machine, so the reload is held to the floor of the same run (docs/BENCHMARKS.md).
+    { name: names.context, baseline: names.rawCached, maxRatio: 1.5 },
+    { name: names.worker, baseline: names.rawCached, maxRatio: 2 },
     { name: names.native },
     { name: names.raw, baseline: names.native },
+    { name: names.rawCached, baseline: names.native },
   ],
   ['reload vs baselines'],
 );
@@ -88,11 +96,19 @@ async function reload(target: { host: PluginHost; dir: string }, version: number
   check(answered, version);
 }
 
-// One bench, the four parts back to back in every iteration, so each sees the same machine load
+/**
+ * An idle moment before each part, untimed, as a reload after a save starts from an idle event
+ * loop: work a part left to timers (a warm realm refilled after the context host took one) runs
+ * here, not inside the next part's timing.
+ */
+const idle = () => new Promise<void>((resolve) => setTimeout(resolve, 1));
+
+// One bench, the five parts back to back in every iteration, so each sees the same machine load
 // (this machine is shared: sequential benches measured minutes apart are not comparable).
 describe('reload a 20-module plugin', () => {
   let hosts: { worker: { host: PluginHost; dir: string }; context: { host: PluginHost; dir: string } } | undefined;
   let n = 0;
+  const rawCache = new RawCodeCache();
   bench(
     'reload vs baselines',
     ...report.benchParts(
@@ -101,9 +117,15 @@ describe('reload a 20-module plugin', () => {
       async (time) => {
         hosts ??= { worker: await hostFor('worker'), context: await hostFor('context') };
         const version = n++;
+        await idle();
         check((await time(names.native, () => nativeImport(`${entryOf(copies[version]!)}?v=${version}`))).version, version);
+        await idle();
         check((await time(names.raw, () => rawGraph(entryOf(copies[version]!)))).version, version);
+        await idle();
+        check((await time(names.rawCached, () => rawGraph(entryOf(copies[version]!), rawCache))).version, version);
+        await idle();
         await reload(hosts.context, version + 1, time, names.context);
+        await idle();
         await reload(hosts.worker, version + 1, time, names.worker);
         if (n === ITERATIONS + WARMUP) await Promise.all([hosts.worker.host.close(), hosts.context.host.close()]);
       },

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { hostChanges, snapshotHost, type HostSnapshot } from '../helpers/host.js';
 import { describeEach, fixtures } from '../helpers/sandbox.js';
 import { expectBlocked, run } from '../helpers/verdicts.js';
+import { WEB_GLOBAL_NAMES } from '../../src/constants.js';
 
 const root = fixtures('realm');
 
@@ -147,8 +148,9 @@ const STANDARD = new Set([
   'undefined',
   'unescape',
 ]);
-/** What esm-sandbox adds: console, timers, and the two hooks its transform and turns use. */
+/** What esm-sandbox adds: console, timers, the web globals, and the hooks its transforms and turns use. */
 const PROVIDED = [
+  ...WEB_GLOBAL_NAMES,
   'console',
   'setTimeout',
   'clearTimeout',
@@ -267,7 +269,7 @@ describeEach('realm', ({ make }) => {
     expect(results.setTimeoutString).toMatchObject({ ok: false, name: 'TypeError', ownRealm: true });
   });
 
-  it('has console, timers, queueMicrotask and standard builtins only on its global', async () => {
+  it('has console, timers, queueMicrotask, the web globals and standard builtins only on its global', async () => {
     const sandbox = make({ root, policy: false });
     const ns = await sandbox.import('./globals.mjs');
     const names = ns.names as string[];
@@ -281,7 +283,7 @@ describeEach('realm', ({ make }) => {
     expect(ns.globalProtoIsOwn).toBe(true);
     expect(ns.thisAtTop).toBe('undefined');
     const climbs = ns.climbs as Record<string, string>;
-    expect(Object.keys(climbs)).toHaveLength(8);
+    expect(Object.keys(climbs)).toHaveLength(8 + WEB_GLOBAL_NAMES.length);
     for (const [name, outcome] of Object.entries(climbs)) expect(outcome, name).toBe('EvalError');
     expect(ns.hooks).toEqual({ turn: 'undefined', guardPassesThrough: true });
   });

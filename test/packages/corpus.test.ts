@@ -18,6 +18,8 @@ type Unchecked = 'same' | { error: string; message: RegExp };
 
 interface Case {
   name: string;
+  /** Export conditions, when not the default ones (the probe is the same file). */
+  conditions?: readonly string[];
   /** Under `recommended`: the same data as natively, or a PolicyError with exactly these rules. */
   recommended: 'same' | { rules: readonly string[] };
   off: Unchecked;
@@ -39,6 +41,7 @@ const CORPUS: readonly Case[] = [
   { name: 'ufo', recommended: 'same', off: 'same' },
   { name: 'superstruct', recommended: 'same', off: 'same' },
   { name: 'mitt', recommended: 'same', off: 'same' },
+  // v4 and v7 draw on the realm's crypto.randomUUID and crypto.getRandomValues.
   { name: 'uuid', recommended: 'same', off: 'same' },
   // `Function('return this')()` finds the global object (the realm answers it, docs/SEMANTICS.md);
   // `typeof exports == 'object' && exports` guards; `Ctor.prototype.constructor = Ctor`. One warning:
@@ -63,22 +66,37 @@ const CORPUS: readonly Case[] = [
     recommended: { rules: ['no-disallowed-import', 'no-host-globals'] },
     off: { error: 'ModuleNotAllowedError', message: /"node:crypto"/ },
   },
-  // CommonJS (`module.exports`): not supported yet.
-  {
-    name: 'picocolors',
-    recommended: { rules: ['no-host-globals'] },
-    off: { error: 'LinkError', message: /does not provide an export named 'default'/ },
-  },
+  // Its browser build needs only `crypto.getRandomValues`, a web global of the realm.
+  { name: 'nanoid', conditions: ['browser', 'import', 'default'], recommended: 'same', off: 'same' },
+  // CommonJS from here on: each file compiled as a function of the realm, behind an ES module
+  // facade (`default` is module.exports, named exports found by cjs-module-lexer).
+  // `module.exports = createColors()`; reads `process.argv`/`process.env` of the realm's shim.
+  { name: 'picocolors', recommended: 'same', off: 'same' },
+  // `main: "./index"` (no extension), a `module.exports = function`.
+  { name: 'ms', recommended: 'same', off: 'same' },
+  // 50 files: relative `require()` without extensions, a class hierarchy, named exports lexed from `module.exports = { … }`.
+  { name: 'semver', recommended: 'same', off: 'same' },
+  { name: 'escape-html', recommended: 'same', off: 'same' },
+  // `main: "dist/cjs.js"`, a UMD-less CommonJS build; `merge.all` is a property of the default export.
+  { name: 'deepmerge', recommended: 'same', off: 'same' },
+  { name: 'fast-deep-equal', recommended: 'same', off: 'same' },
+  // lodash's standalone build: `Function('return this')()` and `typeof global == 'object' && global` to find the global object.
+  { name: 'lodash.get', recommended: 'same', off: 'same' },
 ];
 
 const score: Array<[name: string, verdict: string]> = [];
 
-async function inSandbox(name: string, policy: false | undefined): Promise<{ result?: unknown; error?: Error; warned: string[] }> {
+async function inSandbox(
+  name: string,
+  policy: false | undefined,
+  conditions?: readonly string[],
+): Promise<{ result?: unknown; error?: Error; warned: string[] }> {
   const warned = new Set<string>();
   const sandbox: Sandbox = createSandbox({
     root,
     isolation: 'context',
     packages: [name],
+    ...(conditions === undefined ? {} : { conditions: [...conditions] }),
     policy,
     timeout: 5_000,
     onWarning: (d) => warned.add(d.ruleId),
@@ -101,24 +119,25 @@ describe('npm packages in the sandbox, compared with native import()', () => {
     );
   });
 
-  for (const { name, recommended, off, warns = [] } of CORPUS) {
-    it(`${name}: ${recommended === 'same' ? 'same results as natively' : `refused by ${recommended.rules.join(', ')}`}`, async () => {
+  for (const { name, conditions, recommended, off, warns = [] } of CORPUS) {
+    const label = conditions === undefined ? name : `${name} (${conditions.join(', ')})`;
+    it(`${label}: ${recommended === 'same' ? 'same results as natively' : `refused by ${recommended.rules.join(', ')}`}`, async () => {
       const native = (await import(fileURLToPath(new URL(`${name}.mjs`, root)))) as { result: unknown };
-      const checked = await inSandbox(name, undefined);
+      const checked = await inSandbox(name, undefined, conditions);
       if (recommended === 'same') {
         expect(checked.error).toBeUndefined();
         expect(checked.result).toEqual(native.result);
         expect(checked.warned).toEqual([...warns].sort());
-        score.push([name, 'same']);
+        score.push([label, 'same']);
       } else {
         expect(checked.error).toBeInstanceOf(PolicyError);
         const rules = [...new Set((checked.error as PolicyError).diagnostics.map((d) => d.ruleId))].sort();
         expect(rules).toEqual([...recommended.rules].sort());
         // Every finding is in the package, none in the probe: the refusal is the package's.
         expect((checked.error as PolicyError).diagnostics.every((d) => d.file.includes(`/node_modules/${name}/`))).toBe(true);
-        score.push([name, `refused (${rules.join(', ')})`]);
+        score.push([label, `refused (${rules.join(', ')})`]);
       }
-      const unchecked = await inSandbox(name, false);
+      const unchecked = await inSandbox(name, false, conditions);
       if (off === 'same') {
         expect(unchecked.error).toBeUndefined();
         expect(unchecked.result).toEqual(native.result);

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { PluginError, PolicyError, SandboxError, SandboxSyntaxError, type RolledBackEvent, type ReloadedEvent } from '../../src/index.js';
+import { hotRuntimeCalls } from '../../src/plugins/generation.js';
 import { hostFor, pluginDir, sleep, write } from './support.js';
 
 const version = (v: number) => `export const version = ${v};\nexport const get = () => version;\n`;
@@ -198,6 +199,28 @@ describe('plugin host: import.meta.hot', () => {
     expect(reloads).toBe(1);
     expect(host.generation).toBe(2);
   });
+
+  it.each(['context', 'worker'] as const)(
+    'a plugin that never reads import.meta costs one call into its hot runtime per generation (%s); data still carries over',
+    async (isolation) => {
+      const root = pluginDir({ 'a.mjs': counter, 'b.mjs': version(1) });
+      const host = await hostFor({ root, plugins: { a: './a.mjs' }, watch: false, isolation });
+      expect(host.plugin('a').exports.count).toBe(1);
+      // A generation that does not use import.meta.hot: install only, no collect or dispose after it.
+      write(root, 'a.mjs', version(2));
+      let before = hotRuntimeCalls();
+      await host.reload();
+      expect(hotRuntimeCalls() - before).toBe(3); // collect and dispose of the counter generation, install of this one
+      before = hotRuntimeCalls();
+      await host.reload();
+      expect(hotRuntimeCalls() - before).toBe(1);
+      // What it was given is handed on without asking it: the counter goes on from 1.
+      write(root, 'a.mjs', counter);
+      await host.reload();
+      expect(host.plugin('a').exports.count).toBe(2);
+      await host.send('ping');
+    },
+  );
 
   it('a policy error about import.meta names the plugin file when hot is off', async () => {
     const root = pluginDir({ 'a.mjs': 'export const h = import.meta.hot.data;\n' });

@@ -67,6 +67,21 @@ describe('no-builtin-write', () => {
     expect(count('Object.assign(Math, { max: f });')).toBe(1);
   });
 
+  it("counts the realm's web globals among the built-ins: replacing one, or one of their statics, is reported", () => {
+    for (const source of [
+      'crypto.getRandomValues = f;',
+      'globalThis.crypto = polyfill;',
+      'atob = f;',
+      'performance.now = () => 0;',
+      'delete globalThis.structuredClone;',
+      'URL.canParse = f;',
+      'DOMException.ABORT_ERR = 1;',
+    ]) {
+      expect(count(source), source).toBe(1);
+    }
+    expect(count('const u = new URL(s); const id = crypto.randomUUID(); const t = performance.now();')).toBe(0);
+  });
+
   it('leaves other globals, reads, prototypes and stack hooks to others', () => {
     for (const source of [
       'globalThis.myPlugin = api;',

@@ -2,9 +2,9 @@
  * Names the rules look for. Every module in a sandbox shares these built-ins, so changing them
  * is changing every other module's world; the host globals do not exist in the sandbox at all.
  */
-import { TYPED_ARRAY_NAMES, WEB_API_NAMES } from '../../constants.js';
+import { TYPED_ARRAY_NAMES, WEB_GLOBAL_NAMES } from '../../constants.js';
 
-/** ECMAScript built-ins, plus the web-platform classes a sandbox commonly provides. */
+/** ECMAScript built-ins, the realm's web globals (WEB_GLOBAL_NAMES), and web-platform classes other sandboxes provide. */
 export const BUILTINS: ReadonlySet<string> = new Set([
   'Object',
   'Function',
@@ -46,9 +46,7 @@ export const BUILTINS: ReadonlySet<string> = new Set([
   'DisposableStack',
   'AsyncDisposableStack',
   'Temporal',
-  ...WEB_API_NAMES,
-  'Event',
-  'EventTarget',
+  ...WEB_GLOBAL_NAMES,
   'Headers',
   'Request',
   'Response',
@@ -61,7 +59,6 @@ export const BUILTINS: ReadonlySet<string> = new Set([
   'decodeURIComponent',
   'encodeURI',
   'decodeURI',
-  'structuredClone',
   'queueMicrotask',
   'setTimeout',
   'clearTimeout',

@@ -26,4 +26,6 @@ export interface PolicyEnvironment {
   sandboxGlobals?: readonly string[];
   /** The realm answers `Function('return this')` with its globalThis (a sandbox with packages). */
   globalDetection?: boolean;
+  /** The file is CommonJS: its `require('x')` calls are imports too. */
+  commonjs?: boolean;
 }

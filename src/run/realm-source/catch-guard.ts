@@ -44,7 +44,7 @@ function guard(e) {
     for (let i = 0; i < containerKeys.length; i++) {
       const d = getOwnPropertyDescriptor(e, containerKeys[i]);
       if (d && 'value' in d && d.value !== null && typeof d.value === 'object' && isForeign(d.value)) {
-        defineProperty(e, containerKeys[i], { value: localCopy(d.value), writable: true, enumerable: false, configurable: true });
+        defineProperty(e, containerKeys[i], { __proto__: null, value: localCopy(d.value), writable: true, enumerable: false, configurable: true });
       }
     }
     const errs = getOwnPropertyDescriptor(e, 'errors');

@@ -16,12 +16,16 @@
  * - it never writes a prototype's `constructor` (docs/ARCHITECTURE.md, section 9), except where
  *   memory-cap.ts must, for sandboxes with a memory limit.
  *
+ * The web globals (web-*.ts) come after the memory cap, so that what they allocate for the user is
+ * counted, and are installed lazily (web-base.ts): they cost a realm that never uses them little.
+ *
  * Numbers and names shared with the host come from realm-protocol.ts and constants.ts, interpolated
  * here, never retyped. It is kept as source text (not a compiled function's `toString()`) so that
  * no test transform or coverage tool can inject references to host helpers into it.
  */
 import { GUARD_NAME, METER_REFILL_NAME, TURN_NAME } from '../../constants.js';
 import { CATCH_GUARD_SOURCE } from './catch-guard.js';
+import { COMMONJS_SOURCE } from './commonjs.js';
 import { CONSOLE_SOURCE } from './console.js';
 import { HOST_ENTRY_SOURCE } from './host-entry.js';
 import { INTRINSICS_SOURCE } from './intrinsics.js';
@@ -35,6 +39,12 @@ import { TAME_REGEXP_SOURCE } from './tame-regexp.js';
 import { TAME_STACK_SOURCE } from './tame-stack.js';
 import { TIMERS_SOURCE } from './timers.js';
 import { TURNS_SOURCE } from './turns.js';
+import { WEB_BASE_SOURCE } from './web-base.js';
+import { WEB_CLONE_SOURCE } from './web-clone.js';
+import { WEB_EVENTS_SOURCE } from './web-events.js';
+import { WEB_PLATFORM_SOURCE } from './web-platform.js';
+import { WEB_TEXT_SOURCE } from './web-text.js';
+import { WEB_URL_SOURCE } from './web-url.js';
 
 export const BOOTSTRAP_FILENAME = 'esm-sandbox:realm';
 
@@ -60,6 +70,13 @@ export const BOOTSTRAP_SOURCE = [
   CONSOLE_SOURCE,
   PROCESS_SHIM_SOURCE,
   GLOBAL_DETECTION_SOURCE,
+  WEB_BASE_SOURCE,
+  WEB_TEXT_SOURCE,
+  WEB_URL_SOURCE,
+  WEB_EVENTS_SOURCE,
+  WEB_CLONE_SOURCE,
+  WEB_PLATFORM_SOURCE,
+  COMMONJS_SOURCE,
   `lock(g, '${GUARD_NAME}', guard);`,
   TURNS_SOURCE,
   `lock(g, '${TURN_NAME}', turn);`,

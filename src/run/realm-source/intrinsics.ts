@@ -35,6 +35,6 @@ const typedCtors = ObjectCreate(null);
 for (const name of ${JSON.stringify(TYPED_ARRAY_NAMES)}) {
   if (typeof g[name] === 'function') typedCtors[name] = g[name];
 }
-const lock = (o, key, value) => defineProperty(o, key, { value, writable: false, enumerable: false, configurable: false });
-const hide = (o, key, value) => defineProperty(o, key, { value, writable: true, enumerable: false, configurable: true });
+const lock = (o, key, value) => defineProperty(o, key, { __proto__: null, value, writable: false, enumerable: false, configurable: false });
+const hide = (o, key, value) => defineProperty(o, key, { __proto__: null, value, writable: true, enumerable: false, configurable: true });
 `;

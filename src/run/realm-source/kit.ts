@@ -6,7 +6,8 @@
  * function, and calls the host entry with it.
  *
  * In scope: nearly everything before it (intrinsics, FAIL, stashed, takeStashed, callHost, turn,
- * inTurn, allocated, modules, framesOf, captureStackTrace, typedCtors, errorCtors, hide).
+ * inTurn, allocated, modules, framesOf, captureStackTrace, typedCtors, errorCtors, hide, registerCommonJS,
+ * registerCommonJSValue, commonjsLoader).
  */
 import { HostOp } from '../../realm-protocol.js';
 
@@ -50,6 +51,9 @@ return ObjectFreeze({
   },
   installProcess,
   installGlobalDetection,
+  registerCommonJS,
+  registerCommonJSValue,
+  commonjsLoader,
   object(nullProto) { return nullProto ? ObjectCreate(null) : {}; },
   array() { return []; },
   arrayOf(values) { return apply(ArrayOf, ArrayCtor, values); },
@@ -69,7 +73,7 @@ return ObjectFreeze({
       if (r === FAIL) throw takeStashed();
       return r;
     } }[name];
-    defineProperty(fn, 'length', { value: length, writable: false, enumerable: false, configurable: true });
+    defineProperty(fn, 'length', { __proto__: null, value: length, writable: false, enumerable: false, configurable: true });
     return fn;
   },
   deferred() {

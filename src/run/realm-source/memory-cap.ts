@@ -53,9 +53,9 @@ if (ALLOCATION_CAP > 0) {
       defineProperty(Wrapper, key, getOwnPropertyDescriptor(Native, key));
     }
     defineProperty(Wrapper, 'length', getOwnPropertyDescriptor(Native, 'length'));
-    defineProperty(Wrapper, 'prototype', { value: Native.prototype, writable: false, enumerable: false, configurable: false });
+    defineProperty(Wrapper, 'prototype', { __proto__: null, value: Native.prototype, writable: false, enumerable: false, configurable: false });
     setPrototypeOf(Wrapper, getPrototypeOf(Native));
-    defineProperty(Native.prototype, 'constructor', { value: Wrapper, writable: true, enumerable: false, configurable: true });
+    defineProperty(Native.prototype, 'constructor', { __proto__: null, value: Wrapper, writable: true, enumerable: false, configurable: true });
     hide(g, Native.name, Wrapper);
     return Wrapper;
   };

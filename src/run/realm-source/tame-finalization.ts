@@ -27,7 +27,7 @@ export const TAME_FINALIZATION_SOURCE = String.raw`
       apply(WeakSetAdd, ours, [registry]);
       return registry;
     };
-    defineProperty(FinalizationRegistry, 'prototype', { value: registryPrototype, writable: false, enumerable: false, configurable: false });
+    defineProperty(FinalizationRegistry, 'prototype', { __proto__: null, value: registryPrototype, writable: false, enumerable: false, configurable: false });
     hide(registryPrototype, 'register', { register(target, held) {
       if (!apply(WeakSetHas, ours, [this])) throw new TypeErrorCtor('FinalizationRegistry.prototype.register: this registry was not made by the global FinalizationRegistry');
       return apply(nativeRegister, this, [target, held, arguments[2]]);

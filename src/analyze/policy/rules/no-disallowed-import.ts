@@ -5,9 +5,18 @@
  * the resolver confines to `root`; they are not this rule's concern.
  *
  * Reported at the specifier string of `import … from`, `export … from`, `import 'x'` and
- * `import('x')` (a literal or literal-only concatenation; computed ones are no-computed-import's).
+ * `import('x')` (a literal or literal-only concatenation; computed ones are no-computed-import's),
+ * and in a CommonJS file of a package, of `require('x')` (the wrapper's `require`, not a local one).
  */
-import type { Expression, ExportAllDeclaration, ExportNamedDeclaration, ImportDeclaration, ImportExpression, Literal } from 'acorn';
+import type {
+  CallExpression,
+  Expression,
+  ExportAllDeclaration,
+  ExportNamedDeclaration,
+  ImportDeclaration,
+  ImportExpression,
+  Literal,
+} from 'acorn';
 import { staticString } from '../ast.js';
 import { defineRule, type RuleContext } from '../rule.js';
 import { specifierKind } from '../specifier.js';
@@ -31,6 +40,14 @@ function dynamicImport(node: ImportExpression, context: RuleContext<Message>): v
   check(node.source, context);
 }
 
+function requireCall(node: CallExpression, context: RuleContext<Message>): void {
+  if (context.env.commonjs !== true || node.callee.type !== 'Identifier' || node.callee.name !== 'require') return;
+  const [source] = node.arguments;
+  if (node.arguments.length === 1 && source !== undefined && source.type !== 'SpreadElement' && context.isFree('require')) {
+    check(source, context);
+  }
+}
+
 export const noDisallowedImport = defineRule<Message>({
   id: 'no-disallowed-import',
   description: 'Disallow importing bare specifiers and URLs that are not in the sandbox allow-list.',
@@ -44,5 +61,6 @@ export const noDisallowedImport = defineRule<Message>({
     ExportNamedDeclaration: declaration,
     ExportAllDeclaration: declaration,
     ImportExpression: dynamicImport,
+    CallExpression: requireCall,
   },
 });

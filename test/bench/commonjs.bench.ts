@@ -1,0 +1,54 @@
+/**
+ * CommonJS packages against ES module packages of the same size, in the same run: a new sandbox
+ * importing semver (50 CommonJS files: one function compiled in the realm and one facade module
+ * per file, `require()` through the host) next to one importing micromark (56 ES module files in
+ * 21 packages). Both with the analysis cache warm (unchanged files, as a host re-creating sandboxes
+ * over the same packages has them), interleaved so both see the same machine load. The result per
+ * file is what CommonJS costs over ES modules.
+ *
+ * Run: npx vitest bench --run test/bench/commonjs.bench.ts
+ */
+import { bench, describe } from 'vitest';
+import { createSandbox } from '../../src/index.js';
+import { MedianReport } from './support/report.js';
+
+const ITERATIONS = 30;
+const WARMUP = 5;
+const root = new URL('../../fixtures/packages/corpus/', import.meta.url);
+
+const parts = {
+  commonjs: 'semver: 50 CommonJS files, new sandbox',
+  esm: 'micromark: 56 ES module files, new sandbox',
+} as const;
+const names = { interleaved: 'both, interleaved' } as const;
+
+const report = new MedianReport(
+  'CommonJS vs ES module packages (analysis cache warm)',
+  [{ name: parts.esm }, { name: parts.commonjs, baseline: parts.esm }],
+  Object.values(names),
+);
+
+async function load(name: string): Promise<void> {
+  const sandbox = createSandbox({ root, isolation: 'context', packages: [name] });
+  const { result } = await sandbox.import(`./${name}.mjs`);
+  if (!Array.isArray(result) || result.length === 0) throw new Error(`${name} loaded wrong`);
+  await sandbox.dispose();
+}
+
+describe('CommonJS package load', () => {
+  let round = 0;
+  bench(
+    names.interleaved,
+    ...report.benchParts(
+      names.interleaved,
+      Object.values(parts),
+      async (time) => {
+        // Alternating which goes first, so neither always runs on the other's garbage.
+        const order = round++ % 2 === 0 ? (['commonjs', 'esm'] as const) : (['esm', 'commonjs'] as const);
+        for (const kind of order) await time(parts[kind], () => load(kind === 'commonjs' ? 'semver' : 'micromark'));
+      },
+      ITERATIONS,
+      WARMUP,
+    ),
+  );
+});
