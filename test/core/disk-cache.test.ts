@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  cpSync,
   chownSync,
   copyFileSync,
   mkdirSync,
@@ -149,6 +150,31 @@ describe('disk cache across processes', () => {
       for (let waited = 0; entriesOf(cacheDir).length === 0 && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
       expect(entriesOf(cacheDir)).toHaveLength(1);
     }
+  });
+
+  it('CommonJS files stay out of the disk cache; an ES module importing them is cached, the results the same', () => {
+    const root = freshDir('commonjs');
+    cpSync(path.join(repo, 'fixtures/packages/commonjs/node_modules'), path.join(root, 'node_modules'), { recursive: true });
+    writeFileSync(
+      path.join(root, 'main.mjs'),
+      "import { greet, version, cycle } from 'cjs-basic';\nexport const total = [greet('you'), version, cycle];\nexport const caught = 'none';\n",
+    );
+    const cacheDir = freshDir('cache');
+    const script = path.join(scratch, 'child-cjs.mjs');
+    writeFileSync(script, CHILD.replace('createSandbox({ root, cacheDir,', "createSandbox({ root, cacheDir, packages: ['cjs-basic'],"));
+    const run = () =>
+      JSON.parse(
+        execFileSync(process.execPath, ['--experimental-vm-modules', '--no-warnings', script, root, cacheDir], {
+          encoding: 'utf8',
+          env: { ...process.env, NODE_OPTIONS: '' },
+        }),
+      ) as ReturnType<typeof childLoad>;
+    const first = run();
+    expect(first.stats).toMatchObject({ stored: 1, ignored: 0 });
+    const second = run();
+    expect(second.stats).toMatchObject({ hits: 1, stored: 0, ignored: 0 });
+    expect(second.total).toEqual(first.total);
+    expect(second.warnings).toEqual(first.warnings);
   });
 
   it('a changed file misses, and only it is analysed again', () => {
