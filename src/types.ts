@@ -87,6 +87,17 @@ export interface SandboxOptions {
    * bridged host function whose result is copied in. Used by the plugin host for `import.meta.hot`.
    */
   importMeta?: Readonly<Record<string, string>>;
+  /**
+   * A directory for the analysis cache on disk: what loading a file learnt (its transformed code,
+   * imports and policy findings) and V8's code cache, kept across processes, so a new process
+   * skips parsing, analysis and policy for unchanged files. Entries are keyed by content hash,
+   * URL, policy, esm-sandbox build and Node version, verified on read and written atomically; the
+   * directory is bounded to 64 MB (least recently used entries go). It is created `0700` and must
+   * be this user's alone: whoever can write it decides what code the sandbox compiles (SECURITY.md).
+   * A directory that cannot be used is no cache, never an error. Default: none (`false`); the CLI
+   * uses `node_modules/.cache/esm-sandbox`.
+   */
+  cacheDir?: string | URL | false;
 }
 
 /** A module's exports as the host sees them: data copied, functions callable (each call returns a promise). */

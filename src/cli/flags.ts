@@ -2,7 +2,7 @@
  * Flags shared by the commands that run code (`run`, `config`): parsed into sandbox options,
  * with a `UsageError` (exit code 2) naming the flag when a value is wrong.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseBare } from '../resolve/packages.js';
@@ -29,6 +29,8 @@ export interface SandboxFlags {
   package?: string[];
   condition?: string[];
   'node-env'?: string;
+  'cache-dir'?: string;
+  'no-cache'?: boolean;
 }
 
 /** The sandbox options the flags ask for (`root` is the caller's business). */
@@ -39,6 +41,7 @@ export async function sandboxOptions(flags: SandboxFlags): Promise<Omit<SandboxO
     deadline: milliseconds('--deadline', flags.deadline),
     policy: policyFlag(flags.policy),
     isolation: isolationFlag(flags.isolation),
+    cacheDir: cacheDirFlag(flags),
   };
   const packages = packageFlags(flags);
   if (packages.packages.length > 0) Object.assign(options, packages);
@@ -85,6 +88,33 @@ async function allowList(entries: string[]): Promise<Record<string, ModuleDefini
     modules[specifier] = { ...((await import(pathToFileURL(hostModule).href)) as Record<string, unknown>) };
   }
   return modules;
+}
+
+/**
+ * `--cache-dir <dir>`, `--no-cache`; by default `node_modules/.cache/esm-sandbox` of the nearest
+ * directory (from the working directory up) with a `package.json`, else of the working directory,
+ * where build tools keep their caches.
+ */
+function cacheDirFlag(flags: Pick<SandboxFlags, 'cache-dir' | 'no-cache'>): string | false {
+  if (flags['no-cache'] === true) {
+    if (flags['cache-dir'] !== undefined) throw new UsageError('--cache-dir and --no-cache exclude each other');
+    return false;
+  }
+  if (flags['cache-dir'] !== undefined) {
+    if (flags['cache-dir'] === '') throw new UsageError('--cache-dir must name a directory');
+    return path.resolve(flags['cache-dir']);
+  }
+  const cwd = process.cwd();
+  let root = cwd;
+  while (!existsSync(path.join(root, 'package.json'))) {
+    const parent = path.dirname(root);
+    if (parent === root) {
+      root = cwd;
+      break;
+    }
+    root = parent;
+  }
+  return path.join(root, 'node_modules', '.cache', 'esm-sandbox');
 }
 
 function milliseconds(flag: string, value: string | undefined): number | undefined {

@@ -16,11 +16,15 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import vm from 'node:vm';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import { DEFAULT_DEADLINE_MS, DEFAULT_TIMEOUT_MS } from '../constants.js';
-import { createSandbox, hasVmModules } from '../create.js';
-import { entrySpecifier, rootFlag, sandboxOptions, UsageError, type Io, type SandboxFlags } from './flags.js';
-import { describeError, show, toJson } from './output.js';
+import type { Io, SandboxFlags } from './flags.js';
+
+// The rest of the CLI is imported when a command runs: a process without vm.SourceTextModule only
+// starts a worker here, and loading esm-sandbox in both threads cost ~40% of a short command.
+const flagsModule = () => import('./flags.js');
+const outputModule = () => import('./output.js');
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -43,6 +47,9 @@ Options for run, watch and config:
   --policy <preset|off>   recommended (default), strict, or off
   --isolation <mode>      auto (default), context, worker or process (a child process)
   --memory-limit <mb>     heap cap; runs the sandbox in a worker (or the child of --isolation process)
+  --cache-dir <dir>       keep analysis and V8 code cache here across runs
+                          (default: node_modules/.cache/esm-sandbox of the nearest package)
+  --no-cache              no cache on disk
   --json                  print the result as JSON
   -h, --help              show this help
 
@@ -69,6 +76,7 @@ Options for eval and render:
 Exit codes: 0 success (check: no errors, warnings allowed), 1 the module failed (check: errors found), 2 bad usage.`;
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const [{ UsageError }, { describeError }] = await Promise.all([flagsModule(), outputModule()]);
   let parsed;
   try {
     parsed = parseArgs({
@@ -92,6 +100,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         package: { type: 'string', multiple: true },
         condition: { type: 'string', multiple: true },
         'node-env': { type: 'string' },
+        'cache-dir': { type: 'string' },
+        'no-cache': { type: 'boolean' },
         scope: { type: 'string' },
         budget: { type: 'string' },
         escape: { type: 'string' },
@@ -147,6 +157,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 }
 
 async function run(file: string, flags: SandboxFlags & { json?: boolean }, io: Io): Promise<number> {
+  const [{ createSandbox }, { entrySpecifier, rootFlag, sandboxOptions }, { show, toJson }] = await Promise.all([
+    import('../create.js'),
+    flagsModule(),
+    outputModule(),
+  ]);
   const root = flags.root === undefined ? path.dirname(path.resolve(file)) : rootFlag(flags.root);
   const entry = entrySpecifier(file, root);
   const sandbox = createSandbox({
@@ -182,7 +197,7 @@ if (!isMainThread && (workerData as { esmSandboxCli?: boolean } | undefined)?.es
   process.exitCode = await main(process.argv.slice(2), stdio);
 } else if (invokedDirectly || process.argv[1]?.endsWith('esm-sandbox')) {
   // watch runs its module in worker sandboxes (no flag needed) and must see this process's signals.
-  if (hasVmModules || process.argv[2] === 'watch') {
+  if (typeof vm.SourceTextModule === 'function' || process.argv[2] === 'watch') {
     process.exitCode = await main(process.argv.slice(2), stdio);
   } else {
     // This process lacks vm.SourceTextModule: run the same CLI in a worker that has it.
@@ -192,8 +207,8 @@ if (!isMainThread && (workerData as { esmSandboxCli?: boolean } | undefined)?.es
       workerData: { esmSandboxCli: true, color: stdio.color },
     });
     worker.on('error', (error) => {
-      process.stderr.write(`${describeError(error, false)}\n`);
       process.exitCode = EXIT.failed;
+      void outputModule().then(({ describeError }) => process.stderr.write(`${describeError(error, false)}\n`));
     });
     worker.on('exit', (code) => {
       if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = code;

@@ -11,6 +11,10 @@ export interface CodeCacheEntry {
   /** How many times the text was compiled without a cache. */
   compiles: number;
   codeCache: Buffer | undefined;
+  /** Disk cache writes waiting for this text's code cache (load/cached-analysis.ts): it is then made at the first compile. */
+  persist?: Array<() => void> | undefined;
+  /** Rewrites the disk entry the cache came from, if V8 rejects it. */
+  restored?: (() => void) | undefined;
 }
 
 /** `new vm.SourceTextModule(source, options)`, from `entry`'s cache when it has one; no entry, no cache. */
@@ -19,10 +23,20 @@ export function compileCached(
   options: Omit<vm.SourceTextModuleOptions, 'cachedData'>,
   entry: CodeCacheEntry | undefined,
 ): vm.SourceTextModule {
-  const cachedData = entry?.codeCache;
-  const module = new vm.SourceTextModule(source, { ...options, cachedData });
+  let cachedData = entry?.codeCache;
+  let module: vm.SourceTextModule;
+  try {
+    module = new vm.SourceTextModule(source, { ...options, cachedData });
+  } catch (error) {
+    if (entry === undefined || cachedData === undefined || (error as { code?: unknown }).code !== 'ERR_VM_MODULE_CACHED_DATA_REJECTED')
+      throw error;
+    // A code cache from disk made by a V8 with other flags: compile from source, and store a new one.
+    entry.codeCache = cachedData = undefined;
+    if (entry.restored !== undefined) (entry.persist ??= []).push(entry.restored);
+    module = new vm.SourceTextModule(source, options);
+  }
   // Made before linking or evaluation, as Node requires: it holds what V8 compiled eagerly.
-  if (entry !== undefined && cachedData === undefined && ++entry.compiles >= 2) {
+  if (entry !== undefined && cachedData === undefined && (entry.persist !== undefined || ++entry.compiles >= 2)) {
     // Node has it since 13.7; @types/node 20 does not declare it on SourceTextModule.
     entry.codeCache = (module as vm.SourceTextModule & { createCachedData(): Buffer }).createCachedData();
   }

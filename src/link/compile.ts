@@ -47,8 +47,9 @@ export function compileModule(loaded: LoadedModule, context: CompileContext): vm
   // import() then never reaches the resolver (it stayed pending, or rejected with "A dynamic
   // import callback was not specified"). Modules that may call import() never use one.
   const cached = mayImportDynamically(loaded.code) ? undefined : loaded.analysis;
+  let module: vm.SourceTextModule;
   try {
-    return compileCached(
+    module = compileCached(
       loaded.code,
       {
         context: realm.context,
@@ -66,4 +67,11 @@ export function compileModule(loaded: LoadedModule, context: CompileContext): vm
     // What acorn accepted and V8 refuses (a `using` declaration on Node 20, say): V8 gives no position.
     throw new SandboxSyntaxError(`${messageOf(error)} in ${url}`, { url });
   }
+  // Disk cache writes (load/cached-analysis.ts) waited for this compile's code cache.
+  const pending = loaded.analysis?.persist;
+  if (pending !== undefined) {
+    loaded.analysis!.persist = undefined;
+    for (const write of pending) write();
+  }
+  return module;
 }

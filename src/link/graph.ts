@@ -16,6 +16,7 @@ import { ReflectApply, ReflectGetOwnPropertyDescriptor } from '../commons.js';
 import { EsmSandboxError, LinkError, PolicyError, ResolveError, type SourceLocation } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
 import { loadGraph, type LoadContext } from '../load/load-graph.js';
+import type { DiskCache } from '../load/disk-cache.js';
 import { checkAttributes } from '../load/module-checks.js';
 import type { LoadLimits } from '../load/source.js';
 import type { Membrane } from '../membrane/membrane.js';
@@ -37,6 +38,8 @@ export interface GraphOptions {
   policy: ResolvedPolicy;
   policyFingerprint: string;
   limits: LoadLimits;
+  /** The analysis cache on disk (SandboxOptions.cacheDir), if any. */
+  disk: DiskCache | undefined;
   /** Extra `import.meta` property → allow-listed provider specifier (SandboxOptions.importMeta). */
   importMeta: ReadonlyMap<string, string>;
   /** Findings below `error` severity. */
@@ -75,6 +78,7 @@ export class ModuleGraph {
       policyFingerprint: options.policyFingerprint,
       limits: options.limits,
       metered: options.realm.metered,
+      disk: options.disk,
       isLoaded: (key) => this.records.has(key),
       sourceOf: (url) => this.sources.get(url),
       onSource: (url, source) => {

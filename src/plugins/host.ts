@@ -81,6 +81,7 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
       packages: options.packages,
       conditions: options.conditions,
       nodeEnv: options.nodeEnv,
+      cacheDir: options.cacheDir,
       onError: (error) => {
         this.emitError(error);
         // A background turn (a timer, a settled promise) that timed out disposed its sandbox.

@@ -27,6 +27,7 @@ export interface PluginHostOptions extends Pick<
   | 'packages'
   | 'conditions'
   | 'nodeEnv'
+  | 'cacheDir'
 > {
   /** Directory holding the plugins; every plugin's files must be under it. Watched when `watch` is on. */
   root: string | URL;

@@ -14,6 +14,7 @@ import { isInside, resolveSpecifier, type Resolution, type ResolverOptions } fro
 import { Job } from '../realm-protocol.js';
 import { Realm, TurnTimeout, type ThrownInfo } from '../run/realm.js';
 import { routeRejections, supervise } from '../run/rejections.js';
+import { openDiskCache } from '../load/disk-cache.js';
 import { thrownToHost } from '../run/thrown.js';
 import { TimerTable } from '../run/timers.js';
 import type { ConsoleLevel, EvaluateOptions, ModuleNamespace, Sandbox } from '../types.js';
@@ -91,6 +92,7 @@ export class ContextSandbox implements Sandbox {
       policy: options.policy,
       policyFingerprint: options.policyFingerprint,
       limits: { maxModuleBytes: options.maxModuleBytes },
+      disk: openDiskCache(options.cacheDir),
       importMeta: options.importMeta,
       onWarning: (d) => options.onWarning?.(d),
       dynamicImport: (specifier, referrer, attributes) => this.dynamicImport(specifier, referrer, attributes),

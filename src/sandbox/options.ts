@@ -3,6 +3,7 @@
  * fails at `createSandbox` with a message naming it, not later inside a load.
  */
 import { realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { resolvePolicy, type ResolvedPolicy } from '../analyze/policy/engine.js';
 import { allowList, type ModuleDefinition } from '../link/allowed.js';
@@ -34,6 +35,8 @@ export interface NormalizedOptions {
   packages: PackageOptions | undefined;
   /** `process.env.NODE_ENV` in the realm; undefined (no `process` at all) without packages. */
   nodeEnv: string | undefined;
+  /** Absolute path of the analysis cache on disk (SandboxOptions.cacheDir), or undefined: none. */
+  cacheDir: string | undefined;
 }
 
 /** Node's default minus `node`: the sandbox has none of Node's modules. */
@@ -82,6 +85,7 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
     importMeta,
     packages,
     nodeEnv: packages === undefined ? undefined : nodeEnvOf(options.nodeEnv),
+    cacheDir: cacheDirOf(options.cacheDir),
   };
 }
 
@@ -92,6 +96,13 @@ function packageOptions(options: SandboxOptions): PackageOptions | undefined {
   }
   const conditions = options.conditions === undefined ? DEFAULT_CONDITIONS : stringList('conditions', options.conditions);
   return names.length === 0 ? undefined : { listed: new Set(names), conditions: Object.freeze([...conditions]) };
+}
+
+function cacheDirOf(value: SandboxOptions['cacheDir']): string | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value instanceof URL) return fileURLToPath(value);
+  if (typeof value !== 'string' || value === '') throw new TypeError('cacheDir must be a directory path, a file: URL or false');
+  return path.resolve(value.startsWith('file:') ? fileURLToPath(value) : value);
 }
 
 function stringList(name: string, value: readonly string[] | undefined): readonly string[] {

@@ -81,6 +81,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
         packages: options.packages,
         conditions: options.conditions,
         nodeEnv: options.nodeEnv,
+        cacheDir: normalized.cacheDir,
         hasConsole: options.console !== undefined,
         hasOnWarning: options.onWarning !== undefined,
       },

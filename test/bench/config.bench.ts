@@ -11,12 +11,11 @@
  *
  * Run: npx vitest bench --run test/bench/config.bench.ts
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { bench, describe } from 'vitest';
 import { loadConfig } from '../../src/index.js';
+import { nativeCopies } from './support/config-copies.js';
 import { nativeImport } from './support/native-import.js';
 import { MedianReport } from './support/report.js';
 
@@ -24,40 +23,6 @@ const ITERATIONS = 100;
 const WARMUP = 10;
 const fixture = fileURLToPath(new URL('../../fixtures/config/vite-like/', import.meta.url));
 const entry = 'vite.config.mjs';
-
-const SHIMS: Record<string, string> = {
-  'std:config': 'export const env = {};\nexport function defineConfig(config) { return config; }\n',
-  'std:path': "import path from 'node:path';\nexport const { join, resolve, relative, dirname, basename, extname } = path.posix;\n",
-};
-
-/** `count` copies of the fixture whose `std:` imports point at native shims: one per native iteration. */
-function nativeCopies(count: number): string[] {
-  const base = mkdtempSync(path.join(os.tmpdir(), 'esm-sandbox-bench-config-'));
-  const copies: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const dir = path.join(base, String(i));
-    cpSync(fixture, dir, { recursive: true });
-    writeFileSync(path.join(dir, 'std-config.mjs'), SHIMS['std:config']!);
-    writeFileSync(path.join(dir, 'std-path.mjs'), SHIMS['std:path']!);
-    for (const file of walk(dir)) {
-      if (!file.endsWith('.mjs') || file.includes('std-')) continue;
-      const up = path.relative(path.dirname(file), dir) || '.';
-      const text = readFileSync(file, 'utf8')
-        .replaceAll("'std:config'", `'${up}/std-config.mjs'`)
-        .replaceAll("'std:path'", `'${up}/std-path.mjs'`);
-      writeFileSync(file, text);
-    }
-    copies.push(pathToFileURL(path.join(dir, entry)).href);
-  }
-  return copies;
-}
-
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    return statSync(full).isDirectory() ? walk(full) : [full];
-  });
-}
 
 const names = {
   native: 'native import() of a fresh copy',
@@ -70,7 +35,7 @@ const report = new MedianReport(
   Object.values(names),
 );
 
-const copies = nativeCopies(ITERATIONS + WARMUP + 5);
+const copies = nativeCopies(fixture, entry, ITERATIONS + WARMUP + 5);
 let next = 0;
 
 async function load(): Promise<void> {
