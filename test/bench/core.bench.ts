@@ -18,9 +18,11 @@
 import os from 'node:os';
 import vm from 'node:vm';
 import { bench, describe } from 'vitest';
-import { createSandbox } from '../../src/index.js';
+import { library } from './support/library.js';
 import { MedianReport } from './support/report.js';
 import { rawModule } from './support/raw-vm.js';
+
+const { createSandbox } = library;
 
 const ITERATIONS = 100;
 const WARMUP = 10;

@@ -15,8 +15,10 @@
 import os from 'node:os';
 import vm from 'node:vm';
 import { bench, describe } from 'vitest';
-import { createSandbox } from '../../src/index.js';
+import { library } from './support/library.js';
 import { MedianReport } from './support/report.js';
+
+const { createSandbox } = library;
 
 const CALLS = 1_000;
 const WATCHED_CALLS = 50;
