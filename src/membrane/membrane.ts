@@ -208,7 +208,15 @@ export class Membrane {
     if (!outcome.threw && isPromise(outcome.value)) return this.owner.operation(what, () => this.settle(outcome, 'return value'));
     let result: Promise<unknown>;
     try {
-      result = this.settle(outcome, 'return value');
+      if (outcome.threw) {
+        result = this.settle(outcome, 'return value');
+      } else {
+        const value = this.toHost(outcome.value, 'return value');
+        // A promise resolved with a primitive never rejects: nothing to route, so no WeakMap
+        // entry per call (a tenth of a metered call's cost). Any object may be a thenable's face.
+        if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return Promise.resolve(value);
+        result = Promise.resolve(value);
+      }
     } catch (error) {
       // What cannot cross (too deep, too large) rejects the call.
       result = Promise.reject(error);
