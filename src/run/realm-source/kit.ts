@@ -26,6 +26,7 @@ return ObjectFreeze({
   expire() { exhausted = true; },
   runRegex,
   regexUsed() { const used = regexUsed; regexUsed = false; return used; },
+  enableBigInt: restoreBigInt,
   // The user's frames of the current stack ("url\tline\tcol\tfn\n" rows, columns in the original
   // source), e.g. to say where an import() call is. Runs no user code: the holder has no prototype,
   // so header() reads no getter, and prepareStackTrace is the locked one of tame-stack.
