@@ -4,14 +4,14 @@
  * later grow a getter, change their prototype or are swapped for a Proxy; frozen objects, read
  * from a copy of their own data properties, next to the same data unfrozen; arrays with holes
  * whose prototype is a Proxy. Each expression is first evaluated often enough that every object
- * it reads is remembered (one miss in eight is), so a fast path that trusted what it remembered
+ * it reads is remembered (one miss in 32 is), so a fast path that trusted what it remembered
  * would be caught.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileExpression, ExpressionRuntimeError, type Expression } from '../../../src/index.js';
 import { hostChanges, snapshotHost, type HostSnapshot } from '../../helpers/host.js';
 
-const WARM = 64;
+const WARM = 256;
 
 function warm<S extends object>(expr: Expression<S>, scope: S): unknown {
   let value: unknown;
