@@ -357,7 +357,7 @@ describe('vm contexts in the data', () => {
 
   it('the contextified object of a Proxy (what vm.createContext returns) is refused before any trap runs', () => {
     const { contextified, traps } = proxiedContext();
-    expect(() => compileExpression('secret')(contextified)).toThrow(ExpressionRuntimeError);
+    expect(() => compileExpression<object>('secret')(contextified)).toThrow(ExpressionRuntimeError);
     expect(() => compileExpression('c.secret')({ c: contextified })).toThrow(ExpressionRuntimeError);
     expect(traps()).toBe(0);
   });
