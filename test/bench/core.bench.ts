@@ -65,6 +65,8 @@ const report = new MedianReport(
     { name: warmParts.raw },
     { name: warmParts.rawReady },
     { name: warmParts.sandbox, baseline: warmParts.rawReady, maxMedian: 0.3 },
+    // The target proposed in its place: raw vm in a ready context, the floor, takes more than 0.3 ms here.
+    { name: warmParts.sandbox, baseline: warmParts.rawReady, maxRatio: 1.5 },
     { name: names.rawAgain, baseline: names.raw },
     { name: laterParts.raw, baseline: parts.raw },
     { name: laterParts.sandbox, baseline: laterParts.raw },
