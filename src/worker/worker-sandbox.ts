@@ -20,6 +20,7 @@ import type { Carrier, Tenant } from './carrier.js';
 import { ThreadLane, type StartCarrier } from './lane.js';
 import { WorkerThread } from './thread.js';
 import type { TenantInit } from './worker-main.js';
+import type { PluginLoad, PluginLoaded } from '../plugins/load-plugin.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 type Waiter = { resolve(value: unknown): void; reject(reason: unknown): void };
@@ -28,12 +29,21 @@ type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> 
 
 /** Extra wall-clock the host grants past the worker's own deadline before it stops the thread. */
 const DEADLINE_GRACE_MS = 1_000;
+/** A plugin request is up to four operations in the worker, each with a deadline of its own (load-plugin.ts). */
+const PLUGIN_OPERATIONS = 4;
 
 const startThread: StartCarrier = (memoryLimitMb) => new WorkerThread(memoryLimitMb);
 const startChild: StartCarrier = (memoryLimitMb) => new ChildProcessCarrier(memoryLimitMb);
 /** Where `createSandbox` puts sandboxes that have no memory limit; the process lane starts at first use. */
 const defaultLanes = { worker: new ThreadLane(), process: undefined as ThreadLane | undefined };
 const processLane = (): ThreadLane => (defaultLanes.process ??= new ThreadLane({}, undefined, startChild));
+
+let requestsSent = 0;
+
+/** Requests sandboxes of this thread have sent to their carriers (a test observes the round trips a reload costs, as with parseCount). */
+export function workerRequests(): number {
+  return requestsSent;
+}
 
 export type CarrierIsolation = 'worker' | 'process';
 /** How sandboxes of an isolation get carriers: a lane's, or (with a memory limit) one of their own. */
@@ -106,6 +116,16 @@ export class WorkerSandbox implements Sandbox, Tenant {
 
   files(): Promise<string[]> {
     return this.request({ op: 'files' }, 'files()') as Promise<string[]>;
+  }
+
+  /** plugins/load-plugin.ts run in the worker: one round trip where its steps would take four. */
+  async loadPlugin(load: PluginLoad): Promise<PluginLoaded> {
+    const outcome = (await this.request(
+      { op: 'plugin', load: encode(load, this.register) },
+      `preparing plugin "${load.id}"`,
+    )) as PluginLoaded;
+    if (outcome.ok) Object.freeze(outcome.namespace);
+    return outcome;
   }
 
   async dispose(): Promise<void> {
@@ -311,8 +331,9 @@ export class WorkerSandbox implements Sandbox, Tenant {
       );
     }
     const id = this.nextRequest++;
+    requestsSent++;
     return new Promise((resolve, reject) => {
-      const limit = this.normalized.deadline;
+      const limit = this.normalized.deadline * (body.op === 'plugin' ? PLUGIN_OPERATIONS : 1);
       // The worker keeps the deadline itself; this fires only if the whole thread stops answering.
       const timer = Number.isFinite(limit) ? setTimeout(() => this.unresponsive(limit, what), limit + DEADLINE_GRACE_MS) : undefined;
       this.pending.set(id, { resolve, reject, timer, namespace: body.op === 'import' || body.op === 'evaluate' });
