@@ -9,13 +9,13 @@
  * errors at once, and `check` reports everything.
  */
 import type { Analysis, ImportSite } from '../analyze/analyze.js';
-import { environmentFor } from '../analyze/environment.js';
+import { environmentFor, environmentKey } from '../analyze/environment.js';
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
 import type { Diagnostic, PolicyEnvironment } from '../analyze/policy/types.js';
 import { LoadError } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
 import { analyzeWithFindings } from './cached-analysis.js';
-import { analyzeFile, followRequires, lexCommonJS, type CommonJSInfo } from './commonjs.js';
+import { analyzeFile, followRequires, knownFormat, lexCommonJS, type CommonJSInfo } from './commonjs.js';
 import type { DiskCache } from './disk-cache.js';
 import { checkAttributes, importedBy, jsonErrorAt } from './module-checks.js';
 import { resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
@@ -142,17 +142,19 @@ class GraphWalk {
       }
       return;
     }
-    // TypeScript is stripped to spaces, so positions in `code` are positions in `source`.
-    const code = isTypeScript(url) ? stripTypes(source, url) : source;
     const metered = context.metered === true;
-    const { analysis, findings } = analyzeWithFindings(code, url, {
+    const { analysis, findings } = analyzeWithFindings(source, url, {
       policy: context.policy,
       env: (format) => environmentFor(context.env, context.resolver, url, format),
-      fingerprint: context.policyFingerprint,
+      // The package's grants decide its files' findings as much as the policy does.
+      fingerprint: context.policyFingerprint + environmentKey(context.resolver, url),
       metered,
       // evaluate() sources are one-off strings under made-up names: not worth a place on disk.
       disk: virtualSource === undefined ? context.disk : undefined,
-      analyze: () => analyzeFile(code, resolution, context.resolver, metered),
+      formatOf: (hash) => knownFormat(hash, resolution, context.resolver),
+      // TypeScript is stripped to spaces, so positions in the code are positions in `source`.
+      code: () => (isTypeScript(url) ? stripTypes(source, url) : source),
+      analyze: (code, hash) => analyzeFile(code, resolution, context.resolver, metered, hash),
     });
     node.code = analysis.code;
     node.edits = analysis.edits;
@@ -162,7 +164,8 @@ class GraphWalk {
     node.analysis = analysis;
     for (const d of findings) this.result.diagnostics.push(d);
     if (analysis.format === 'commonjs') {
-      node.commonjs = lexCommonJS(code, analysis);
+      // Never TypeScript (`.ts` and `.mts` are modules): the code is the source.
+      node.commonjs = lexCommonJS(source, analysis);
       // A required file is visited as an entry would be: no attributes (`require('./data.json')` needs none).
       const visit = (target: Resolution, site: ImportSite) =>
         this.visit(target, undefined).catch((error: unknown) => {
