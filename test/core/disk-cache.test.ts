@@ -25,7 +25,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSandbox, PolicyError } from '../../src/index.js';
+import { createSandbox, PolicyError, type Sandbox, type SandboxOptions } from '../../src/index.js';
 import { contentHash } from '../../src/analyze/analyze.js';
 import {
   closeDiskCaches,
@@ -250,6 +250,32 @@ const storedFor = (source: string, findings: StoredAnalysis['findings'] = []): S
   codeCache: undefined,
 });
 
+/**
+ * Plant `stored` as the entry of `target.url` with a code cache V8 rejects, then load with a new
+ * sandbox: the entry is used (one hit) and rewritten (one entry stored). What the load gave.
+ */
+async function loadOverRejectedCache(
+  cacheDir: string,
+  target: { url: string; hash: string; fingerprint: string },
+  stored: StoredAnalysis,
+  options: SandboxOptions,
+  load: (sandbox: Sandbox) => Promise<unknown>,
+): Promise<unknown> {
+  const writer = DiskCache.open(cacheDir, DEFAULT_CACHE_MAX_BYTES)!;
+  const pack = writer.packOf(target.url, true, target.fingerprint);
+  writer.store(pack, target.url, target.hash, { ...stored, codeCache: Buffer.alloc(64, 7) });
+  writer.flush();
+  const before = diskCacheStats();
+  const sandbox = createSandbox({ ...options, cacheDir });
+  try {
+    return await load(sandbox);
+  } finally {
+    await sandbox.dispose();
+    expect(diskCacheStats().hits - before.hits).toBe(1);
+    expect(diskCacheStats().stored - before.stored).toBe(1);
+  }
+}
+
 describe('disk cache packs (in this process)', () => {
   const source = 'export default 1;\n';
   const url = 'file:///virtual/a.mjs';
@@ -338,19 +364,9 @@ describe('disk cache packs (in this process)', () => {
     writeFileSync(path.join(root, 'answer.mjs'), answer);
     const cacheDir = freshDir('cache');
     const answerUrl = pathToFileURL(path.join(root, 'answer.mjs')).href;
-    const writer = DiskCache.open(cacheDir, DEFAULT_CACHE_MAX_BYTES)!;
-    const pack = writer.packOf(answerUrl, true, normalizeOptions({ root }).policyFingerprint);
-    writer.store(pack, answerUrl, contentHash(answer), { ...storedFor(answer), codeCache: Buffer.alloc(64, 7) });
-    writer.flush();
-    const before = diskCacheStats();
-    const sandbox = createSandbox({ root, cacheDir });
-    try {
-      await expect(sandbox.import('./answer.mjs')).resolves.toEqual({ default: 42 });
-    } finally {
-      await sandbox.dispose();
-    }
-    expect(diskCacheStats().hits - before.hits).toBe(1);
-    expect(diskCacheStats().stored - before.stored).toBe(1);
+    const planted = { url: answerUrl, hash: contentHash(answer), fingerprint: normalizeOptions({ root }).policyFingerprint };
+    const loaded = await loadOverRejectedCache(cacheDir, planted, storedFor(answer), { root }, (sandbox) => sandbox.import('./answer.mjs'));
+    expect(loaded).toEqual({ default: 42 });
   });
 
   it('cacheDir takes a path, a file: URL or false, and refuses anything else by name', () => {
@@ -480,32 +496,26 @@ describe('disk cache: CommonJS entries', () => {
     const fingerprint = options.policyFingerprint + environmentKey(resolver, url);
     return { root, url, hash: contentHash(source), fingerprint };
   }
-  const storedCommonJS = (source: string, codeCache?: Buffer): StoredAnalysis => ({
+  const storedCommonJS = (source: string): StoredAnalysis => ({
     ...storedFor(source),
     straightLine: false,
     format: 'commonjs',
     requires: [],
     lexed: { exports: ['answer'], reexports: [] },
-    codeCache,
   });
 
   it('a code cache V8 rejects is dropped: the wrapper compiles from source and its entry is rewritten', async () => {
     const source = 'exports.answer = 41 + 1;\n';
     const { root, url, hash, fingerprint } = commonjsTarget(source);
     const cacheDir = freshDir('cache');
-    const writer = DiskCache.open(cacheDir, DEFAULT_CACHE_MAX_BYTES)!;
-    const pack = writer.packOf(url, true, fingerprint);
-    writer.store(pack, url, hash, storedCommonJS(source, Buffer.alloc(64, 7)));
-    writer.flush();
-    const before = diskCacheStats();
-    const sandbox = createSandbox({ root, cacheDir, packages: ['pkg'] });
-    try {
-      await expect(sandbox.evaluate("export { answer } from 'pkg';")).resolves.toEqual({ answer: 42 });
-    } finally {
-      await sandbox.dispose();
-    }
-    expect(diskCacheStats().hits - before.hits).toBe(1);
-    expect(diskCacheStats().stored - before.stored).toBe(1);
+    const loaded = await loadOverRejectedCache(
+      cacheDir,
+      { url, hash, fingerprint },
+      storedCommonJS(source),
+      { root, packages: ['pkg'] },
+      (sandbox) => sandbox.evaluate("export { answer } from 'pkg';"),
+    );
+    expect(loaded).toEqual({ answer: 42 });
     closeDiskCaches();
     const rewritten = DiskCache.open(cacheDir, DEFAULT_CACHE_MAX_BYTES)!;
     const entry = rewritten.lookup(rewritten.packOf(url, true, fingerprint), url, hash, 'commonjs');
