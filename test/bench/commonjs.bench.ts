@@ -10,6 +10,7 @@
  */
 import { bench, describe } from 'vitest';
 import { createSandbox } from '../../src/index.js';
+import { interleaved } from './support/interleaved.js';
 import { MedianReport } from './support/report.js';
 
 const ITERATIONS = 30;
@@ -36,17 +37,15 @@ async function load(name: string): Promise<void> {
 }
 
 describe('CommonJS package load', () => {
-  let round = 0;
   bench(
     names.interleaved,
-    ...report.benchParts(
+    ...interleaved(
+      report,
       names.interleaved,
-      Object.values(parts),
-      async (time) => {
-        // Alternating which goes first, so neither always runs on the other's garbage.
-        const order = round++ % 2 === 0 ? (['commonjs', 'esm'] as const) : (['esm', 'commonjs'] as const);
-        for (const kind of order) await time(parts[kind], () => load(kind === 'commonjs' ? 'semver' : 'micromark'));
-      },
+      [
+        [parts.commonjs, () => load('semver')],
+        [parts.esm, () => load('micromark')],
+      ],
       ITERATIONS,
       WARMUP,
     ),
