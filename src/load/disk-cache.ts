@@ -1,6 +1,7 @@
 /**
  * The analysis cache on disk (`SandboxOptions.cacheDir`): what the load step learnt of a file
- * (the transformed code, its imports, the policy's findings) and V8's code cache for it, kept
+ * (the transformed code, its imports, the policy's findings; for CommonJS, its `require()` calls
+ * and exports) and V8's code cache for it (a CommonJS file's: of its wrapper function), kept
  * across processes so that a new process skips parse, analysis, transform and policy for an
  * unchanged file, and compiles it from the code cache.
  *
@@ -9,7 +10,8 @@
  * in a whole package (a file per module costs a few hundred µs of syscalls each on a slow disk:
  * more than lodash-es's 641 analyses save), and one write stores it. Inside a pack an entry is
  * found by URL (findings carry it and positions; the policy's environment depends on where the
- * file is) and used only for the content hash it was made from. A pack is `header | JSON | code
+ * file is) and used only for the content hash it was made from and as the format the file has now
+ * (a `package.json` below the package's own may change it). A pack is `header | JSON | code
  * caches`; the header echoes the group's key and both lengths and ends in an HMAC-SHA256 of
  * everything else under a secret kept in the directory (`key`, 0600). A pack that fails to verify
  * is not used: its modules miss, and the next write replaces it.
