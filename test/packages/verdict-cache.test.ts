@@ -6,11 +6,13 @@
  * and its name (no-disallowed-import), whether the file is sandbox code or a package's (the root),
  * and its format (the `type` of the nearest package.json, which may sit below the package's own).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { clearAnalysisCache } from '../../src/analyze/analyze.js';
+import { cachedAnalysis, clearAnalysisCache, contentHash } from '../../src/analyze/analyze.js';
+import { canStripTypes } from '../../src/transform/typescript.js';
 import { checkGraph } from '../../src/load/check-graph.js';
 import { closeDiskCaches } from '../../src/load/disk-cache.js';
 import { Packages } from '../../src/resolve/packages.js';
@@ -129,5 +131,22 @@ describe('esm-sandbox check follows the same inputs', () => {
     expect(await check()).toEqual([]);
     writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'pkg', exports: './index.mjs' }));
     expect((await check()).map((d) => d.ruleId)).toContain('no-disallowed-import');
+  });
+});
+
+describe('a TypeScript file is remembered under its text as read', () => {
+  it.skipIf(!canStripTypes())('so a hit (in memory or on disk) strips no types', async () => {
+    const root = path.join(scratch, `ts-${++projects}`);
+    mkdirSync(root);
+    const source = 'export const answer: number = 42;\n';
+    writeFileSync(path.join(root, 'answer.ts'), source);
+    const sandbox = createSandbox({ root });
+    try {
+      expect(await sandbox.import('./answer.ts')).toEqual({ answer: 42 });
+    } finally {
+      await sandbox.dispose();
+    }
+    const url = pathToFileURL(path.join(realpathSync(root), 'answer.ts')).href;
+    expect(cachedAnalysis(contentHash(source), url, true)?.code).toBe('export const answer         = 42;\n');
   });
 });
