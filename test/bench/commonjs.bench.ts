@@ -16,11 +16,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, bench, describe } from 'vitest';
-import { clearAnalysisCache } from '../../src/analyze/analyze.js';
-import { createSandbox } from '../../src/index.js';
-import { closeDiskCaches, diskCacheStats, flushDiskCaches } from '../../src/load/disk-cache.js';
+import { analysisCache, diskCache, library } from './support/library.js';
 import { interleaved } from './support/interleaved.js';
 import { MedianReport } from './support/report.js';
+
+const { createSandbox } = library;
+const { clearAnalysisCache } = analysisCache;
+const { closeDiskCaches, diskCacheStats, flushDiskCaches } = diskCache;
 
 const ITERATIONS = 30;
 const WARMUP = 5;

@@ -23,15 +23,22 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-let built: number;
+let builtAt: number;
 try {
-  built = statSync(entry).mtimeMs;
+  builtAt = statSync(entry).mtimeMs;
 } catch {
   throw new Error('the benches measure dist/: run `npm run build` first (or `npm run bench`, which does)');
 }
-if (newestSource(path.join(repo, 'src')) > built) {
+if (newestSource(path.join(repo, 'src')) > builtAt) {
   throw new Error('dist/ is older than src/: run `npm run build` first (or `npm run bench`, which does)');
 }
 
-const specifier = entry;
-export const library = (await import(specifier)) as typeof import('../../../src/index.js');
+/** A module of the build, by its path under dist/: the same instance the library's own imports reach. */
+async function built<T>(relative: string): Promise<T> {
+  return (await import(path.join(repo, 'dist', relative))) as T;
+}
+
+export const library = await built<typeof import('../../../src/index.js')>('index.js');
+/** Internals the cache benches reset between rows. */
+export const analysisCache = await built<typeof import('../../../src/analyze/analyze.js')>('analyze/analyze.js');
+export const diskCache = await built<typeof import('../../../src/load/disk-cache.js')>('load/disk-cache.js');
