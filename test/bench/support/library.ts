@@ -34,7 +34,7 @@ if (newestSource(path.join(repo, 'src')) > builtAt) {
 }
 
 /** A module of the build, by its path under dist/: the same instance the library's own imports reach. */
-async function built<T>(relative: string): Promise<T> {
+export async function built<T>(relative: string): Promise<T> {
   return (await import(path.join(repo, 'dist', relative))) as T;
 }
 
