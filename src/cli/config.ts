@@ -17,7 +17,7 @@ interface ConfigFlags extends SandboxFlags {
 
 export async function config(file: string, flags: ConfigFlags, io: Io): Promise<number> {
   const loaded = await loadConfig(path.resolve(file), {
-    ...(await sandboxOptions(flags)),
+    ...(await sandboxOptions(flags, io)),
     root: flags.root === undefined ? undefined : rootFlag(flags.root),
     mode: flags.mode,
     command: flags.command,
