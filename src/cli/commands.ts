@@ -143,11 +143,14 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 }
 
 async function run(file: string, flags: SandboxFlags & { json?: boolean }, io: Io): Promise<number> {
-  const [{ createSandbox }, { entrySpecifier, rootFlag, sandboxOptions }, { show, toJson }] = await Promise.all([
+  const [{ createSandbox }, { entrySpecifier, rootFlag, sandboxOptions }, { show, toJson }, { makeNoWarmRealms }] = await Promise.all([
     import('../create.js'),
     flagsModule(),
     outputModule(),
+    import('../run/warm-realms.js'),
   ]);
+  // One sandbox, then the process ends.
+  makeNoWarmRealms();
   const root = flags.root === undefined ? path.dirname(path.resolve(file)) : rootFlag(flags.root);
   const entry = entrySpecifier(file, root);
   const sandbox = createSandbox({
