@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { formatDiagnostic } from '../analyze/policy/format.js';
+import { makeNoWarmRealms } from '../run/warm-realms.js';
 import { rootFlag, sandboxOptions, type Io, type SandboxFlags } from './flags.js';
 import { show, toJson } from './output.js';
 
@@ -16,8 +17,10 @@ interface ConfigFlags extends SandboxFlags {
 }
 
 export async function config(file: string, flags: ConfigFlags, io: Io): Promise<number> {
+  // One sandbox, then the process ends.
+  makeNoWarmRealms();
   const loaded = await loadConfig(path.resolve(file), {
-    ...(await sandboxOptions(flags)),
+    ...(await sandboxOptions(flags, io)),
     root: flags.root === undefined ? undefined : rootFlag(flags.root),
     mode: flags.mode,
     command: flags.command,

@@ -16,6 +16,11 @@ export interface Io {
   out(text: string): void;
   err(text: string): void;
   color: boolean;
+  /**
+   * Node's own `import()` of a trusted host module (--allow), from a file Node loaded: the CLI's
+   * bundle cannot call `import()` itself, since V8 code caches drop the callback it needs.
+   */
+  importModule(url: string): Promise<unknown>;
 }
 
 export interface SandboxFlags {
@@ -34,9 +39,9 @@ export interface SandboxFlags {
 }
 
 /** The sandbox options the flags ask for (`root` is the caller's business). */
-export async function sandboxOptions(flags: SandboxFlags): Promise<Omit<SandboxOptions, 'root'>> {
+export async function sandboxOptions(flags: SandboxFlags, io: Pick<Io, 'importModule'>): Promise<Omit<SandboxOptions, 'root'>> {
   const options: Omit<SandboxOptions, 'root'> = {
-    modules: await allowList(flags.allow ?? []),
+    modules: await allowList(flags.allow ?? [], io),
     timeout: milliseconds('--timeout', flags.timeout),
     deadline: milliseconds('--deadline', flags.deadline),
     policy: policyFlag(flags.policy),
@@ -76,7 +81,7 @@ export function packageFlags(
 }
 
 /** `--allow spec=./host-module.mjs`: the host module (trusted, loaded natively) provides the exports. */
-async function allowList(entries: string[]): Promise<Record<string, ModuleDefinition>> {
+async function allowList(entries: string[], io: Pick<Io, 'importModule'>): Promise<Record<string, ModuleDefinition>> {
   const modules: Record<string, ModuleDefinition> = {};
   for (const entry of entries) {
     const eq = entry.indexOf('=');
@@ -85,7 +90,7 @@ async function allowList(entries: string[]): Promise<Record<string, ModuleDefini
     if (isPathLike(specifier))
       throw new UsageError(`--allow ${entry}: "${specifier}" looks like a path; allow a bare specifier such as "app:api"`);
     const hostModule = path.resolve(entry.slice(eq + 1));
-    modules[specifier] = { ...((await import(pathToFileURL(hostModule).href)) as Record<string, unknown>) };
+    modules[specifier] = { ...((await io.importModule(pathToFileURL(hostModule).href)) as Record<string, unknown>) };
   }
   return modules;
 }

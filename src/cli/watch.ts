@@ -11,7 +11,7 @@ import { entrySpecifier, sandboxOptions, type Io, type SandboxFlags } from './fl
 export async function watch(file: string, flags: SandboxFlags & { json?: boolean }, io: Io, stop?: Promise<void>): Promise<number> {
   const root = path.resolve(flags.root ?? path.dirname(path.resolve(file)));
   const entry = entrySpecifier(file, root);
-  const { isolation, ...options } = await sandboxOptions(flags);
+  const { isolation, ...options } = await sandboxOptions(flags, io);
   const host = await createPluginHost({
     ...options,
     root,

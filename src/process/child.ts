@@ -10,9 +10,9 @@
  * `MemoryLimitError` when memory was the cause and `SandboxCrashedError` otherwise.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { distFolder } from '../dist-files.js';
 import { type EsmSandboxError, MemoryLimitError, SandboxCrashedError } from '../errors/errors.js';
 import type { CallAnswer, Carrier, Inbound, InboundCall, Outbound } from '../worker/carrier.js';
 import { Tenancy } from '../worker/tenancy.js';
@@ -46,11 +46,7 @@ const isSettlement = (message: ToChild): message is { sandbox: number; body: Set
 let entry: string | undefined;
 function childEntry(): string {
   if (entry !== undefined) return entry;
-  // Compiled output has the child entry beside this file; under a TypeScript test runner, dist has it.
-  const sibling = new URL('./child-main.js', import.meta.url);
-  return (entry = fileURLToPath(
-    existsSync(fileURLToPath(sibling)) ? sibling : new URL('../../dist/process/child-main.js', import.meta.url),
-  ));
+  return (entry = fileURLToPath(new URL('child-main.js', distFolder(import.meta.url, 'process', 'child-main.js'))));
 }
 
 export class ChildProcessCarrier extends Tenancy implements Carrier {

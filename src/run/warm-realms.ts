@@ -46,6 +46,8 @@ const pools = new Map<number | undefined, RealmShell[]>();
 /** The cap the last take asked for: the one refilled. */
 let warmCap: number | undefined;
 let refilling = false;
+/** See makeNoWarmRealms. */
+let oneShot = false;
 
 const pool = (cap: number | undefined): RealmShell[] => {
   let shells = pools.get(cap);
@@ -65,11 +67,20 @@ export function takeShell(name: string, allocationCapBytes: number | undefined, 
   return shell;
 }
 
+/**
+ * For a process that makes its sandboxes and ends (a CLI command): no shell is made ahead. A
+ * refill would run in the middle of the command (its timer fires while files are read), for a
+ * sandbox that is never made.
+ */
+export function makeNoWarmRealms(): void {
+  oneShot = true;
+}
+
 /** Shells ready now for a cap (for tests). */
 export const warmShells = (allocationCapBytes?: number): number => pool(allocationCapBytes).length;
 
 function scheduleRefill(): void {
-  if (refilling || pool(warmCap).length >= WARM_SHELLS) return;
+  if (oneShot || refilling || pool(warmCap).length >= WARM_SHELLS) return;
   refilling = true;
   // A timer, not a microtask or setImmediate of the caller's turn: the refill runs after the
   // caller's synchronous work, and an unref'd timer keeps no process alive. Not at 0 ms: in a

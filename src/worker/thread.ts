@@ -8,9 +8,8 @@
  * a thread counts the contexts it made and its heap; past its budget its lane retires it: no
  * new tenants, and once the last one leaves, `terminate()` frees its whole heap.
  */
-import { existsSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import { distFolder, threadEntry } from '../dist-files.js';
 import { DisposedError, MemoryLimitError, SandboxCrashedError, type EsmSandboxError } from '../errors/errors.js';
 import { HOST_WAKE } from './carrier.js';
 import type { CallAnswer, Carrier, Inbound, InboundCall, NestedAnswer, NestedCall, Outbound } from './carrier.js';
@@ -18,22 +17,12 @@ import { Tenancy } from './tenancy.js';
 import { encodeError, type SyncReply } from './protocol.js';
 
 /**
- * Compiled output has the worker entry beside this file; under a TypeScript test runner, dist has it.
- * When the build bundled the worker side (scripts/bundle-worker.mjs), boot.cjs, which loads the
+ * The worker entry in dist (see distFolder). When the build bundled the worker side (scripts/bundle-worker.mjs), boot.cjs, which loads the
  * bundle with its code cache: a thread starts ~60 ms sooner (see boot.cts). Looked up once.
  */
 let entry: URL | undefined;
 export function workerEntry(): URL {
-  if (entry !== undefined) return entry;
-  const sibling = new URL('./worker-main.js', import.meta.url);
-  const dir = existsSync(fileURLToPath(sibling)) ? './' : '../../dist/worker/';
-  const main = new URL(`${dir}worker-main.js`, import.meta.url);
-  // A bundle older than worker-main.js is stale (tsc ran, the bundle step did not): not used.
-  const mtime = (url: URL) => statSync(fileURLToPath(url), { throwIfNoEntry: false })?.mtimeMs;
-  const bundled = mtime(new URL(`${dir}worker-bundle.cjs`, import.meta.url));
-  const fresh =
-    bundled !== undefined && bundled >= (mtime(main) ?? Infinity) && mtime(new URL(`${dir}boot.cjs`, import.meta.url)) !== undefined;
-  return (entry = fresh ? new URL(`${dir}boot.cjs`, import.meta.url) : main);
+  return (entry ??= threadEntry(distFolder(import.meta.url, 'worker', 'worker-main.js'), 'worker-main.js', 'worker-bundle.cjs'));
 }
 
 /** The heap cap of a worker with `memoryLimitMb` (young generation an eighth of it, at least 4 MB). */

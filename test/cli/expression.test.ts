@@ -11,7 +11,7 @@ const fixtures = fileURLToPath(new URL('../../fixtures/expressions/', import.met
 async function cli(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const status = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), color: false });
+  const status = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), color: false, importModule: (url) => import(url) });
   return { status, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 

@@ -1,0 +1,31 @@
+/**
+ * The CLI thread's entry when the build made a bundle (scripts/bundle-worker.mjs): the CLI and the
+ * library it runs as one CommonJS file with its V8 code cache (see load-bundle.cts), instead of
+ * ~80 ES modules loaded one by one. main.ts starts this only when the bundle is fresh.
+ */
+import path = require('node:path');
+import threads = require('node:worker_threads');
+import loadBundle = require('../load-bundle.cjs');
+
+interface CliBundle {
+  runCli(argv: readonly string[], importModule: (url: string) => Promise<unknown>): Promise<number>;
+}
+
+// Node's import() from this file, which Node loaded: inside the bundle, compiled with a code cache,
+// import() has lost its callback (Node 20 to 24: "A dynamic import callback was not specified").
+const importModule = (url: string): Promise<unknown> => import(url);
+
+const loaded = loadBundle(path.join(__dirname, 'cli-bundle.cjs'));
+const { cachePort } = threads.workerData as { cachePort?: threads.MessagePort };
+const ran =
+  loaded === undefined
+    ? // A build is rewriting dist right now: the unbundled CLI does the same work.
+      import('./in-thread.js').then(({ runCli }) => runCli(process.argv.slice(2), importModule))
+    : (loaded.exports as unknown as CliBundle).runCli(process.argv.slice(2), importModule);
+void ran.then(() => {
+  // The build's warm-up asks for the cache once the command ran, on a port only it can pass.
+  if (loaded !== undefined && cachePort !== undefined) {
+    cachePort.postMessage({ cache: loaded.cache() });
+    cachePort.close();
+  }
+});

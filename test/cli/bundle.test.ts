@@ -1,0 +1,135 @@
+/**
+ * The CLI's thread runs the build's bundle of the CLI (dist/cli/cli-bundle.cjs, with its V8 code
+ * cache, started through dist/cli/boot.cjs) when it is fresh, else the unbundled dist/cli/main.js.
+ * Both must behave alike, and a missing or stale bundle or cache must only mean the slower path.
+ * The built CLI in child processes, on a copy of dist per case: `npm run build` first.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { threadEntry } from '../../src/dist-files.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const dist = path.join(repo, 'dist');
+const broken = path.join(repo, 'fixtures/config/broken');
+const viteLike = path.join(repo, 'fixtures/config/vite-like/vite.config.mjs');
+const hostErrors = path.join(repo, 'fixtures/cli/host-errors');
+const scratch = mkdtempSync(path.join(tmpdir(), 'esm-sandbox-cli-bundle-'));
+const bundled = existsSync(path.join(dist, 'cli/cli-bundle.cjs'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let copies = 0;
+/** A copy of the package (dist, package.json, a link to node_modules) to break things in. */
+function copyOfPackage(): string {
+  const dir = path.join(scratch, String(copies++));
+  // Timestamps kept: the launcher compares the bundle's with main.js's.
+  cpSync(dist, path.join(dir, 'dist'), { recursive: true, preserveTimestamps: true });
+  cpSync(path.join(repo, 'package.json'), path.join(dir, 'package.json'));
+  symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+function cli(pkg: string, args: readonly string[], cwd = repo) {
+  const result = spawnSync(process.execPath, [path.join(pkg, 'dist/cli/main.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' },
+    timeout: 30_000,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Set a file's modification time `seconds` from main.js's. */
+function age(pkg: string, file: string, seconds: number): void {
+  const main = statSync(path.join(pkg, 'dist/cli/main.js')).mtimeMs / 1000;
+  utimesSync(path.join(pkg, file), main + seconds, main + seconds);
+}
+
+beforeAll(() => {
+  if (!existsSync(path.join(dist, 'cli/main.js'))) throw new Error('dist/cli/main.js is missing: run `npm run build` before the CLI tests');
+});
+
+describe.skipIf(!bundled)('the bundled CLI', () => {
+  it('is what a fresh build starts', () => {
+    expect(threadEntry(pathToFileURL(path.join(dist, 'cli/')), 'main.js', 'cli-bundle.cjs').href).toMatch(/\/dist\/cli\/boot\.cjs$/);
+  });
+
+  // Commands with each exit code, and errors that name the user's file:line:col.
+  const cases: [string, string[], string, number][] = [
+    ['a config', ['config', viteLike, '--json', '--no-cache'], repo, 0],
+    ['a syntax error', ['config', 'syntax.config.mjs', '--no-cache'], broken, 1],
+    ['a throw in an imported module', ['config', 'throws.config.mjs', '--no-cache'], broken, 1],
+    ['a missing file', ['config', 'nothing-here.config.mjs', '--no-cache'], broken, 1],
+    ['a host module (--allow) that throws', ['run', 'main.mjs', '--allow', 'app:host=./host.mjs', '--no-cache'], hostErrors, 1],
+    ['an expression', ['eval', '[1, 2].map((n) => n * 3)', '--json'], repo, 0],
+    ['bad usage', ['config', '--timeout', 'soon', viteLike], repo, 2],
+    ['an unknown command', ['build', viteLike], repo, 2],
+  ];
+  let unbundled: string;
+  beforeAll(() => {
+    unbundled = copyOfPackage();
+    rmSync(path.join(unbundled, 'dist/cli/cli-bundle.cjs'));
+  });
+
+  it.each(cases)('prints and exits as the unbundled CLI: %s', (_name, args, cwd, status) => {
+    const fromBundle = cli(repo, args, cwd);
+    const fromModules = cli(unbundled, args, cwd);
+    expect(fromBundle.status).toBe(status);
+    expect(fromBundle).toEqual(fromModules);
+  });
+
+  it('errors name the file, line and column', () => {
+    expect(cli(repo, ['config', 'syntax.config.mjs', '--no-cache'], broken).stderr).toContain('syntax.config.mjs:5:5');
+    expect(cli(repo, ['config', 'throws.config.mjs', '--no-cache'], broken).stderr).toContain('throws-helper.mjs:3:11');
+  });
+
+  describe('falls back', () => {
+    // A bundle that only throws: seen in the output when it is the one that runs.
+    const poison = (pkg: string) =>
+      writeFileSync(path.join(pkg, 'dist/cli/cli-bundle.cjs'), "throw new Error('the poisoned bundle ran');\n");
+    const expectConfig = (result: ReturnType<typeof cli>) => {
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'production', root: '/project' });
+    };
+
+    it('a fresh bundle is the one that runs (so the cases below prove a fallback)', () => {
+      const pkg = copyOfPackage();
+      poison(pkg);
+      age(pkg, 'dist/cli/cli-bundle.cjs', 1);
+      const result = cli(pkg, ['config', viteLike, '--json', '--no-cache']);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('the poisoned bundle ran');
+    });
+
+    it('to the unbundled CLI when the bundle is older than main.js (tsc ran, the bundle step did not)', () => {
+      const pkg = copyOfPackage();
+      poison(pkg);
+      age(pkg, 'dist/cli/cli-bundle.cjs', -10);
+      expectConfig(cli(pkg, ['config', viteLike, '--json', '--no-cache']));
+    });
+
+    it('to the unbundled CLI when there is no bundle', () => {
+      const pkg = copyOfPackage();
+      rmSync(path.join(pkg, 'dist/cli/cli-bundle.cjs'));
+      expectConfig(cli(pkg, ['config', viteLike, '--json', '--no-cache']));
+    });
+
+    it('to compiling the bundle from source when its code cache is missing, of another bundle, or corrupt', () => {
+      const pkg = copyOfPackage();
+      const cache = path.join(pkg, 'dist/cli/cli-bundle.cjs.cache');
+      const stored = readFileSync(cache);
+      rmSync(cache);
+      expectConfig(cli(pkg, ['config', viteLike, '--json', '--no-cache']));
+      // Another bundle's: the digest heading it does not match.
+      writeFileSync(cache, Buffer.concat([Buffer.alloc(20, 7), stored.subarray(20)]));
+      expectConfig(cli(pkg, ['config', viteLike, '--json', '--no-cache']));
+      // This bundle's digest over bytes V8 rejects.
+      writeFileSync(cache, Buffer.concat([stored.subarray(0, 20), Buffer.alloc(stored.length - 20, 1)]));
+      expectConfig(cli(pkg, ['config', viteLike, '--json', '--no-cache']));
+    });
+  });
+});
