@@ -38,11 +38,18 @@ if (!isMainThread && (workerData as { esmSandboxCli?: boolean } | undefined)?.es
     const here = new URL('./', import.meta.url);
     const entry = threadEntry(here, path.basename(new URL(import.meta.url).pathname), 'cli-bundle.cjs');
     const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
-    const worker = new Worker(entry, {
-      argv: process.argv.slice(2),
-      execArgv: [...process.execArgv, '--experimental-vm-modules', '--disable-warning=ExperimentalWarning'],
-      workerData: { esmSandboxCli: true, color },
-    });
+    const flags = ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'];
+    const start = (execArgv: string[]) =>
+      new Worker(entry, { argv: process.argv.slice(2), execArgv, workerData: { esmSandboxCli: true, color } });
+    let worker: Worker;
+    try {
+      // The process's own flags (--conditions, --enable-source-maps...) apply in the thread too,
+      worker = start([...process.execArgv, ...flags]);
+    } catch (error) {
+      // unless a thread cannot take one of them (--max-old-space-size, --stack-size): then ours alone.
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+      worker = start(flags);
+    }
     worker.on('error', (error) => {
       process.exitCode = EXIT.failed;
       void import('./output.js').then(({ describeError }) => process.stderr.write(`${describeError(error, false)}\n`));

@@ -11,8 +11,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const root = fileURLToPath(new URL('../../fixtures/resolve/root/', import.meta.url));
 
-function run(args: readonly string[]) {
-  const result = spawnSync(process.execPath, [cli, 'run', ...args], {
+function run(args: readonly string[], nodeFlags: readonly string[] = []) {
+  const result = spawnSync(process.execPath, [...nodeFlags, cli, 'run', ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' },
@@ -28,6 +28,14 @@ beforeAll(() => {
 describe('esm-sandbox run: the entry and --root', () => {
   it('runs a file whose name starts with two dots, as the resolver accepts it', () => {
     const result = run(['..dots.mjs', '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toBe('dots');
+  });
+
+  it('runs under node flags a worker thread cannot take (--max-old-space-size, --stack-size)', () => {
+    // The CLI's thread used to inherit them, and Node refused to start it (ERR_WORKER_INVALID_EXEC_ARGV).
+    const result = run(['..dots.mjs', '--json'], ['--max-old-space-size=512', '--stack-size=2000']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toBe('dots');
