@@ -57,19 +57,17 @@ const ended = new Promise((_, reject) => {
   setTimeout(() => reject(new Error('no answer in 30 s')), 30_000).unref();
 });
 const answer = (promise) => Promise.race([promise, ended]);
+// The sandbox's first request carries what the worker builds it from (src/worker/carrier.ts, Inbound).
+let init = { options: { root: tmpdir(), hasConsole: false, hasOnWarning: false }, modules: {}, rootChecked: false };
 const request = (body) =>
   answer(
     new Promise((resolve) => {
       replies.set(body.id, resolve);
-      worker.postMessage({ sandbox: 1, body });
+      worker.postMessage({ sandbox: 1, body, init });
+      init = undefined;
     }),
   );
 try {
-  worker.postMessage({
-    sandbox: 1,
-    create: true,
-    init: { options: { root: tmpdir(), hasConsole: false, hasOnWarning: false }, modules: {} },
-  });
   const source =
     'let n = 0;\ntry { n = JSON.parse("[1]")[0]; } catch (error) { n = -1; }\nexport const list = [n, { a: "b" }];\nexport function add(a, b) { return a + b + n; }\n';
   const evaluated = await request({ id: 1, op: 'evaluate', source, filename: 'warm-up.mjs' });

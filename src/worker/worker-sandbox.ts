@@ -57,11 +57,14 @@ export class WorkerSandbox implements Sandbox, Tenant {
   /**
    * @param thread where to live; by default the shared lane's, or a carrier of its own for `memoryLimitMb`.
    * `options.isolation` says which kind: `process`, or else `worker`.
+   * @param rootFresh `normalized` looked the root up on disk just now, so the worker need not again
+   * (a pool's task reuses an older normalisation: its worker looks the root up for each sandbox).
    */
   constructor(
     private readonly options: SandboxOptions,
     private readonly normalized: NormalizedOptions,
     thread?: Carrier,
+    rootFresh = true,
   ) {
     this.root = normalized.root;
     this.isolation = options.isolation === 'process' ? 'process' : 'worker';
@@ -85,6 +88,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
         hasConsole: options.console !== undefined,
         hasOnWarning: options.onWarning !== undefined,
       },
+      rootChecked: rootFresh,
       modules: encode(Object.fromEntries(normalized.modules), this.register) as Record<string, unknown>,
     };
     this.id = this.thread.attach(this, init);
@@ -347,9 +351,8 @@ export class WorkerSandbox implements Sandbox, Tenant {
       waiter.reject(error);
     }
     this.promises.clear();
-    // The worker drops the tenant (its tables, its sandbox); the thread may end with it.
-    this.thread.post(this.id, { op: 'dispose', id: this.nextRequest++ } satisfies Request);
-    this.thread.detach(this.id);
+    // The worker drops the tenant (its tables, its sandbox), unless it never built it; the thread may end with it.
+    this.thread.detach(this.id, { op: 'dispose', id: this.nextRequest++ } satisfies Request);
     for (const end of this.ends.splice(0)) end();
   }
 }
