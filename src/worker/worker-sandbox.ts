@@ -23,11 +23,13 @@ import type { TenantInit } from './worker-main.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 type Waiter = { resolve(value: unknown): void; reject(reason: unknown): void };
-type PendingRequest = Waiter & { timer: NodeJS.Timeout | undefined; namespace: boolean };
+/** `due`: performance.now() past which the worker is taken as stuck (Infinity: never); `what` names it then. */
+type PendingRequest = Waiter & { due: number; what: string; namespace: boolean };
 type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
 /** Extra wall-clock the host grants past the worker's own deadline before it stops the thread. */
 const DEADLINE_GRACE_MS = 1_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const startThread: StartCarrier = (memoryLimitMb) => new WorkerThread(memoryLimitMb);
 const startChild: StartCarrier = (memoryLimitMb) => new ChildProcessCarrier(memoryLimitMb);
@@ -49,6 +51,8 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private nextRequest = 1;
   private nextPromise = 1;
   private readonly pending = new Map<number, PendingRequest>();
+  /** Armed while requests are pending, for the oldest one's `due` (see watchRequests). */
+  private watch: NodeJS.Timeout | undefined;
   /** Sandbox promises the host holds (they crossed as markers), by the worker's id. */
   private readonly promises = new Map<number, Waiter>();
   private death: EsmSandboxError | undefined;
@@ -316,13 +320,39 @@ export class WorkerSandbox implements Sandbox, Tenant {
     }
     const id = this.nextRequest++;
     return new Promise((resolve, reject) => {
-      const limit = this.normalized.deadline;
-      // The worker keeps the deadline itself; this fires only if the whole thread stops answering.
-      const timer = Number.isFinite(limit) ? setTimeout(() => this.unresponsive(limit, what), limit + DEADLINE_GRACE_MS) : undefined;
-      this.pending.set(id, { resolve, reject, timer, namespace: body.op === 'import' || body.op === 'evaluate' });
+      // The worker keeps the deadline itself; the host steps in only if the whole thread stops answering.
+      const due = performance.now() + this.normalized.deadline + DEADLINE_GRACE_MS;
+      this.pending.set(id, { resolve, reject, due, what, namespace: body.op === 'import' || body.op === 'evaluate' });
+      if (this.watch === undefined && due !== Infinity) this.watchUntil(due);
       this.thread.hold();
       this.thread.post(this.id, { ...body, id } as Request);
     });
+  }
+
+  /**
+   * One timer for all of a sandbox's requests, not one per request: a call is over in tens of µs,
+   * and arming and clearing a timer for each was a few percent of it. Every request has the same
+   * limit, so the oldest pending one is due first; the timer, unref'd (pending requests hold the
+   * carrier, which keeps the process alive), wakes at most once per `deadline` while requests flow.
+   */
+  private readonly watchRequests = (): void => {
+    this.watch = undefined;
+    const now = performance.now();
+    for (const request of this.pending.values()) {
+      if (request.due === Infinity) continue;
+      if (request.due <= now) {
+        this.unresponsive(this.normalized.deadline, request.what);
+        return;
+      }
+      // The map keeps sending order: the first live one is the oldest.
+      this.watchUntil(request.due);
+      return;
+    }
+  };
+
+  /** Node fires a timer of more than 2^31 - 1 ms at once: a longer wait is taken in steps. */
+  private watchUntil(due: number): void {
+    this.watch = setTimeout(this.watchRequests, Math.min(due - performance.now(), MAX_TIMER_MS)).unref();
   }
 
   private unresponsive(limit: number, what: string): void {
@@ -334,7 +364,6 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private settle(id: number): void {
     const waiter = this.pending.get(id);
     if (waiter === undefined) return;
-    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
     this.pending.delete(id);
     this.thread.release();
   }
@@ -342,6 +371,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private die(error: EsmSandboxError): void {
     if (this.death !== undefined) return;
     this.death = error;
+    if (this.watch !== undefined) clearTimeout(this.watch);
     for (const [id, waiter] of [...this.pending]) {
       this.settle(id);
       waiter.reject(error);

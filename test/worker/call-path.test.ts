@@ -7,7 +7,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { DisposedError, type Sandbox } from '../../src/index.js';
+import { DeadlineError, DisposedError, type Sandbox } from '../../src/index.js';
 import { normalizeOptions } from '../../src/sandbox/options.js';
 import type { Inbound } from '../../src/worker/carrier.js';
 import { WorkerThread } from '../../src/worker/thread.js';
@@ -130,9 +130,11 @@ describe('the call path: messages to the worker', () => {
   /** A thread that records what it hands its worker. */
   class CountingThread extends WorkerThread {
     readonly sent: Inbound[] = [];
+    /** Set: messages are lost on the way, as to a worker stuck for good. */
+    drop = false;
     protected override deliver(message: Inbound): void {
       this.sent.push(message);
-      super.deliver(message);
+      if (!this.drop) super.deliver(message);
     }
   }
   const options = { root, isolation: 'worker' as const };
@@ -166,5 +168,31 @@ describe('the call path: messages to the worker', () => {
     expect(thread.sent.map((m) => m.sandbox)).toEqual([2]);
     await used.dispose();
     thread.retire();
+  });
+
+  it('a request the worker never answers fails at its own deadline plus the grace, after earlier requests were answered', async () => {
+    const thread = new CountingThread();
+    const deadline = 200;
+    const limited = { ...options, deadline };
+    const sandbox = new WorkerSandbox(limited, normalizeOptions(limited), thread);
+    const ns = await sandbox.evaluate<{ f(x: number): Promise<number> }>('export function f(x) { return x + 1 }');
+    expect(await ns.f(1)).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    thread.drop = true;
+    const sent = performance.now();
+    const error = await rejection(ns.f(2));
+    const waited = performance.now() - sent;
+    expect(error).toBeInstanceOf(DeadlineError);
+    // Its own deadline and the host's 1 s grace, not the earlier requests' (which were due 300 ms sooner).
+    expect(waited).toBeGreaterThanOrEqual(deadline + 1_000 - 50);
+    expect(waited).toBeLessThan(deadline + 1_000 + 2_000);
+    expect(sandbox.disposed).toBe(true);
+    expect(thread.alive).toBe(false);
+    // The host carries on: a sandbox on another thread works.
+    const fresh = new WorkerThread();
+    const other = new WorkerSandbox(options, normalizeOptions(options), fresh);
+    expect((await other.evaluate<{ default: number }>('export default 5')).default).toBe(5);
+    await other.dispose();
+    fresh.retire();
   });
 });
