@@ -18,11 +18,12 @@
  *     ~1–3 µs either way (the same call in `context` isolation).
  *
  * What it showed (Node 20, load average 8 on 2 cores): (a) 34–40 µs, (b) 24–33 µs bare but 59–61 µs
- * with the payload, (b') 13–14 µs, (c) 199–454 µs with the watchdog and 54–73 µs without. Within
- * noise, (a) and (b) are one floor: two cross-thread wakes through an event loop. A ring carrying
- * the envelopes (JSON or packed numbers, the rest on a port) was built and measured against
- * postMessage in one process: no faster (see docs/ARCHITECTURE.md section 9). Under 40 µs needs
- * the watchdog gone and a quiet machine; the transport is already at its floor.
+ * with the payload, (b') 13–14 µs. Within noise, (a) and (b) are one floor: two cross-thread wakes
+ * through an event loop. A ring carrying the envelopes (JSON or packed numbers, the rest on a port)
+ * was built and measured against postMessage in one process: no faster (see docs/ARCHITECTURE.md
+ * section 9). Interleaved, at a load average of 10: (a) 45 µs, (c) 48.7 µs metered and 47.7 µs
+ * unbounded, 1.05–1.08× the floor: a call is the round trip plus ~3 µs, so it meets 40 µs only
+ * where the round trip itself is well under it (a quiet machine).
  *
  * Run: npx vitest bench --run test/bench/worker-call.bench.ts
  */
