@@ -9,6 +9,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // The benches load the build natively (test/bench/support/library.ts): what users run, not a
+    // copy transformed by Vite's module runner.
+    server: { deps: { external: [/\/dist\//] } },
     benchmark: { include: ['test/bench/**/*.bench.ts'] },
   },
 });

@@ -177,22 +177,24 @@ export function cachedAnalysis(hash: string, url: string, metered: boolean, form
   return hit;
 }
 
-/** An ES module's analysis read from the disk cache, held in memory as if made here, with its findings for one policy. */
+/** A file's analysis read from the disk cache, held in memory as if made here, with its findings for one policy. */
 export function adoptAnalysis(
   hash: string,
   url: string,
   metered: boolean,
-  stored: Pick<Analysis, 'code' | 'edits' | 'imports' | 'topLevelAwait' | 'straightLine' | 'codeCache'>,
+  stored: Pick<Analysis, 'code' | 'edits' | 'imports' | 'topLevelAwait' | 'straightLine' | 'codeCache' | 'lexed'> &
+    Partial<Pick<Analysis, 'format' | 'requires'>>,
   fingerprint: string,
   findings: Diagnostic[],
 ): CacheEntry {
-  const { code, edits, imports, topLevelAwait, straightLine, codeCache } = stored;
+  const { code, edits, imports, topLevelAwait, straightLine, codeCache, lexed } = stored;
   const entry: CacheEntry = {
     code,
     edits,
     imports,
-    requires: [],
-    format: 'module',
+    requires: stored.requires ?? [],
+    format: stored.format ?? 'module',
+    lexed,
     topLevelAwait,
     straightLine,
     compiles: 0,

@@ -44,3 +44,15 @@ export function environmentFor(
   }
   return env;
 }
+
+/**
+ * What environmentFor adds to a sandbox's policy fingerprint for the file at `url`: nothing for
+ * sandbox code, else the package's grants (its name and declared dependencies). Whether a file is
+ * a package's depends on the root too (a root inside a package makes its files sandbox code), so
+ * the same URL under another root, or after its package.json changed, is another key.
+ */
+export function environmentKey(resolver: ResolverOptions, url: string): string {
+  const { packages } = resolver;
+  const scope = packages === undefined ? undefined : scopeOfReferrer(url, resolver.root);
+  return packages === undefined || scope === undefined ? '' : `\npackage:${packages.grantsOf(scope)}`;
+}

@@ -16,9 +16,14 @@
  */
 export const DATA_SOURCE = String.raw`
 const isFrozen = Object.isFrozen, create = Object.create;
-const checked = new WeakSet(), views = new WeakMap();
+/**
+ * What is kept about an object of the data: LIVE (not a Proxy, read live) or its view. One map
+ * answers both questions with one lookup, so an object read for the first time pays one miss.
+ */
+const known = new WeakMap();
 /** The prototype of every view: nothing to inherit, so a key a view lacks reads as undefined. */
 const VIEW = freeze(create(null));
+const LIVE = freeze(create(null));
 /** Objects with more own keys than this are read live: copying them would cost more than it saves. */
 const VIEW_MAX = 4096;
 let misses = 0;
@@ -26,21 +31,21 @@ let misses = 0;
 /**
  * Check an object of the data and return its view, or undefined to read it live. Whether an
  * object is a Proxy never changes, so the verdict can be kept; but keeping it is a hash-table
- * insertion (about 130 ns, and GC work) against about 10 ns for asking again. One miss in eight
- * is kept: an object read again and again (long-lived data) is soon a cheap hit, an object read
- * once (a new scope per call) stays cheap. Which objects are kept changes speed, never a result
- * or a cost.
+ * insertion (about 130 ns, and GC work) against about 10 ns for asking again. One miss in 32 is
+ * kept (4 ns a miss, amortized; one in eight cost a new scope per call 10 ns more): an object read
+ * again and again (long-lived data) is soon a cheap hit, an object read once (a new scope per
+ * call) stays cheap. Which objects are kept changes speed, never a result or a cost.
  */
-function look(o, p) { return checked.has(o) ? undefined : classify(o, p); }
-/** look() for an object not in checked. */
+function look(o, p) {
+  const kept = known.get(o);
+  return kept === undefined ? classify(o, p) : kept === LIVE ? undefined : kept;
+}
+/** look() for an object not in known. */
 function classify(o, p) {
-  const view = views.get(o);
-  if (view !== undefined) return view;
   if (isProxy(o)) fail('a Proxy in the data is never read', p);
-  if ((misses = (misses + 1) & 7) !== 0) return undefined;
+  if ((misses = (misses + 1) & 31) !== 0) return undefined;
   const taken = frozen(o) ? viewOf(o) : undefined;
-  if (taken === undefined) checked.add(o);
-  else views.set(o, taken);
+  known.set(o, taken === undefined ? LIVE : taken);
   return taken;
 }
 function notProxy(o, p) { look(o, p); }
@@ -70,8 +75,9 @@ function g(o, k, p) {
   if (typeof o === 'object') {
     if (o === null) fail('cannot read "' + k + '" of null', p);
     // The common case first, without a call: a live object already known not to be a Proxy.
-    if (!checked.has(o)) {
-      const view = classify(o, p);
+    const kept = known.get(o);
+    if (kept !== LIVE) {
+      const view = kept === undefined ? classify(o, p) : kept;
       if (view !== undefined) return view[k];
     }
     // An array's length is always an own data property: read it without a descriptor.

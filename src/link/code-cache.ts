@@ -42,3 +42,11 @@ export function compileCached(
   }
   return module;
 }
+
+/** Run the disk cache writes (load/cached-analysis.ts) that waited for this compile's code cache. */
+export function persistAfterCompile(entry: CodeCacheEntry | undefined): void {
+  const pending = entry?.persist;
+  if (pending === undefined) return;
+  entry!.persist = undefined;
+  for (const write of pending) write();
+}

@@ -19,6 +19,7 @@ import { mayImportDynamically } from '../load/module-checks.js';
 import type { Membrane } from '../membrane/membrane.js';
 import { resolveNow, type ResolverOptions } from '../resolve/resolver.js';
 import type { Realm } from '../run/realm.js';
+import { persistAfterCompile, type CodeCacheEntry } from './code-cache.js';
 import type { CompileContext } from './compile.js';
 import { messageOf } from './locate.js';
 
@@ -70,31 +71,12 @@ export class CommonJSModules {
     // A hashbang is a comment to Node's CommonJS loader; in a function body it is a syntax error.
     const code = loaded.code!.startsWith('#!') ? `//${loaded.code!.slice(2)}` : loaded.code!;
     realm.kit.registerModule(url, loaded.edits ?? '');
-    // V8's code cache as for ES modules (compile.ts): made at the second compile, used from the
-    // third, never for code that may call import() (a cached function loses its callback).
+    // V8's code cache as for ES modules (compile.ts, code-cache.ts): made at the second compile
+    // (the first when the disk cache waits for it), used from the third, never for code that may
+    // call import() (a cached function loses its callback).
     const analysis = mayImportDynamically(code) ? undefined : loaded.analysis;
-    const cachedData = analysis?.codeCache;
-    const produceCachedData = analysis !== undefined && cachedData === undefined && ++analysis.compiles >= 2;
-    let fn: CompiledFunction;
-    try {
-      fn = vm.compileFunction(code, WRAPPER, {
-        parsingContext: realm.context,
-        filename: url,
-        cachedData,
-        produceCachedData,
-        importModuleDynamically: ((specifier: string, _referrer: unknown, attributes: Record<string, string> | undefined) =>
-          context.importDynamically(specifier, url, attributes ?? {})) as never,
-      });
-    } catch (error) {
-      throw new SandboxSyntaxError(`${messageOf(error)} in ${url}`, { url });
-    }
-    // Node hangs the cache and its verdicts on the function itself: a host Buffer on a realm
-    // function would hand sandbox code the host's constructors. Taken off before the realm has it.
-    if (analysis !== undefined) {
-      if (produceCachedData && fn.cachedData !== undefined) analysis.codeCache = fn.cachedData;
-      if (fn.cachedDataRejected === true) analysis.codeCache = undefined;
-      for (const key of CACHE_PROPERTIES) Reflect.deleteProperty(fn, key);
-    }
+    const fn = this.compileFunction(code, url, context, analysis);
+    persistAfterCompile(loaded.analysis);
     // __filename is the file's real path: what the module's URL (import.meta.url for an ES module) already says.
     realm.kit.registerCommonJS(url, fn, resolution.path, path.dirname(resolution.path));
     const loader = realm.kit.commonjsLoader(url);
@@ -117,6 +99,42 @@ export class CommonJSModules {
       facadeCaches.set(source, cache === 1 ? (facade as vm.SourceTextModule & { createCachedData(): Buffer }).createCachedData() : 1);
     }
     return facade;
+  }
+
+  /** `vm.compileFunction` in the realm, from and for `analysis`'s code cache when there is one. */
+  private compileFunction(code: string, url: string, context: CompileContext, analysis: CodeCacheEntry | undefined): CompiledFunction {
+    const cachedData = analysis?.codeCache;
+    const produceCachedData =
+      analysis !== undefined && cachedData === undefined && (analysis.persist !== undefined || ++analysis.compiles >= 2);
+    let fn: CompiledFunction;
+    try {
+      fn = vm.compileFunction(code, WRAPPER, {
+        parsingContext: this.realm.context,
+        filename: url,
+        cachedData,
+        produceCachedData,
+        importModuleDynamically: ((specifier: string, _referrer: unknown, attributes: Record<string, string> | undefined) =>
+          context.importDynamically(specifier, url, attributes ?? {})) as never,
+      });
+    } catch (error) {
+      throw new SandboxSyntaxError(`${messageOf(error)} in ${url}`, { url });
+    }
+    // Node hangs the cache and its verdicts on the function itself: a host Buffer on a realm
+    // function would hand sandbox code the host's constructors. Taken off before the realm has it.
+    const made = fn.cachedData;
+    const rejected = fn.cachedDataRejected === true;
+    for (const key of CACHE_PROPERTIES) Reflect.deleteProperty(fn, key);
+    if (analysis === undefined) return fn;
+    if (produceCachedData && made !== undefined) analysis.codeCache = made;
+    if (rejected) {
+      // A code cache from disk made by a V8 with other flags: V8 compiled from source. Compiled
+      // again for a cache this V8 takes, and the entry rewritten with it (rare: once per entry).
+      analysis.codeCache = undefined;
+      if (analysis.restored === undefined) return fn;
+      (analysis.persist ??= []).push(analysis.restored);
+      return this.compileFunction(code, url, context, analysis);
+    }
+    return fn;
   }
 
   /**

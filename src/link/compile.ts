@@ -11,7 +11,7 @@ import { mayImportDynamically } from '../load/module-checks.js';
 import type { Membrane } from '../membrane/membrane.js';
 import type { Realm } from '../run/realm.js';
 import { createAllowedModule, type ModuleDefinition } from './allowed.js';
-import { compileCached } from './code-cache.js';
+import { compileCached, persistAfterCompile } from './code-cache.js';
 import { messageOf } from './locate.js';
 
 export interface CompileContext {
@@ -67,11 +67,6 @@ export function compileModule(loaded: LoadedModule, context: CompileContext): vm
     // What acorn accepted and V8 refuses (a `using` declaration on Node 20, say): V8 gives no position.
     throw new SandboxSyntaxError(`${messageOf(error)} in ${url}`, { url });
   }
-  // Disk cache writes (load/cached-analysis.ts) waited for this compile's code cache.
-  const pending = loaded.analysis?.persist;
-  if (pending !== undefined) {
-    loaded.analysis!.persist = undefined;
-    for (const write of pending) write();
-  }
+  persistAfterCompile(loaded.analysis);
   return module;
 }

@@ -9,6 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import type { ImportSite } from '../analyze/analyze.js';
+import { codeMayUseBigInt } from '../analyze/bigint-use.js';
 import { sandboxEnvironment } from '../analyze/environment.js';
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
 import type { Diagnostic } from '../analyze/policy/types.js';
@@ -169,7 +170,10 @@ export class ModuleGraph {
     for (const d of diagnostics) this.options.onWarning(d);
     if (failures.length > 0) throw failures[0];
     const created: ModuleRecord[] = [];
-    for (const loaded of modules.values()) this.commonjs.note(loaded);
+    for (const loaded of modules.values()) {
+      this.commonjs.note(loaded);
+      if (loaded.code !== undefined && codeMayUseBigInt(loaded.code, loaded.analysis)) this.options.realm.enableBigInt();
+    }
     try {
       for (const loaded of modules.values()) {
         const { commonjs } = loaded;

@@ -48,6 +48,15 @@ function declaredFormat(resolution: Resolution & { kind: 'file' }, resolver: Res
 }
 
 /**
+ * The format a file has as far as is known without parsing it: declared (by extension or the
+ * nearest package.json, read now), else what detection found for this content at this URL before.
+ * The caches take it as part of the key: a package.json whose `type` changed changes it.
+ */
+export function knownFormat(hash: string, resolution: Resolution & { kind: 'file' }, resolver: ResolverOptions): ModuleFormat | undefined {
+  return declaredFormat(resolution, resolver) ?? detected.get(`${hash}:${resolution.url}`);
+}
+
+/**
  * Analyse a file as the format it has. Undeclared: CommonJS unless it parses only as a module
  * (an `import`/`export` statement, `import.meta`, top-level `await`), Node's syntax detection.
  */
@@ -56,13 +65,10 @@ export function analyzeFile(
   resolution: Resolution & { kind: 'file' },
   resolver: ResolverOptions,
   metered: boolean,
+  hash = contentHash(code),
 ): ReturnType<typeof analyzeModule> {
   const { url } = resolution;
-  const declared = declaredFormat(resolution, resolver);
-  const hash = contentHash(code);
-  if (declared !== undefined) return analyzeModule(code, url, hash, metered, declared);
-  const key = `${hash}:${url}`;
-  const known = detected.get(key);
+  const known = knownFormat(hash, resolution, resolver);
   if (known !== undefined) return analyzeModule(code, url, hash, metered, known);
   let format: ModuleFormat = 'commonjs';
   let analysis;
@@ -73,9 +79,14 @@ export function analyzeFile(
     format = 'module';
     analysis = analyzeModule(code, url, hash, metered, 'module');
   }
-  if (detected.size >= MAX_DETECTED) detected.clear();
-  detected.set(key, format);
+  noteDetected(hash, url, format);
   return analysis;
+}
+
+/** What detection found for this content at this URL (here, or in the process that wrote the disk cache's entry). */
+export function noteDetected(hash: string, url: string, format: ModuleFormat): void {
+  if (detected.size >= MAX_DETECTED) detected.clear();
+  detected.set(`${hash}:${url}`, format);
 }
 
 /** The exports and re-exports Node would find in `code` (nothing when the lexer gives up: only `default`). */

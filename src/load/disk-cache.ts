@@ -1,6 +1,7 @@
 /**
  * The analysis cache on disk (`SandboxOptions.cacheDir`): what the load step learnt of a file
- * (the transformed code, its imports, the policy's findings) and V8's code cache for it, kept
+ * (the transformed code, its imports, the policy's findings; for CommonJS, its `require()` calls
+ * and exports) and V8's code cache for it (a CommonJS file's: of its wrapper function), kept
  * across processes so that a new process skips parse, analysis, transform and policy for an
  * unchanged file, and compiles it from the code cache.
  *
@@ -9,7 +10,8 @@
  * in a whole package (a file per module costs a few hundred µs of syscalls each on a slow disk:
  * more than lodash-es's 641 analyses save), and one write stores it. Inside a pack an entry is
  * found by URL (findings carry it and positions; the policy's environment depends on where the
- * file is) and used only for the content hash it was made from. A pack is `header | JSON | code
+ * file is) and used only for the content hash it was made from and as the format the file has now
+ * (a `package.json` below the package's own may change it). A pack is `header | JSON | code
  * caches`; the header echoes the group's key and both lengths and ends in an HMAC-SHA256 of
  * everything else under a secret kept in the directory (`key`, 0600). A pack that fails to verify
  * is not used: its modules miss, and the next write replaces it.
@@ -23,10 +25,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { buildId, manifestOf, ownedAlone, secretOf } from './cache-identity.js';
-import type { ImportSite } from '../analyze/analyze.js';
+import type { ImportSite, ModuleFormat } from '../analyze/analyze.js';
 import type { Diagnostic } from '../errors/diagnostic.js';
 
-/** What an entry holds: the analysis of one file as load-graph.ts uses it, and the policy's findings. */
+/**
+ * What an entry holds: the analysis of one file as load-graph.ts uses it, and the policy's findings.
+ * A CommonJS file's also holds its literal `require()` calls and what cjs-module-lexer found; its
+ * code cache is that of the compiled wrapper function (link/commonjs.ts).
+ */
 export interface StoredAnalysis {
   code: string;
   edits: string;
@@ -35,6 +41,10 @@ export interface StoredAnalysis {
   straightLine: boolean;
   findings: Diagnostic[];
   codeCache: Buffer | undefined;
+  /** Absent: an ES module. */
+  format?: ModuleFormat;
+  requires?: ImportSite[];
+  lexed?: { exports: readonly string[]; reexports: readonly string[] } | undefined;
 }
 
 /** Size bound of a cache directory: past it, the least recently used packs go. */
@@ -55,7 +65,7 @@ export interface Pack {
 
 const MAGIC = Buffer.from('ESMSBXC\n', 'latin1');
 /** Bumped whenever what a pack means changes; older packs then miss (their key differs too). */
-const FORMAT = 2;
+const FORMAT = 3;
 const KEY_BYTES = 32;
 const MAC_BYTES = 32;
 // magic | format u32 | key | JSON length u32 | code caches length u32 | MAC
@@ -156,10 +166,13 @@ export class DiskCache {
     return pack;
   }
 
-  /** The entry of `url` in `pack` if it was made from this content. */
-  lookup(pack: Pack, url: string, hash: string): StoredAnalysis | undefined {
+  /**
+   * The entry of `url` in `pack` if it was made from this content, as this format when one is given
+   * (a package.json's `type` decides it, and only the package's own manifest is in the pack's key).
+   */
+  lookup(pack: Pack, url: string, hash: string, format?: ModuleFormat): StoredAnalysis | undefined {
     const entry = pack.entries.get(url);
-    if (entry === undefined || entry.hash !== hash) {
+    if (entry === undefined || entry.hash !== hash || (format !== undefined && (entry.format ?? 'module') !== format)) {
       stats.misses++;
       return undefined;
     }
@@ -170,7 +183,9 @@ export class DiskCache {
   /** Add (or replace) the entry of `url`; the pack is written a moment later, once for all that came. */
   store(pack: Pack, url: string, hash: string, stored: StoredAnalysis): void {
     const { code, edits, imports, topLevelAwait, straightLine, findings, codeCache } = stored;
-    pack.entries.set(url, { hash, code, edits, imports, topLevelAwait, straightLine, findings, codeCache });
+    const entry: PackEntry = { hash, code, edits, imports, topLevelAwait, straightLine, findings, codeCache };
+    if (stored.format === 'commonjs') Object.assign(entry, { format: stored.format, requires: stored.requires, lexed: stored.lexed });
+    pack.entries.set(url, entry);
     pack.dirty = true;
     stats.stored++;
     if (!flushAtExit) {
@@ -313,7 +328,7 @@ export class DiskCache {
       if (typeof hash !== 'string' || typeof code !== 'string' || typeof edits !== 'string') return undefined;
       if (!Array.isArray(imports) || !Array.isArray(findings)) return undefined;
       if (cache !== undefined && !(cache[0] >= 0 && cache[1] > 0 && cache[0] + cache[1] <= blob.length)) return undefined;
-      entries.set(url, {
+      const entry: PackEntry = {
         hash,
         code,
         edits,
@@ -322,11 +337,27 @@ export class DiskCache {
         straightLine: data.straightLine === true,
         findings,
         codeCache: cache === undefined ? undefined : blob.subarray(cache[0], cache[0] + cache[1]),
-      });
+      };
+      if (data.format === 'commonjs') {
+        const { requires, lexed } = data;
+        if (!Array.isArray(requires) || !isLexed(lexed)) return undefined;
+        Object.assign(entry, { format: data.format, requires, lexed });
+      }
+      entries.set(url, entry);
     }
     return entries;
   }
 }
+
+const isNames = (value: unknown): value is string[] => Array.isArray(value) && value.every((name) => typeof name === 'string');
+
+/** cjs-module-lexer's answer as stored, or undefined (not lexed yet when the entry was written). */
+const isLexed = (value: unknown): value is StoredAnalysis['lexed'] =>
+  value === undefined ||
+  (typeof value === 'object' &&
+    value !== null &&
+    isNames((value as { exports?: unknown }).exports) &&
+    isNames((value as { reexports?: unknown }).reexports));
 
 function ignored(): undefined {
   stats.ignored++;

@@ -8,8 +8,10 @@
  * out and come back are unwrapped to the original, so identity survives a round trip.
  */
 import { ReflectApply, ReflectGetOwnPropertyDescriptor, isNativeError, isPromise } from '../commons.js';
+import { MembraneError } from '../errors/errors.js';
 import { Job } from '../realm-protocol.js';
-import type { Kit, Realm, ThrownInfo, TurnOutcome } from '../run/realm.js';
+import type { Kit } from '../run/kit.js';
+import type { Realm, ThrownInfo, TurnOutcome } from '../run/realm.js';
 import { supervise } from '../run/rejections.js';
 import { boundedPromise, observeQuietly } from './bounded-promise.js';
 import { CopyOut, type CopyOutHooks, type CopyLimits, type CopyOutMode } from './from-sandbox.js';
@@ -82,7 +84,10 @@ export class Membrane {
 
   /** Host value → sandbox value. */
   toSandbox(value: unknown, path = ''): unknown {
-    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+      if (typeof value === 'bigint') this.copyInHooks.bigint(path);
+      return value;
+    }
     return new CopyIn(this.kit, this.copyInHooks, this.limits).copy(value, path);
   }
 
@@ -179,7 +184,9 @@ export class Membrane {
   private argsToSandbox(args: unknown[]): unknown[] {
     for (let i = 0; i < args.length; i++) {
       const item = args[i];
-      if (item !== null && (typeof item === 'object' || typeof item === 'function')) return this.toSandbox(args, 'arguments') as unknown[];
+      if (item !== null && (typeof item === 'object' || typeof item === 'function' || typeof item === 'bigint')) {
+        return this.toSandbox(args, 'arguments') as unknown[];
+      }
     }
     return this.kit.arrayOf(args);
   }
@@ -208,7 +215,15 @@ export class Membrane {
     if (!outcome.threw && isPromise(outcome.value)) return this.owner.operation(what, () => this.settle(outcome, 'return value'));
     let result: Promise<unknown>;
     try {
-      result = this.settle(outcome, 'return value');
+      if (outcome.threw) {
+        result = this.settle(outcome, 'return value');
+      } else {
+        const value = this.toHost(outcome.value, 'return value');
+        // A promise resolved with a primitive never rejects: nothing to route, so no WeakMap
+        // entry per call (a tenth of a metered call's cost). Any object may be a thenable's face.
+        if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return Promise.resolve(value);
+        result = Promise.resolve(value);
+      }
     } catch (error) {
       // What cannot cross (too deep, too large) rejects the call.
       result = Promise.reject(error);
@@ -289,6 +304,10 @@ export class Membrane {
   };
 
   private readonly copyInHooks = {
+    bigint: (path: string): void => {
+      if (!this.realm.enableBigInt())
+        throw new MembraneError('a BigInt cannot enter a turn that runs without a watchdog (it can from the next turn on)', path);
+    },
     bridgeFunction: (fn: AnyFunction, receiver: unknown): unknown => {
       const known = this.bridgeOf.get(fn, receiver);
       if (known !== undefined) return known;

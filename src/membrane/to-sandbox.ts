@@ -25,7 +25,7 @@ import {
   typedArrayInfo,
 } from '../commons.js';
 import { MembraneError } from '../errors/errors.js';
-import type { Kit } from '../run/realm.js';
+import type { Kit } from '../run/kit.js';
 import { Copier, type CopyLimits } from './from-sandbox.js';
 
 /** Which of the realm's error constructors a host error is rebuilt with (`base`), and its `name` there. */
@@ -39,6 +39,8 @@ export interface CopyInHooks {
   bridgeFunction(fn: (...args: unknown[]) => unknown, receiver: unknown): unknown;
   /** A host promise as a sandbox promise. */
   bridgePromise(promise: Promise<unknown>): unknown;
+  /** A BigInt (or an array of them) is about to enter the realm (run/realm-source/tame-bigint.ts); throws if it must not. */
+  bigint(path: string): void;
   /** Is this a host-side view of a sandbox value (a wrapper the membrane made)? Then the original. */
   unwrap(value: object): { found: true; value: unknown } | { found: false };
 }
@@ -54,7 +56,10 @@ export class CopyIn extends Copier {
 
   copy(value: unknown, path: string, depth = 0, receiver?: unknown): unknown {
     if (++this.nodes > this.limits.maxNodes) throw new MembraneError(`more than ${this.limits.maxNodes} values`, path);
-    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) {
+      if (typeof value === 'bigint') this.hooks.bigint(path);
+      return value;
+    }
     const original = this.hooks.unwrap(value);
     if (original.found) return original.value;
     if (typeof value === 'function') return this.hooks.bridgeFunction(value as (...args: unknown[]) => unknown, receiver);
@@ -85,6 +90,7 @@ export class CopyIn extends Copier {
     }
     if (isTypedArray(value)) {
       const info = typedArrayInfo(value);
+      if (info.tag === 'BigInt64Array' || info.tag === 'BigUint64Array') this.hooks.bigint(path);
       const buffer = kit.arrayBuffer(info.byteLength);
       new Uint8Array(buffer).set(new Uint8Array(info.buffer, info.byteOffset, info.byteLength));
       const out = kit.typed(info.tag, buffer, 0, info.byteLength / (value as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);

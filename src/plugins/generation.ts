@@ -5,18 +5,11 @@
  */
 import path from 'node:path';
 import { ReflectGetOwnPropertyDescriptor, ReflectOwnKeys } from '../commons.js';
-import {
-  EsmSandboxError,
-  LinkError,
-  LoadError,
-  ModuleNotAllowedError,
-  PluginError,
-  PolicyError,
-  ResolveError,
-  SandboxSyntaxError,
-} from '../errors/errors.js';
+import { EsmSandboxError, PluginError } from '../errors/errors.js';
 import type { ModuleNamespace, Sandbox, SandboxOptions } from '../types.js';
+import { WorkerSandbox } from '../worker/worker-sandbox.js';
 import { HOT_SPECIFIER, hotRuntime, type HotControl } from './hot.js';
+import { asSandboxError, loadPlugin, own, type PluginLoad, type PluginLoaded } from './load-plugin.js';
 import type { PreparePhase } from './types.js';
 
 /** What preparing a plugin needs besides its id and entry. */
@@ -56,7 +49,8 @@ type Callable = (...args: unknown[]) => Promise<unknown>;
  * here, with no turn into the sandbox (one each per reload, with a watchdog thread each).
  */
 interface HotState {
-  control: HotControl;
+  /** The runtime's exports, once it is installed. */
+  control: HotControl | undefined;
   carried: Readonly<Record<string, unknown>>;
   used: boolean;
 }
@@ -92,62 +86,58 @@ export class PluginInstance {
     this.exports = this.wrap(namespace);
   }
 
-  /** Read, check, link, evaluate and activate `entry` in a fresh sandbox; throws a PrepareFailure. */
+  /**
+   * Read, check, link, evaluate and activate `entry` in a fresh sandbox; throws a PrepareFailure.
+   * A worker (or child process) sandbox does all of it in one request (load-plugin.ts).
+   */
   static async prepare(id: string, entry: string, context: PrepareContext): Promise<PluginInstance> {
     const name = `plugin ${id} (generation ${context.generation})`;
     const sandbox = context.hot
       ? context.create({ name, modules: { ...context.modules, [HOT_SPECIFIER]: hotRuntime }, importMeta: { hot: HOT_SPECIFIER } })
       : context.create({ name });
-    const fail = async (phase: PreparePhase, error: unknown): Promise<never> => {
-      const files = await sandbox.files().catch(() => [] as string[]);
-      await sandbox.dispose();
-      throw new PrepareFailure(id, phase, asSandboxError(error, id), files.length > 0 ? files : [path.resolve(sandbox.root, entry)]);
-    };
+    const load: PluginLoad = { id, entry, generation: context.generation };
     let hot: HotState | undefined;
-    let namespace: ModuleNamespace;
+    let outcome: PluginLoaded;
     try {
       if (context.hot) {
-        const control = (await sandbox.import(HOT_SPECIFIER)) as unknown as HotControl;
-        const state: HotState = { control, carried: await context.data, used: false };
-        await callHot(() =>
-          control.install(
-            state.carried,
-            (url, message) => context.invalidate(id, context.generation, url, message),
-            () => {
-              state.used = true;
-            },
-          ),
-        );
+        const state: HotState = { control: undefined, carried: await context.data, used: false };
+        load.hot = {
+          data: state.carried,
+          invalidate: (url, message) => context.invalidate(id, context.generation, url, message),
+          firstUse: () => {
+            state.used = true;
+          },
+        };
         hot = state;
+        hotCalls++;
       }
-      namespace = await sandbox.import(entry);
+      outcome = sandbox instanceof WorkerSandbox ? await sandbox.loadPlugin(load) : await loadPlugin(sandbox, load);
     } catch (error) {
-      return fail(phaseOf(error), error);
+      // The sandbox itself failed (its thread died, the deadline passed): no files to name.
+      outcome = { ok: false, phase: 'evaluate', error: asSandboxError(error, id), files: [] };
     }
-    const activate = own(namespace, 'activate');
-    if (activate !== undefined) {
-      try {
-        if (typeof activate !== 'function') throw new PluginError(`plugin "${id}": its "activate" export is not a function`, id);
-        await (activate as Callable)({ id, generation: context.generation });
-      } catch (error) {
-        return fail('activate', error);
-      }
+    if (!outcome.ok) {
+      await sandbox.dispose();
+      const files = outcome.files.length > 0 ? outcome.files : [path.resolve(sandbox.root, entry)];
+      throw new PrepareFailure(id, outcome.phase, outcome.error, files);
     }
-    const files = await sandbox.files().catch(() => [] as string[]);
-    return new PluginInstance(id, context.generation, sandbox, namespace, hot, files, context.died);
+    if (hot !== undefined) hot.control = outcome.control;
+    return new PluginInstance(id, context.generation, sandbox, outcome.namespace, hot, outcome.files, context.died);
   }
 
   /** This instance's `import.meta.hot` data (a host copy), to carry into the next generation. */
   async data(): Promise<Readonly<Record<string, unknown>>> {
     const { hot } = this;
     if (hot === undefined || this.sandbox.disposed) return {};
-    return hot.used ? callHot(() => hot.control.collect()) : hot.carried;
+    const { control } = hot;
+    return hot.used && control !== undefined ? callHot(() => control.collect()) : hot.carried;
   }
 
   /** Deliver a host event to the plugin's `import.meta.hot.on` listeners. */
   async emit(event: string, payload: unknown): Promise<void> {
     const { hot } = this;
-    if (hot?.used === true && !this.sandbox.disposed) await callHot(() => hot.control.emit(event, payload));
+    const control = hot?.used === true ? hot.control : undefined;
+    if (control !== undefined && !this.sandbox.disposed) await callHot(() => control.emit(event, payload));
   }
 
   /**
@@ -170,7 +160,8 @@ export class PluginInstance {
     const hooks = (async () => {
       if (typeof deactivate === 'function') await (deactivate as Callable)();
       const { hot } = this;
-      if (hot?.used === true) await callHot(() => hot.control.dispose());
+      const control = hot?.used === true ? hot.control : undefined;
+      if (control !== undefined) await callHot(() => control.dispose());
     })();
     let timer: NodeJS.Timeout | undefined;
     const cutOff = new Promise<'late'>((resolve) => {
@@ -224,22 +215,4 @@ export class PluginInstance {
       }
     };
   }
-}
-
-function own(namespace: ModuleNamespace, name: string): unknown {
-  return ReflectGetOwnPropertyDescriptor(namespace, name)?.value;
-}
-
-/** The phase a load failure belongs to, from the error's class. */
-function phaseOf(error: unknown): PreparePhase {
-  if (error instanceof SandboxSyntaxError) return 'syntax';
-  if (error instanceof PolicyError || error instanceof ModuleNotAllowedError) return 'policy';
-  if (error instanceof ResolveError || error instanceof LoadError) return 'read';
-  if (error instanceof LinkError) return 'link';
-  return 'evaluate';
-}
-
-function asSandboxError(error: unknown, id: string): EsmSandboxError {
-  if (error instanceof EsmSandboxError) return error;
-  return new PluginError(`plugin "${id}": ${error instanceof Error ? error.message : 'failed'}`, id, { cause: error });
 }

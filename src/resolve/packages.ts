@@ -103,6 +103,8 @@ const installedName = (dir: string): string => {
 
 export class Packages {
   private readonly manifests = new Map<string, Manifest>();
+  /** A package directory → grantsOf's answer. */
+  private readonly grants = new Map<string, string>();
   /** A directory of a package → the `type` its files get (see typeOf). */
   private readonly types = new Map<string, 'module' | 'commonjs' | undefined>();
   /** Node's conditions for `require`: `require` and `default`, plus the user's extra ones (not `import`). */
@@ -163,6 +165,25 @@ export class Packages {
     const self = scope !== undefined && this.nameOf(scope) === parsed.name;
     const dir = self ? scope : this.locate(parsed.name, from);
     return { name: parsed.name, dir, file: this.entry(parsed.name, dir, parsed.subpath, kind) };
+  }
+
+  /**
+   * Everything of package `scope` that `mayImport` reads besides `listed`: its name and the names it
+   * declares. Findings about its files are remembered under it (analyze/environment.ts), so a
+   * changed manifest never meets a remembered verdict.
+   */
+  grantsOf(scope: string): string {
+    let grants = this.grants.get(scope);
+    if (grants === undefined) {
+      const manifest = this.manifest(scope);
+      const declared = new Set<string>();
+      for (const field of [manifest.dependencies, manifest.peerDependencies, manifest.optionalDependencies]) {
+        if (field !== null && typeof field === 'object') for (const name of Object.keys(field)) declared.add(name);
+      }
+      grants = JSON.stringify([this.nameOf(scope), [...declared].sort()]);
+      this.grants.set(scope, grants);
+    }
+    return grants;
   }
 
   /** Undefined when allowed, else why not. */

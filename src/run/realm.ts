@@ -6,60 +6,12 @@
 import vm from 'node:vm';
 import { TURN_NAME } from '../constants.js';
 import { HostOp, Job } from '../realm-protocol.js';
-import type { HostRequest, JobKind, ConsoleLevel, RealmDeferred, ThrownInfo, TurnJob } from '../realm-protocol.js';
+import type { HostRequest, JobKind, ConsoleLevel, ThrownInfo, TurnJob } from '../realm-protocol.js';
 import { takeShell } from './warm-realms.js';
 import { isTimeout, runWatched } from './watchdog.js';
 import { turnEnded, turnStarted } from './turn-clock.js';
 import { answerWeb } from './web-host.js';
-
-/** What the bootstrap returns; every function here runs only code of esm-sandbox's own. */
-export interface Kit {
-  readonly FAIL: object;
-  readonly ObjectPrototype: object;
-  turn(): void;
-  fail(error: unknown): object;
-  /** `meterMs`: the metered code's time for this turn (Infinity: none, a watchdog or nothing bounds it). */
-  setInTurn(value: boolean, meterMs?: number): void;
-  /** Has metered code run out of time (realm-source/meter.ts)? Sticky. */
-  expired(): boolean;
-  /** Metered code is out of time from now on (sticky, as if its clock had said so). */
-  expire(): void;
-  /** Runs the pending regular expression operation (realm-source/tame-regexp.ts); the host calls it under a watchdog. */
-  runRegex(): void;
-  /** Did a regular expression run since the last call? */
-  regexUsed(): boolean;
-  /** The user's frames on the current stack, as rows of "url\tline\tcolumn\tfunction" (see realm-source/tame-stack.ts). */
-  callerFrames(): string;
-  /** Stores the job the next `turn()` runs. */
-  prepare(...job: TurnJob): void;
-  registerModule(url: string, edits: string): void;
-  /** Defines the sandbox's frozen `process` (realm-source/process-shim.ts): `{ env: { NODE_ENV } }`. */
-  installProcess(nodeEnv: string): void;
-  /** `Function('return this')` answered with the realm's globalThis, `self` and `global` (realm-source/global-detection.ts). */
-  installGlobalDetection(): void;
-  /** Hands the realm a CommonJS file compiled in it (realm-source/commonjs.ts), under its graph key. */
-  registerCommonJS(key: string, fn: object, filename: string, dirname: string): void;
-  /** A value `require()` of `key` gives as it is (a JSON file's sandbox copy). */
-  registerCommonJSValue(key: string, value: unknown): void;
-  /** The loader a CommonJS file's facade module calls with its export names: `[module.exports, ...values]`. */
-  commonjsLoader(key: string): object;
-  object(nullProto: boolean): Record<PropertyKey, unknown>;
-  array(): unknown[];
-  /** A sandbox array of these host primitives (read by index: a host array has no getters of the user's). */
-  arrayOf(values: readonly unknown[]): unknown[];
-  date(ms: number): object;
-  regexp(source: string, flags: string): object;
-  map(): object;
-  mapSet(map: object, key: unknown, value: unknown): void;
-  set(): object;
-  setAdd(set: object, value: unknown): void;
-  arrayBuffer(length: number): ArrayBuffer;
-  typed(tag: string, buffer: ArrayBuffer, byteOffset: number, length: number): object | undefined;
-  /** A fresh error of this realm: of the constructor `base` (default: the one `name` names, else Error), named `name`. */
-  error(name: string, message: string, base?: string): object;
-  bridge(id: number, name: string, length: number): (...args: unknown[]) => unknown;
-  deferred(): RealmDeferred;
-}
+import type { Kit } from './kit.js';
 
 export type { ThrownInfo };
 
@@ -144,6 +96,8 @@ export class Realm {
   private regexRuns = 0;
   /** See importOpened. */
   private openImports = 0;
+  /** A BigInt may exist here (see enableBigInt): every turn is watched. */
+  private bigint = false;
   /** No sandbox code was evaluated yet: only the bootstrap, trusted sources and host data are here, and no turn needs a watchdog. */
   private pristine = true;
   private outcome: TurnOutcome | undefined;
@@ -197,7 +151,7 @@ export class Realm {
       if (this.metered && kit.expired()) throw this.timedOut(what);
     } else if (this.pristine) {
       this.enter(() => turnScript.runInContext(this.context), what);
-    } else if (this.metered && this.quietTurns >= QUIET_TURNS) {
+    } else if (this.metered && this.quietTurns >= QUIET_TURNS && !this.bigint) {
       // No watchdog: the metered code's clock ends the turn. The script (not a direct call of
       // the kit) because Node drains the context's microtask queue only after a run in it.
       this.regexRuns = 0;
@@ -282,6 +236,18 @@ export class Realm {
   /** The running metered turn is out of time (see turnTimeLeft): it ends as if its code had found out. */
   expireTurn(): void {
     this.kit.expire();
+  }
+
+  /**
+   * From now on a BigInt may exist in this realm, whose operations metered code cannot stop
+   * (realm-source/tame-bigint.ts): every later turn is watched, and the BigInt builtins come back.
+   * @returns false when the running turn has no watchdog: what would bring the BigInt in must not.
+   */
+  enableBigInt(): boolean {
+    if (!this.metered || this.bigint) return true;
+    this.bigint = true;
+    this.kit.enableBigInt();
+    return this.depth === 0 || this.meterDeadline === Infinity;
   }
 
   /** Drain the context's microtask queue as a turn of its own. */

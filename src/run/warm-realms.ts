@@ -21,7 +21,7 @@ import vm from 'node:vm';
 import { CONSOLE_LEVELS, type HostRequest } from '../realm-protocol.js';
 import { ReflectDefineProperty, ReflectGetOwnPropertyDescriptor, ReflectGetPrototypeOf } from '../commons.js';
 import { BOOTSTRAP_FILENAME, BOOTSTRAP_SOURCE } from './realm-source/index.js';
-import type { Kit } from './realm.js';
+import type { Kit } from './kit.js';
 
 export type HostEntry = (...request: HostRequest) => unknown;
 

@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { HostOp } from '../realm-protocol.js';
 import { URL_PARTS } from './realm-source/web-url.js';
 import { MAX_RANDOM_BYTES } from './realm-source/web-platform.js';
-import type { Kit } from './realm.js';
+import type { Kit } from './kit.js';
 
 /** The URL parts the realm may set, each through Node's setter of that name. */
 const SETTABLE = new Set<string>(['protocol', 'username', 'password', 'host', 'hostname', 'port', 'pathname', 'search', 'hash']);

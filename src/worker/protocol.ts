@@ -295,6 +295,8 @@ export type Request =
   | { id: number; op: 'evaluate'; source: string; filename: string | undefined }
   | { id: number; op: 'call'; fn: number; args: unknown }
   | { id: number; op: 'files' }
+  /** A plugin generation prepared in one request (plugins/load-plugin.ts); `load` is an encoded PluginLoad. */
+  | { id: number; op: 'plugin'; load: unknown }
   | { id: number; op: 'dispose' };
 
 /** Worker → host messages on the main port. */

@@ -12,6 +12,7 @@ import { resourceLimits } from 'node:worker_threads';
 // the host side (worker-sandbox, lane, thread) stays out of the worker's start.
 import { DisposedError } from '../errors/errors.js';
 import { ContextSandbox } from '../sandbox/context-sandbox.js';
+import { loadPlugin, type PluginLoad } from '../plugins/load-plugin.js';
 import { observeQuietly } from '../membrane/bounded-promise.js';
 import { callNow } from '../membrane/membrane.js';
 import { normalizeOptions } from '../sandbox/options.js';
@@ -213,7 +214,7 @@ class Tenant {
       void this.run(message).catch(() => undefined);
       return;
     }
-    const loads = message.op === 'import' || message.op === 'evaluate';
+    const loads = message.op === 'import' || message.op === 'evaluate' || message.op === 'plugin';
     this.run(message).then(
       (value) => this.post({ kind: 'reply', id: message.id, ok: true, value: encode(value, this.register) }, loads),
       (error: unknown) => this.post({ kind: 'reply', id: message.id, ok: false, error: encodeError(error) }, loads),
@@ -233,6 +234,8 @@ class Tenant {
       }
       case 'files':
         return this.sandbox.files();
+      case 'plugin':
+        return loadPlugin(this.sandbox, decode(request.load, this.hostFunction) as PluginLoad);
       case 'dispose':
         // The context itself stays in this thread's heap (Node never frees it); the thread's lane
         // recycles the thread for that. Everything of the tenant's own goes now.

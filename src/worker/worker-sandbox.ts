@@ -17,25 +17,34 @@ import { decode, decodeError, encode, encodeError, functionIdentity } from './pr
 import type { FunctionFactory, FunctionRegistry, Message, Request, Settlement, SyncCall, SyncReply } from './protocol.js';
 import { ChildProcessCarrier } from '../process/child.js';
 import type { Carrier, Tenant } from './carrier.js';
+import { RequestWatch, type Watched } from './request-watch.js';
 import { ThreadLane, type StartCarrier } from './lane.js';
 import { WorkerThread } from './thread.js';
 import type { TenantInit } from './worker-main.js';
+import type { PluginLoad, PluginLoaded } from '../plugins/load-plugin.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 type Waiter = { resolve(value: unknown): void; reject(reason: unknown): void };
-/** `due`: performance.now() past which the worker is taken as stuck (Infinity: never); `what` names it then. */
-type PendingRequest = Waiter & { due: number; what: string; namespace: boolean };
+type PendingRequest = Waiter & Watched & { namespace: boolean };
 type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
 /** Extra wall-clock the host grants past the worker's own deadline before it stops the thread. */
 const DEADLINE_GRACE_MS = 1_000;
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A plugin request is up to four operations in the worker, each with a deadline of its own (load-plugin.ts). */
+const PLUGIN_OPERATIONS = 4;
 
 const startThread: StartCarrier = (memoryLimitMb) => new WorkerThread(memoryLimitMb);
 const startChild: StartCarrier = (memoryLimitMb) => new ChildProcessCarrier(memoryLimitMb);
 /** Where `createSandbox` puts sandboxes that have no memory limit; the process lane starts at first use. */
 const defaultLanes = { worker: new ThreadLane(), process: undefined as ThreadLane | undefined };
 const processLane = (): ThreadLane => (defaultLanes.process ??= new ThreadLane({}, undefined, startChild));
+
+let requestsSent = 0;
+
+/** Requests sandboxes of this thread have sent to their carriers (a test observes the round trips a reload costs, as with parseCount). */
+export function workerRequests(): number {
+  return requestsSent;
+}
 
 export type CarrierIsolation = 'worker' | 'process';
 /** How sandboxes of an isolation get carriers: a lane's, or (with a memory limit) one of their own. */
@@ -51,8 +60,8 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private nextRequest = 1;
   private nextPromise = 1;
   private readonly pending = new Map<number, PendingRequest>();
-  /** Armed while requests are pending, for the oldest one's `due` (see watchRequests). */
-  private watch: NodeJS.Timeout | undefined;
+  /** Steps in only if the whole thread stops answering (request-watch.ts). */
+  private readonly watch = new RequestWatch(this.pending, (request) => this.unresponsive(request.limit, request.what));
   /** Sandbox promises the host holds (they crossed as markers), by the worker's id. */
   private readonly promises = new Map<number, Waiter>();
   private death: EsmSandboxError | undefined;
@@ -114,6 +123,16 @@ export class WorkerSandbox implements Sandbox, Tenant {
 
   files(): Promise<string[]> {
     return this.request({ op: 'files' }, 'files()') as Promise<string[]>;
+  }
+
+  /** plugins/load-plugin.ts run in the worker: one round trip where its steps would take four. */
+  async loadPlugin(load: PluginLoad): Promise<PluginLoaded> {
+    const outcome = (await this.request(
+      { op: 'plugin', load: encode(load, this.register) },
+      `preparing plugin "${load.id}"`,
+    )) as PluginLoaded;
+    if (outcome.ok) Object.freeze(outcome.namespace);
+    return outcome;
   }
 
   async dispose(): Promise<void> {
@@ -319,40 +338,16 @@ export class WorkerSandbox implements Sandbox, Tenant {
       );
     }
     const id = this.nextRequest++;
+    requestsSent++;
     return new Promise((resolve, reject) => {
+      const limit = this.normalized.deadline * (body.op === 'plugin' ? PLUGIN_OPERATIONS : 1);
       // The worker keeps the deadline itself; the host steps in only if the whole thread stops answering.
-      const due = performance.now() + this.normalized.deadline + DEADLINE_GRACE_MS;
-      this.pending.set(id, { resolve, reject, due, what, namespace: body.op === 'import' || body.op === 'evaluate' });
-      if (this.watch === undefined && due !== Infinity) this.watchUntil(due);
+      const due = performance.now() + limit + DEADLINE_GRACE_MS;
+      this.pending.set(id, { resolve, reject, due, limit, what, namespace: body.op === 'import' || body.op === 'evaluate' });
+      this.watch.sent(due);
       this.thread.hold();
       this.thread.post(this.id, { ...body, id } as Request);
     });
-  }
-
-  /**
-   * One timer for all of a sandbox's requests, not one per request: a call is over in tens of µs,
-   * and arming and clearing a timer for each was a few percent of it. Every request has the same
-   * limit, so the oldest pending one is due first; the timer, unref'd (pending requests hold the
-   * carrier, which keeps the process alive), wakes at most once per `deadline` while requests flow.
-   */
-  private readonly watchRequests = (): void => {
-    this.watch = undefined;
-    const now = performance.now();
-    for (const request of this.pending.values()) {
-      if (request.due === Infinity) continue;
-      if (request.due <= now) {
-        this.unresponsive(this.normalized.deadline, request.what);
-        return;
-      }
-      // The map keeps sending order: the first live one is the oldest.
-      this.watchUntil(request.due);
-      return;
-    }
-  };
-
-  /** Node fires a timer of more than 2^31 - 1 ms at once: a longer wait is taken in steps. */
-  private watchUntil(due: number): void {
-    this.watch = setTimeout(this.watchRequests, Math.min(due - performance.now(), MAX_TIMER_MS)).unref();
   }
 
   private unresponsive(limit: number, what: string): void {
@@ -371,7 +366,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private die(error: EsmSandboxError): void {
     if (this.death !== undefined) return;
     this.death = error;
-    if (this.watch !== undefined) clearTimeout(this.watch);
+    this.watch.stop();
     for (const [id, waiter] of [...this.pending]) {
       this.settle(id);
       waiter.reject(error);

@@ -9,8 +9,10 @@
  */
 import os from 'node:os';
 import { bench, describe } from 'vitest';
-import { createSandbox } from '../../src/index.js';
+import { library } from './support/library.js';
 import { MedianReport } from './support/report.js';
+
+const { createSandbox } = library;
 
 const CALLS = 100_000;
 const ITERATIONS = 40;
@@ -37,6 +39,7 @@ const sandbox = createSandbox({
 const ns = await sandbox.evaluate(
   `
 import { add, tag } from 'app:api';
+
 const localAdd = (a, b) => (a + b) % 1000003;
 export function bridged(n) {
   let x = 0;

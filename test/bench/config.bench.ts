@@ -14,10 +14,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bench, describe } from 'vitest';
-import { loadConfig } from '../../src/index.js';
+import { library } from './support/library.js';
 import { nativeCopies } from './support/config-copies.js';
 import { nativeImport } from './support/native-import.js';
 import { MedianReport } from './support/report.js';
+
+const { loadConfig } = library;
 
 const ITERATIONS = 100;
 const WARMUP = 10;

@@ -18,11 +18,13 @@
  */
 import vm from 'node:vm';
 import { bench, describe } from 'vitest';
-import { createSandbox } from '../../src/index.js';
+import { library } from './support/library.js';
 import { ENTRY, makeGraphSet } from './support/graph.js';
 import { nativeImport } from './support/native-import.js';
 import { rawGraph } from './support/raw-vm.js';
 import { MedianReport } from './support/report.js';
+
+const { createSandbox } = library;
 
 const ITERATIONS = 30;
 const WARMUP = 5;

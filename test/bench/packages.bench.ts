@@ -20,11 +20,13 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { bench, describe } from 'vitest';
-import { createSandbox } from '../../src/index.js';
-import { clearAnalysisCache } from '../../src/analyze/analyze.js';
-import { closeDiskCaches, diskCacheStats, flushDiskCaches } from '../../src/load/disk-cache.js';
+import { analysisCache, diskCache, library } from './support/library.js';
 import { nativeImport } from './support/native-import.js';
 import { MedianReport } from './support/report.js';
+
+const { createSandbox } = library;
+const { clearAnalysisCache } = analysisCache;
+const { closeDiskCaches, diskCacheStats, flushDiskCaches } = diskCache;
 
 const ITERATIONS = 8;
 const WARMUP = 2;

@@ -18,11 +18,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 import { afterAll, bench, describe } from 'vitest';
-import { createPluginHost, type Isolation, type PluginHost } from '../../src/index.js';
+import type { Isolation, PluginHost } from '../../src/index.js';
+import { library } from './support/library.js';
 import { moduleSource } from './support/graph.js';
 import { nativeImport } from './support/native-import.js';
 import { RawCodeCache, rawGraph } from './support/raw-vm.js';
 import { MedianReport, type PartTimer } from './support/report.js';
+
+const { createPluginHost } = library;
 
 const MODULES = 20;
 const ITERATIONS = 40;

@@ -6,9 +6,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'acorn';
 import { bench, describe } from 'vitest';
-import { parseModule } from '../../src/analyze/parse.js';
-import { checkModule, resolvePolicy } from '../../src/analyze/policy/index.js';
 import type { PolicyEnvironment } from '../../src/analyze/policy/index.js';
+import { built } from './support/library.js';
+
+const { parseModule } = await built<typeof import('../../src/analyze/parse.js')>('analyze/parse.js');
+const { checkModule, resolvePolicy } = await built<typeof import('../../src/analyze/policy/index.js')>('analyze/policy/index.js');
 
 const corpus = new URL('../../fixtures/corpus/', import.meta.url);
 const files = readdirSync(corpus)

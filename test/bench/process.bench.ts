@@ -12,8 +12,11 @@
  */
 import { spawn } from 'node:child_process';
 import { bench, describe } from 'vitest';
-import { createSandbox, createSandboxPool, type SandboxPool } from '../../src/index.js';
+import { library } from './support/library.js';
+import type { SandboxPool } from '../../src/index.js';
 import { MedianReport } from './support/report.js';
+
+const { createSandbox, createSandboxPool } = library;
 
 const root = new URL('../../fixtures/worker/', import.meta.url);
 const EXPECTED = 187;

@@ -10,8 +10,10 @@
  */
 import os from 'node:os';
 import { bench, describe } from 'vitest';
-import { createSandbox } from '../../src/index.js';
+import { library } from './support/library.js';
 import { MedianReport } from './support/report.js';
+
+const { createSandbox } = library;
 
 const ITERATIONS = 100;
 const WARMUP = 10;

@@ -25,9 +25,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSandbox, PolicyError } from '../../src/index.js';
+import { createSandbox, PolicyError, type Sandbox, type SandboxOptions } from '../../src/index.js';
 import { contentHash } from '../../src/analyze/analyze.js';
-import { DEFAULT_CACHE_MAX_BYTES, DiskCache, diskCacheStats, openDiskCache, type StoredAnalysis } from '../../src/load/disk-cache.js';
+import {
+  closeDiskCaches,
+  DEFAULT_CACHE_MAX_BYTES,
+  DiskCache,
+  diskCacheStats,
+  openDiskCache,
+  type StoredAnalysis,
+} from '../../src/load/disk-cache.js';
+import { environmentKey } from '../../src/analyze/environment.js';
+import { Packages } from '../../src/resolve/packages.js';
 import { normalizeOptions } from '../../src/sandbox/options.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -88,6 +97,27 @@ function childLoad(root: string, cacheDir: string) {
     warnings: Array<{ ruleId: string; line: number; column: number }>;
     stats: ReturnType<typeof diskCacheStats>;
   };
+}
+
+/** A project importing the CommonJS fixture package cjs-basic, and a child process loading it with a cache. */
+function commonjsProject() {
+  const root = freshDir('commonjs');
+  cpSync(path.join(repo, 'fixtures/packages/commonjs/node_modules'), path.join(root, 'node_modules'), { recursive: true });
+  writeFileSync(
+    path.join(root, 'main.mjs'),
+    "import { greet, version, cycle } from 'cjs-basic';\nexport const total = [greet('you'), version, cycle];\nexport const caught = 'none';\n",
+  );
+  const cacheDir = freshDir('cache');
+  const script = path.join(scratch, 'child-cjs.mjs');
+  writeFileSync(script, CHILD.replace('createSandbox({ root, cacheDir,', "createSandbox({ root, cacheDir, packages: ['cjs-basic'],"));
+  const run = () =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--experimental-vm-modules', '--no-warnings', script, root, cacheDir], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '' },
+      }),
+    ) as ReturnType<typeof childLoad>;
+  return { cacheDir, run };
 }
 
 const entriesOf = (dir: string) => readdirSync(dir).filter((name) => /^[0-9a-f]{64}$/.test(name));
@@ -152,29 +182,49 @@ describe('disk cache across processes', () => {
     }
   });
 
-  it('CommonJS files stay out of the disk cache; an ES module importing them is cached, the results the same', () => {
-    const root = freshDir('commonjs');
-    cpSync(path.join(repo, 'fixtures/packages/commonjs/node_modules'), path.join(root, 'node_modules'), { recursive: true });
-    writeFileSync(
-      path.join(root, 'main.mjs'),
-      "import { greet, version, cycle } from 'cjs-basic';\nexport const total = [greet('you'), version, cycle];\nexport const caught = 'none';\n",
-    );
-    const cacheDir = freshDir('cache');
-    const script = path.join(scratch, 'child-cjs.mjs');
-    writeFileSync(script, CHILD.replace('createSandbox({ root, cacheDir,', "createSandbox({ root, cacheDir, packages: ['cjs-basic'],"));
-    const run = () =>
-      JSON.parse(
-        execFileSync(process.execPath, ['--experimental-vm-modules', '--no-warnings', script, root, cacheDir], {
-          encoding: 'utf8',
-          env: { ...process.env, NODE_OPTIONS: '' },
-        }),
-      ) as ReturnType<typeof childLoad>;
+  it('CommonJS files are cached too: a second process analyses none of them, with the same results and findings', () => {
+    const { cacheDir, run } = commonjsProject();
     const first = run();
-    expect(first.stats).toMatchObject({ stored: 1, ignored: 0 });
+    expect(first.stats.misses).toBeGreaterThanOrEqual(6);
+    expect(first.stats).toMatchObject({ hits: 0, stored: first.stats.misses, ignored: 0 });
     const second = run();
-    expect(second.stats).toMatchObject({ hits: 1, stored: 0, ignored: 0 });
-    expect(second.total).toEqual(first.total);
-    expect(second.warnings).toEqual(first.warnings);
+    expect(second.stats).toMatchObject({ hits: first.stats.misses, misses: 0, stored: 0, writes: 0, ignored: 0 });
+    expect({ ...second, stats: undefined }).toEqual({ ...first, stats: undefined });
+    expect(second.total).toEqual(['HELLO YOU!', '1.2.3', ['a', 'b', ['a', false]]]);
+    // Every pack carries V8 code caches: cjs-dep's and cjs-dual's hold CommonJS files only.
+    const packs = entriesOf(cacheDir).map((name) => readFileSync(path.join(cacheDir, name)));
+    expect(packs.filter((pack) => pack.includes('/node_modules/cjs-dep/')).length).toBe(1);
+    for (const pack of packs) expect(pack.readUInt32LE(48)).toBeGreaterThan(0);
+  });
+
+  it("a CommonJS package's pack that does not verify is ignored: its files are analysed again, the results the same", () => {
+    const { cacheDir, run } = commonjsProject();
+    const first = run();
+    const pack = entriesOf(cacheDir)
+      .map((name) => path.join(cacheDir, name))
+      .find((file) => readFileSync(file).includes('/node_modules/cjs-basic/index.js'))!;
+    const tampering: Array<(bytes: Buffer) => Buffer> = [
+      (bytes) => {
+        // One byte of the stored code of a CommonJS file.
+        const at = bytes.indexOf('shout');
+        bytes[at] = 'S'.charCodeAt(0);
+        return bytes;
+      },
+      (bytes) => {
+        bytes[bytes.length - 1]! ^= 0xff; // a code cache byte
+        return bytes;
+      },
+      (bytes) => bytes.subarray(0, bytes.length - 1), // truncated
+    ];
+    for (const tamper of tampering) {
+      writeFileSync(pack, tamper(readFileSync(pack)));
+      const again = run();
+      expect(again.stats.ignored).toBe(1);
+      expect(again.stats.misses).toBeGreaterThanOrEqual(4);
+      expect(again.stats.stored).toBe(again.stats.misses);
+      expect({ ...again, stats: undefined }).toEqual({ ...first, stats: undefined });
+    }
+    expect(run().stats).toMatchObject({ misses: 0, ignored: 0, writes: 0 });
   });
 
   it('a changed file misses, and only it is analysed again', () => {
@@ -199,6 +249,32 @@ const storedFor = (source: string, findings: StoredAnalysis['findings'] = []): S
   findings,
   codeCache: undefined,
 });
+
+/**
+ * Plant `stored` as the entry of `target.url` with a code cache V8 rejects, then load with a new
+ * sandbox: the entry is used (one hit) and rewritten (one entry stored). What the load gave.
+ */
+async function loadOverRejectedCache(
+  cacheDir: string,
+  target: { url: string; hash: string; fingerprint: string },
+  stored: StoredAnalysis,
+  options: SandboxOptions,
+  load: (sandbox: Sandbox) => Promise<unknown>,
+): Promise<unknown> {
+  const writer = DiskCache.open(cacheDir, DEFAULT_CACHE_MAX_BYTES)!;
+  const pack = writer.packOf(target.url, true, target.fingerprint);
+  writer.store(pack, target.url, target.hash, { ...stored, codeCache: Buffer.alloc(64, 7) });
+  writer.flush();
+  const before = diskCacheStats();
+  const sandbox = createSandbox({ ...options, cacheDir });
+  try {
+    return await load(sandbox);
+  } finally {
+    await sandbox.dispose();
+    expect(diskCacheStats().hits - before.hits).toBe(1);
+    expect(diskCacheStats().stored - before.stored).toBe(1);
+  }
+}
 
 describe('disk cache packs (in this process)', () => {
   const source = 'export default 1;\n';
@@ -288,19 +364,9 @@ describe('disk cache packs (in this process)', () => {
     writeFileSync(path.join(root, 'answer.mjs'), answer);
     const cacheDir = freshDir('cache');
     const answerUrl = pathToFileURL(path.join(root, 'answer.mjs')).href;
-    const writer = DiskCache.open(cacheDir, DEFAULT_CACHE_MAX_BYTES)!;
-    const pack = writer.packOf(answerUrl, true, normalizeOptions({ root }).policyFingerprint);
-    writer.store(pack, answerUrl, contentHash(answer), { ...storedFor(answer), codeCache: Buffer.alloc(64, 7) });
-    writer.flush();
-    const before = diskCacheStats();
-    const sandbox = createSandbox({ root, cacheDir });
-    try {
-      await expect(sandbox.import('./answer.mjs')).resolves.toEqual({ default: 42 });
-    } finally {
-      await sandbox.dispose();
-    }
-    expect(diskCacheStats().hits - before.hits).toBe(1);
-    expect(diskCacheStats().stored - before.stored).toBe(1);
+    const planted = { url: answerUrl, hash: contentHash(answer), fingerprint: normalizeOptions({ root }).policyFingerprint };
+    const loaded = await loadOverRejectedCache(cacheDir, planted, storedFor(answer), { root }, (sandbox) => sandbox.import('./answer.mjs'));
+    expect(loaded).toEqual({ default: 42 });
   });
 
   it('cacheDir takes a path, a file: URL or false, and refuses anything else by name', () => {
@@ -383,7 +449,7 @@ describe('disk cache: planted entries', () => {
     const json = Buffer.from(JSON.stringify([[url, { hash, ...storedFor(attack), codeCache: undefined }]]));
     const header = Buffer.alloc(84);
     header.write('ESMSBXC\n', 0, 'latin1');
-    header.writeUInt32LE(2, 8);
+    header.writeUInt32LE(3, 8);
     pack.key.copy(header, 12);
     header.writeUInt32LE(json.length, 44);
     header.writeUInt32LE(0, 48);
@@ -413,5 +479,77 @@ describe('disk cache: planted entries', () => {
     expect(await refusedWith(root, cacheDir)).toBeInstanceOf(PolicyError);
     expect(diskCacheStats().ignored - before.ignored).toBe(1);
     expect(diskCacheStats().hits - before.hits).toBe(0);
+  });
+});
+
+describe('disk cache: CommonJS entries', () => {
+  /** A project whose CommonJS package `pkg` is `source`; where its entry is looked up (what an attacker can compute). */
+  function commonjsTarget(source: string) {
+    const root = freshDir('cjs-planted');
+    const dir = path.join(root, 'node_modules', 'pkg');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'package.json'), '{ "name": "pkg", "main": "index.js" }');
+    writeFileSync(path.join(dir, 'index.js'), source);
+    const options = normalizeOptions({ root, packages: ['pkg'] });
+    const url = pathToFileURL(path.join(options.root, 'node_modules', 'pkg', 'index.js')).href;
+    const resolver = { root: options.root, isAllowed: () => false, packages: new Packages(options.root, options.packages!) };
+    const fingerprint = options.policyFingerprint + environmentKey(resolver, url);
+    return { root, url, hash: contentHash(source), fingerprint };
+  }
+  const storedCommonJS = (source: string): StoredAnalysis => ({
+    ...storedFor(source),
+    straightLine: false,
+    format: 'commonjs',
+    requires: [],
+    lexed: { exports: ['answer'], reexports: [] },
+  });
+
+  it('a code cache V8 rejects is dropped: the wrapper compiles from source and its entry is rewritten', async () => {
+    const source = 'exports.answer = 41 + 1;\n';
+    const { root, url, hash, fingerprint } = commonjsTarget(source);
+    const cacheDir = freshDir('cache');
+    const loaded = await loadOverRejectedCache(
+      cacheDir,
+      { url, hash, fingerprint },
+      storedCommonJS(source),
+      { root, packages: ['pkg'] },
+      (sandbox) => sandbox.evaluate("export { answer } from 'pkg';"),
+    );
+    expect(loaded).toEqual({ answer: 42 });
+    closeDiskCaches();
+    const rewritten = DiskCache.open(cacheDir, DEFAULT_CACHE_MAX_BYTES)!;
+    const entry = rewritten.lookup(rewritten.packOf(url, true, fingerprint), url, hash, 'commonjs');
+    expect(entry?.codeCache?.equals(Buffer.alloc(64, 7))).toBe(false);
+    // Looked up as another format (its package.json's `type` changed), the entry is a miss.
+    expect(rewritten.lookup(rewritten.packOf(url, true, fingerprint), url, hash, 'module')).toBeUndefined();
+  });
+
+  it('a CommonJS entry with clean findings from another cache directory (its own secret) is ignored: the policy still refuses', async () => {
+    const attack = 'module.exports = Function.prototype.constructor("return process")();\n';
+    const { root, url, hash, fingerprint } = commonjsTarget(attack);
+    const elsewhere = DiskCache.open(freshDir('attacker-cache'), DEFAULT_CACHE_MAX_BYTES)!;
+    const pack = elsewhere.packOf(url, true, fingerprint);
+    elsewhere.store(pack, url, hash, storedCommonJS(attack));
+    elsewhere.flush();
+    const cacheDir = freshDir('cache');
+    DiskCache.open(cacheDir, DEFAULT_CACHE_MAX_BYTES);
+    const planted = path.join(cacheDir, path.basename(pack.file));
+    copyFileSync(pack.file, planted);
+    chmodSync(planted, 0o600);
+    closeDiskCaches();
+    const before = diskCacheStats();
+    const sandbox = createSandbox({ root, cacheDir, packages: ['pkg'] });
+    try {
+      const outcome = await sandbox.evaluate("import p from 'pkg'; export const type = typeof p;").then(
+        () => 'loaded',
+        (error: unknown) => error,
+      );
+      expect(outcome).toBeInstanceOf(PolicyError);
+    } finally {
+      await sandbox.dispose();
+    }
+    expect(diskCacheStats().ignored - before.ignored).toBe(1);
+    expect(diskCacheStats().hits - before.hits).toBe(0);
+    expect(typeof process.exit).toBe('function');
   });
 });

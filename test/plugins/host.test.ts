@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { PluginError, PolicyError, SandboxError, SandboxSyntaxError, type RolledBackEvent, type ReloadedEvent } from '../../src/index.js';
 import { hotRuntimeCalls } from '../../src/plugins/generation.js';
+import { workerRequests } from '../../src/worker/worker-sandbox.js';
 import { hostFor, pluginDir, sleep, write } from './support.js';
 
 const version = (v: number) => `export const version = ${v};\nexport const get = () => version;\n`;
@@ -219,6 +220,21 @@ describe('plugin host: import.meta.hot', () => {
       await host.reload();
       expect(host.plugin('a').exports.count).toBe(2);
       await host.send('ping');
+    },
+  );
+
+  it.each(['worker', 'process'] as const)(
+    'a reload in %s isolation is one request to the carrier, hot runtime and activate included',
+    async (isolation) => {
+      const activated = 'let active = false;\nexport const isActive = () => active;\nexport function activate() { active = true; }\n';
+      const root = pluginDir({ 'a.mjs': version(1), 'b.mjs': activated });
+      const host = await hostFor({ root, plugins: { a: './a.mjs', b: './b.mjs' }, watch: false, isolation });
+      write(root, 'a.mjs', version(2));
+      const before = workerRequests();
+      expect(await host.reload(['a', 'b'])).toMatchObject({ committed: true });
+      expect(workerRequests() - before).toBe(2);
+      expect(host.plugin('a').exports.version).toBe(2);
+      expect(await (host.plugin('b').exports.isActive as () => Promise<boolean>)()).toBe(true);
     },
   );
 

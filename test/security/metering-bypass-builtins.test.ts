@@ -11,7 +11,8 @@
  * V8's length limits on a 2^30 string, a 2^32 array, a 2^53 buffer (memory.test.ts);
  * `Array(6e7).fill(0)` and a global replace on a 2^28 string in process isolation
  * (process-survival.test.ts); a looping comparator from every entry path
- * (metering-bypass-entries.test.ts).
+ * (metering-bypass-entries.test.ts); BigInt arithmetic in the quiet turns that run without a
+ * watchdog (metering-bigint.test.ts; the bigIntPower case here runs in a realm's first, watched turns).
  */
 import { spawnSync } from 'node:child_process';
 import { expect, it } from 'vitest';

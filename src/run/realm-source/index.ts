@@ -34,6 +34,7 @@ import { GLOBAL_DETECTION_SOURCE } from './global-detection.js';
 import { PROCESS_SHIM_SOURCE } from './process-shim.js';
 import { ALLOCATION_CAP_SOURCE } from './memory-cap.js';
 import { METER_SOURCE } from './meter.js';
+import { TAME_BIGINT_SOURCE } from './tame-bigint.js';
 import { TAME_FINALIZATION_SOURCE } from './tame-finalization.js';
 import { TAME_REGEXP_SOURCE } from './tame-regexp.js';
 import { TAME_STACK_SOURCE } from './tame-stack.js';
@@ -77,6 +78,8 @@ export const BOOTSTRAP_SOURCE = [
   WEB_CLONE_SOURCE,
   WEB_PLATFORM_SOURCE,
   COMMONJS_SOURCE,
+  // After the web globals, whose bootstrap reads BigInt.prototype once.
+  TAME_BIGINT_SOURCE,
   `lock(g, '${GUARD_NAME}', guard);`,
   TURNS_SOURCE,
   `lock(g, '${TURN_NAME}', turn);`,

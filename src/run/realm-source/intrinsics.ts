@@ -25,7 +25,7 @@ const WeakSetCtor = WeakSet, WeakSetAdd = WeakSet.prototype.add, WeakSetHas = We
 const PromiseCtor = Promise, PromiseThen = Promise.prototype.then, PromiseResolve = Promise.resolve;
 const StringCtor = String, NumberCtor = Number, DateNow = Date.now;
 const FunctionPrototype = Function.prototype, SymbolReplace = Symbol.replace, ArrayOf = Array.of;
-const StringSplit = String.prototype.split, ArrayPush = Array.prototype.push;
+const StringSplit = String.prototype.split, StringCharCodeAt = String.prototype.charCodeAt;
 const errorCtors = ObjectCreate(null);
 errorCtors.Error = Error; errorCtors.TypeError = TypeError; errorCtors.RangeError = RangeError;
 errorCtors.SyntaxError = SyntaxError; errorCtors.ReferenceError = ReferenceError;

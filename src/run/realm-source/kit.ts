@@ -26,6 +26,7 @@ return ObjectFreeze({
   expire() { exhausted = true; },
   runRegex,
   regexUsed() { const used = regexUsed; regexUsed = false; return used; },
+  enableBigInt: restoreBigInt,
   // The user's frames of the current stack ("url\tline\tcol\tfn\n" rows, columns in the original
   // source), e.g. to say where an import() call is. Runs no user code: the holder has no prototype,
   // so header() reads no getter, and prepareStackTrace is the locked one of tame-stack.
@@ -38,17 +39,9 @@ return ObjectFreeze({
     } catch { return ''; }
   },
   prepare(kind, a, b, c) { job = kind; jobA = a; jobB = b; jobC = c; },
-  registerModule(url, edits) {
-    const lines = new MapCtor();
-    const parts = apply(StringSplit, edits, [',']);
-    for (let i = 0; i + 2 < parts.length; i += 3) {
-      const line = +parts[i];
-      let list = apply(MapGet, lines, [line]);
-      if (!list) { list = []; apply(MapSet, lines, [line, list]); }
-      apply(ArrayPush, list, [+parts[i + 1], +parts[i + 2]]);
-    }
-    apply(MapSet, modules, [url, lines]);
-  },
+  // Kept as text (see originalColumn): called by the host outside any turn, so it calls nothing
+  // whose behaviour sandbox code can change.
+  registerModule(url, edits) { apply(MapSet, modules, [url, typeof edits === 'string' ? edits : '']); },
   installProcess,
   installGlobalDetection,
   registerCommonJS,

@@ -6,12 +6,12 @@
  * Outside a turn it formats without reading anything of the user's (`inTurn`, set by the kit).
  *
  * In scope: g, apply, getPrototypeOf, ErrorCtor, MapCtor, WeakMapCtor, MapGet, MapHas,
- * WeakMapSet, lock.
+ * WeakMapSet, StringCharCodeAt, lock.
  * Defines: inTurn, modules, framesOf, captureStackTrace.
  */
 export const TAME_STACK_SOURCE = String.raw`
 let inTurn = false;
-const modules = new MapCtor();          // url -> Map(line -> [origColumn0, length, ...])
+const modules = new MapCtor();          // url -> the transform's edits, "line,column0,length,..." by line and column
 const framesOf = new WeakMapCtor();      // error -> "url\tline\tcol\tfn\tprefix\n..."
 let CallSite;
 {
@@ -26,16 +26,29 @@ const captureStackTrace = ErrorCtor.captureStackTrace;
 const siteFile = CallSite.getScriptNameOrSourceURL || CallSite.getFileName, siteLine = CallSite.getLineNumber,
   siteColumn = CallSite.getColumnNumber, siteFunction = CallSite.getFunctionName,
   siteAsync = CallSite.isAsync, siteConstructor = CallSite.isConstructor;
+// The edits are read here, digit by digit, only when a frame of the module is formatted: a module
+// is registered at every compile (a plugin's whole graph at every reload), and few ever throw. Read
+// with the captured charCodeAt alone: String.prototype.split would look up Symbol.split on the
+// realm's String.prototype, which sandbox code can define, and this may run outside any turn.
 function originalColumn(url, line, column0) {
-  const lines = apply(MapGet, modules, [url]);
-  const edits = lines && apply(MapGet, lines, [line]);
-  if (!edits) return column0;
-  let shift = 0;
-  for (let i = 0; i < edits.length; i += 2) {
-    const start = edits[i] + shift, len = edits[i + 1];
-    if (column0 >= start + len) shift += len;
-    else if (column0 >= start) return edits[i];
-    else break;
+  const edits = apply(MapGet, modules, [url]);
+  if (typeof edits !== 'string') return column0;
+  let shift = 0, field = 0, number = 0, editLine = 0, editColumn = 0;
+  const end = edits.length;
+  for (let i = 0; i <= end; i++) {
+    const code = i < end ? apply(StringCharCodeAt, edits, [i]) : 44;
+    if (code !== 44) { number = number * 10 + code - 48; continue; }
+    if (field === 0) editLine = number;
+    else if (field === 1) editColumn = number;
+    else if (editLine > line) break;
+    else if (editLine === line) {
+      const start = editColumn + shift;
+      if (column0 >= start + number) shift += number;
+      else if (column0 >= start) return editColumn;
+      else break;
+    }
+    field = field === 2 ? 0 : field + 1;
+    number = 0;
   }
   return column0 - shift;
 }

@@ -4,14 +4,16 @@
  * later grow a getter, change their prototype or are swapped for a Proxy; frozen objects, read
  * from a copy of their own data properties, next to the same data unfrozen; arrays with holes
  * whose prototype is a Proxy. Each expression is first evaluated often enough that every object
- * it reads is remembered (one miss in eight is), so a fast path that trusted what it remembered
+ * it reads is remembered (one miss in 32 is), so a fast path that trusted what it remembered
  * would be caught.
  */
+import { types } from 'node:util';
+import vm from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileExpression, ExpressionRuntimeError, type Expression } from '../../../src/index.js';
 import { hostChanges, snapshotHost, type HostSnapshot } from '../../helpers/host.js';
 
-const WARM = 64;
+const WARM = 256;
 
 function warm<S extends object>(expr: Expression<S>, scope: S): unknown {
   let value: unknown;
@@ -342,5 +344,48 @@ describe('the budget across nested evaluations', () => {
     expect(run(true)).toEqual(run(false));
     const tight = compileExpression('list.map(x => probe(x)).length', { budget: 20, functions: { probe: () => inner({ items }) } });
     expect(() => tight({ list: Array.from({ length: 10 }, () => 1) })).toThrow(/budget/i);
+  });
+});
+
+describe('vm contexts in the data', () => {
+  /** A context whose contextified object is a Proxy that counts every trap. */
+  function proxiedContext(): { contextified: object; global: object; traps: () => number } {
+    const { proxy, traps } = trapped({ secret: 'LEAK' });
+    const contextified = vm.createContext(proxy);
+    return { contextified, global: vm.runInContext('this', contextified) as object, traps };
+  }
+
+  it('the contextified object of a Proxy (what vm.createContext returns) is refused before any trap runs', () => {
+    const { contextified, traps } = proxiedContext();
+    expect(() => compileExpression<object>('secret')(contextified)).toThrow(ExpressionRuntimeError);
+    expect(() => compileExpression('c.secret')({ c: contextified })).toThrow(ExpressionRuntimeError);
+    expect(traps()).toBe(0);
+  });
+
+  // A known limitation (docs/EXPRESSIONS.md, "The data is read, never run"): where Node's
+  // interceptor answers a descriptor read of the global by reading the contextified Proxy (Node 20
+  // to 24 at least), neither util.types.isProxy nor vm.isContext recognizes the global, and the
+  // expression runs the trap: an expected failure. A Node whose global answers without the Proxy
+  // makes this a plain test. If it starts to pass where the interceptor still forwards, Node has
+  // given a way to tell such a global: refuse it and make this a plain test.
+  const forwards = ((): boolean => {
+    const { global, traps } = proxiedContext();
+    try {
+      Reflect.getOwnPropertyDescriptor(global, 'secret');
+    } catch {
+      // the trap's answer is not a descriptor: only whether it ran matters
+    }
+    return traps() > 0;
+  })();
+  (forwards ? it.fails : it)('a vm context global whose contextified object is a Proxy: reading it runs no trap', () => {
+    const { global, traps } = proxiedContext();
+    expect(types.isProxy(global)).toBe(false);
+    expect(vm.isContext(global)).toBe(false);
+    try {
+      compileExpression('g.secret')({ g: global });
+    } catch {
+      // refused would be the fix
+    }
+    expect(traps()).toBe(0);
   });
 });

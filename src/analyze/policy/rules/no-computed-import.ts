@@ -6,6 +6,13 @@
  * Reported: `import(name)`, `` import(`./locale/${lang}.mjs`) ``, `import(base + file)`.
  * Not reported: `import('./x.mjs')`, `` import(`./x.mjs`) `` (no substitutions), and
  * `import('./a' + '.mjs')` (a concatenation of literals is still known in advance).
+ *
+ * Nor is a computed `require(name)` in a CommonJS file, on purpose: unlike `import()` it can load
+ * nothing new. Literal `require()` calls are loaded, analysed and checked with the graph, and a
+ * computed one reaches only a file loaded already (link/commonjs.ts refuses any other with a
+ * ResolveError), through the same resolver, allow-list and declared dependencies. So the graph is
+ * known ahead either way, and the rule's default `error` would refuse packages that run (an
+ * optional dependency looked up by name inside a `try`) without closing anything.
  */
 import type { ImportExpression } from 'acorn';
 import { staticString } from '../ast.js';
