@@ -115,18 +115,16 @@ await cacheAfterWarmUp(
     worker.on('message', (message) => {
       if (message.body?.kind === 'reply') replies.get(message.body.id)?.(message.body);
     });
+    // The sandbox's first request carries what the worker builds it from (src/worker/carrier.ts, Inbound).
+    let init = { options: { root: tmpdir(), hasConsole: false, hasOnWarning: false }, modules: {}, rootChecked: false };
     const request = (body) =>
       answer(
         new Promise((resolve) => {
           replies.set(body.id, resolve);
-          worker.postMessage({ sandbox: 1, body });
+          worker.postMessage({ sandbox: 1, body, init });
+          init = undefined;
         }),
       );
-    worker.postMessage({
-      sandbox: 1,
-      create: true,
-      init: { options: { root: tmpdir(), hasConsole: false, hasOnWarning: false }, modules: {} },
-    });
     const source =
       'let n = 0;\ntry { n = JSON.parse("[1]")[0]; } catch (error) { n = -1; }\nexport const list = [n, { a: "b" }];\nexport function add(a, b) { return a + b + n; }\n';
     const evaluated = await request({ id: 1, op: 'evaluate', source, filename: 'warm-up.mjs' });

@@ -83,10 +83,11 @@ function scheduleRefill(): void {
   if (oneShot || refilling || pool(warmCap).length >= WARM_SHELLS) return;
   refilling = true;
   // A timer, not a microtask or setImmediate of the caller's turn: the refill runs after the
-  // caller's synchronous work, and an unref'd timer keeps no process alive. Not at 0 ms: in a
-  // worker thread a sandbox's creation and its first request are two messages, and a refill due
-  // at once ran between them, on that request's path (worker create + evaluate + dispose after
-  // an idle moment: median 1.81 → 1.40 ms and 2.27 → 1.60 ms in two interleaved A/B runs).
+  // caller's synchronous work, and an unref'd timer keeps no process alive. Not at 0 ms: a
+  // sandbox is usually created to load something at once, and a refill due at once ran on that
+  // load's path (in a worker thread, when creation and first request were two messages: worker
+  // create + evaluate + dispose after an idle moment, median 1.81 → 1.40 ms and 2.27 → 1.60 ms
+  // in two interleaved A/B runs).
   setTimeout(refill, REFILL_DELAY_MS).unref();
 }
 

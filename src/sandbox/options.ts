@@ -47,17 +47,14 @@ let counter = 0;
 /** A sandbox's default name (pools reuse one normalisation for many sandboxes, each named anew). */
 export const nextSandboxName = (): string => `esm-sandbox ${++counter}`;
 
-export function normalizeOptions(options: SandboxOptions = {}): NormalizedOptions {
+/**
+ * @param rootChecked `options.root` is already the real path of a directory, as the host's own
+ * normalisation found it a moment ago (a worker building a tenant): not looked up on disk again.
+ */
+export function normalizeOptions(options: SandboxOptions = {}, rootChecked = false): NormalizedOptions {
   const rootInput = options.root ?? process.cwd();
   const rootPath = rootInput instanceof URL || String(rootInput).startsWith('file:') ? fileURLToPath(rootInput) : String(rootInput);
-  let root: string;
-  try {
-    // The native call: one syscall, where the JS version lstat()s every component (~15 µs a sandbox).
-    root = realpathSync.native(rootPath);
-  } catch {
-    throw new TypeError(`root: ${rootPath} does not exist`);
-  }
-  if (!statSync(root).isDirectory()) throw new TypeError(`root: ${root} is not a directory`);
+  const root = rootChecked ? rootPath : realDirectory(rootPath);
   const effective = policyFor(options.policy);
   const modules = allowList(options.modules);
   const importMeta = importMetaProviders(options.importMeta, modules);
@@ -87,6 +84,18 @@ export function normalizeOptions(options: SandboxOptions = {}): NormalizedOption
     nodeEnv: packages === undefined ? undefined : nodeEnvOf(options.nodeEnv),
     cacheDir: cacheDirOf(options.cacheDir),
   };
+}
+
+function realDirectory(rootPath: string): string {
+  let root: string;
+  try {
+    // The native call: one syscall, where the JS version lstat()s every component (~15 µs a sandbox).
+    root = realpathSync.native(rootPath);
+  } catch {
+    throw new TypeError(`root: ${rootPath} does not exist`);
+  }
+  if (!statSync(root).isDirectory()) throw new TypeError(`root: ${root} is not a directory`);
+  return root;
 }
 
 function packageOptions(options: SandboxOptions): PackageOptions | undefined {

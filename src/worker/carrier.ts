@@ -7,8 +7,16 @@
 import type { EsmSandboxError } from '../errors/errors.js';
 import type { Message, SyncCall, SyncReply } from './protocol.js';
 
-/** host → worker: a message for one sandbox, or the creation of one. */
-export type Inbound = { sandbox: number; body: unknown; create?: false } | { sandbox: number; create: true; init: unknown };
+/**
+ * host → worker: a message for one sandbox. The sandbox's first message also carries `init`, what
+ * the worker builds it from: creating a sandbox costs no message of its own, and one never used
+ * costs its worker nothing.
+ */
+export interface Inbound {
+  sandbox: number;
+  body: unknown;
+  init?: unknown;
+}
 /** worker → host: a message from one sandbox (`sandbox` 0: the thread's own, e.g. `ready`). */
 export interface Outbound {
   sandbox: number;
@@ -67,10 +75,13 @@ export interface Carrier {
   readonly heapMb: number;
   /** Loaded and able to serve at once. */
   readonly ready: boolean;
-  /** Host a new sandbox: `init` goes to the worker, which builds the sandbox from it. */
+  /** Host a new sandbox: `init` goes to the worker with the sandbox's first message, which builds the sandbox from it. */
   attach(tenant: Tenant, init: unknown): number;
-  /** The sandbox is gone (its own `dispose` message already sent); a retired carrier ends with its last one. */
-  detach(sandbox: number): void;
+  /**
+   * The sandbox is gone: `farewell` (its `dispose` request) goes to the worker, unless the worker
+   * never heard of it. A retired carrier ends with its last one.
+   */
+  detach(sandbox: number, farewell: unknown): void;
   post(sandbox: number, body: unknown): void;
   /** No new tenants; end when the last one leaves. */
   retire(): void;

@@ -73,7 +73,7 @@ export function createSandboxPool(options: SandboxPoolOptions = {}): SandboxPool
     for (const candidate of lanes) if (candidate.busy < pick.busy) pick = candidate;
     const merged: SandboxOptions = { ...defaults, ...overrides, isolation };
     const normalized = overrides === noOverrides ? { ...base, name: defaults.name ?? nextSandboxName() } : normalizeOptions(merged);
-    const sandbox = new WorkerSandbox(merged, normalized, pick.lane.acquire());
+    const sandbox = new WorkerSandbox(merged, normalized, pick.lane.acquire(), overrides !== noOverrides);
     pick.busy++;
     sandbox.onEnd(() => {
       pick.busy--;

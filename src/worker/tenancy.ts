@@ -9,6 +9,8 @@ import type { Inbound, Outbound, Tenant } from './carrier.js';
 
 export abstract class Tenancy {
   protected readonly tenants = new Map<number, Tenant>();
+  /** What sandboxes are built from, kept until their first message carries it (see Inbound). */
+  private readonly unsent = new Map<number, unknown>();
   private nextTenant = 1;
   /** Reasons the host is waiting on the carrier; while there are any, it keeps the process alive. */
   private holds = 0;
@@ -42,24 +44,33 @@ export abstract class Tenancy {
     return this.alive && !this.retired;
   }
 
-  /** Host a new sandbox: `init` goes to the worker, which builds the sandbox from it. */
+  /** Host a new sandbox: `init` goes to the worker with the sandbox's first message, which builds the sandbox from it. */
   attach(tenant: Tenant, init: unknown): number {
     if (!this.accepting) throw new DisposedError(`its ${this.kind} is no longer accepting sandboxes`);
     const sandbox = this.nextTenant++;
     this.tenants.set(sandbox, tenant);
+    this.unsent.set(sandbox, init);
     this.created++;
-    this.deliver({ sandbox, create: true, init });
     return sandbox;
   }
 
-  /** The sandbox is gone (its own `dispose` message already sent); a retired carrier ends with its last one. */
-  detach(sandbox: number): void {
+  /** The sandbox is gone: `farewell` goes to the worker if it built the sandbox; a retired carrier ends with its last one. */
+  detach(sandbox: number, farewell: unknown): void {
+    if (!this.unsent.delete(sandbox)) this.post(sandbox, farewell);
     this.tenants.delete(sandbox);
     if (this.retired && this.tenants.size === 0) this.terminate(new DisposedError(`its ${this.kind} was recycled`));
   }
 
   post(sandbox: number, body: unknown): void {
-    if (this.ended === undefined) this.deliver({ sandbox, body });
+    if (this.ended !== undefined) return;
+    const init = this.unsent.get(sandbox);
+    if (init === undefined) {
+      this.deliver({ sandbox, body });
+      return;
+    }
+    // Deleted only once delivered: a message structured clone refused leaves the creation for the next.
+    this.deliver({ sandbox, body, init });
+    this.unsent.delete(sandbox);
   }
 
   /** No new tenants; end when the last one leaves. */
@@ -83,6 +94,7 @@ export abstract class Tenancy {
     this.retired = true;
     const tenants = [...this.tenants.values()];
     this.tenants.clear();
+    this.unsent.clear();
     for (const tenant of tenants) tenant.lost(error);
   }
 

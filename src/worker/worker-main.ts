@@ -26,6 +26,8 @@ import type { CallAnswer, Inbound, InboundCall, NestedAnswer, NestedCall, Outbou
 export interface TenantInit {
   options: SandboxOptions & { hasConsole: boolean; hasOnWarning: boolean };
   modules: Record<string, unknown>;
+  /** `options.root` is the real path of a directory, as the host found it while creating the sandbox. */
+  rootChecked: boolean;
 }
 
 import { publishTurns } from '../run/turn-clock.js';
@@ -182,16 +184,19 @@ class Tenant {
     ({ register: this.register, make: this.hostFunction } = functionIdentity(registerOwn, standIn));
     const { hasConsole, hasOnWarning, ...options } = init.options;
     this.sandbox = new ContextSandbox(
-      normalizeOptions({
-        ...options,
-        // The thread's heap cap also caps the ArrayBuffer bytes one turn may allocate (run/realm-source/memory-cap.ts).
-        memoryLimitMb: externalCapMb !== undefined && externalCapMb > 0 ? externalCapMb : undefined,
-        modules: decode(init.modules, this.hostFunction) as Record<string, ModuleDefinition>,
-        console: hasConsole ? (level, args) => this.post({ kind: 'console', level, args: encode(args, () => 0) }) : undefined,
-        // Always forwarded: a timeout in a timer callback is how the host learns this sandbox died.
-        onError: (error) => this.post({ kind: 'error', error: encodeError(error) }),
-        onWarning: hasOnWarning ? (diagnostic) => this.post({ kind: 'warning', diagnostic }) : undefined,
-      }),
+      normalizeOptions(
+        {
+          ...options,
+          // The thread's heap cap also caps the ArrayBuffer bytes one turn may allocate (run/realm-source/memory-cap.ts).
+          memoryLimitMb: externalCapMb !== undefined && externalCapMb > 0 ? externalCapMb : undefined,
+          modules: decode(init.modules, this.hostFunction) as Record<string, ModuleDefinition>,
+          console: hasConsole ? (level, args) => this.post({ kind: 'console', level, args: encode(args, () => 0) }) : undefined,
+          // Always forwarded: a timeout in a timer callback is how the host learns this sandbox died.
+          onError: (error) => this.post({ kind: 'error', error: encodeError(error) }),
+          onWarning: hasOnWarning ? (diagnostic) => this.post({ kind: 'warning', diagnostic }) : undefined,
+        },
+        init.rootChecked,
+      ),
     );
   }
 
@@ -280,14 +285,13 @@ class Tenant {
 }
 
 port.on('message', (message: Inbound) => {
-  if (message.create === true) {
+  if (message.init !== undefined) {
     try {
       tenants.set(message.sandbox, new Tenant(message.sandbox, message.init as TenantInit));
     } catch (error) {
-      // Options were checked on the host; anything left fails the sandbox's first request.
+      // Options were checked on the host; anything left fails the request that carried them.
       post(message.sandbox, { kind: 'error', error: encodeError(error) });
     }
-    return;
   }
   const tenant = tenants.get(message.sandbox);
   if (tenant !== undefined) {

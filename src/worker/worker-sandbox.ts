@@ -17,6 +17,7 @@ import { decode, decodeError, encode, encodeError, functionIdentity } from './pr
 import type { FunctionFactory, FunctionRegistry, Message, Request, Settlement, SyncCall, SyncReply } from './protocol.js';
 import { ChildProcessCarrier } from '../process/child.js';
 import type { Carrier, Tenant } from './carrier.js';
+import { RequestWatch, type Watched } from './request-watch.js';
 import { ThreadLane, type StartCarrier } from './lane.js';
 import { WorkerThread } from './thread.js';
 import type { TenantInit } from './worker-main.js';
@@ -24,7 +25,7 @@ import type { PluginLoad, PluginLoaded } from '../plugins/load-plugin.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 type Waiter = { resolve(value: unknown): void; reject(reason: unknown): void };
-type PendingRequest = Waiter & { timer: NodeJS.Timeout | undefined; namespace: boolean };
+type PendingRequest = Waiter & Watched & { namespace: boolean };
 type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
 /** Extra wall-clock the host grants past the worker's own deadline before it stops the thread. */
@@ -59,6 +60,8 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private nextRequest = 1;
   private nextPromise = 1;
   private readonly pending = new Map<number, PendingRequest>();
+  /** Steps in only if the whole thread stops answering (request-watch.ts). */
+  private readonly watch = new RequestWatch(this.pending, (request) => this.unresponsive(request.limit, request.what));
   /** Sandbox promises the host holds (they crossed as markers), by the worker's id. */
   private readonly promises = new Map<number, Waiter>();
   private death: EsmSandboxError | undefined;
@@ -67,11 +70,14 @@ export class WorkerSandbox implements Sandbox, Tenant {
   /**
    * @param thread where to live; by default the shared lane's, or a carrier of its own for `memoryLimitMb`.
    * `options.isolation` says which kind: `process`, or else `worker`.
+   * @param rootFresh `normalized` looked the root up on disk just now, so the worker need not again
+   * (a pool's task reuses an older normalisation: its worker looks the root up for each sandbox).
    */
   constructor(
     private readonly options: SandboxOptions,
     private readonly normalized: NormalizedOptions,
     thread?: Carrier,
+    rootFresh = true,
   ) {
     this.root = normalized.root;
     this.isolation = options.isolation === 'process' ? 'process' : 'worker';
@@ -95,6 +101,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
         hasConsole: options.console !== undefined,
         hasOnWarning: options.onWarning !== undefined,
       },
+      rootChecked: rootFresh,
       modules: encode(Object.fromEntries(normalized.modules), this.register) as Record<string, unknown>,
     };
     this.id = this.thread.attach(this, init);
@@ -334,9 +341,10 @@ export class WorkerSandbox implements Sandbox, Tenant {
     requestsSent++;
     return new Promise((resolve, reject) => {
       const limit = this.normalized.deadline * (body.op === 'plugin' ? PLUGIN_OPERATIONS : 1);
-      // The worker keeps the deadline itself; this fires only if the whole thread stops answering.
-      const timer = Number.isFinite(limit) ? setTimeout(() => this.unresponsive(limit, what), limit + DEADLINE_GRACE_MS) : undefined;
-      this.pending.set(id, { resolve, reject, timer, namespace: body.op === 'import' || body.op === 'evaluate' });
+      // The worker keeps the deadline itself; the host steps in only if the whole thread stops answering.
+      const due = performance.now() + limit + DEADLINE_GRACE_MS;
+      this.pending.set(id, { resolve, reject, due, limit, what, namespace: body.op === 'import' || body.op === 'evaluate' });
+      this.watch.sent(due);
       this.thread.hold();
       this.thread.post(this.id, { ...body, id } as Request);
     });
@@ -351,7 +359,6 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private settle(id: number): void {
     const waiter = this.pending.get(id);
     if (waiter === undefined) return;
-    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
     this.pending.delete(id);
     this.thread.release();
   }
@@ -359,6 +366,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private die(error: EsmSandboxError): void {
     if (this.death !== undefined) return;
     this.death = error;
+    this.watch.stop();
     for (const [id, waiter] of [...this.pending]) {
       this.settle(id);
       waiter.reject(error);
@@ -368,9 +376,8 @@ export class WorkerSandbox implements Sandbox, Tenant {
       waiter.reject(error);
     }
     this.promises.clear();
-    // The worker drops the tenant (its tables, its sandbox); the thread may end with it.
-    this.thread.post(this.id, { op: 'dispose', id: this.nextRequest++ } satisfies Request);
-    this.thread.detach(this.id);
+    // The worker drops the tenant (its tables, its sandbox), unless it never built it; the thread may end with it.
+    this.thread.detach(this.id, { op: 'dispose', id: this.nextRequest++ } satisfies Request);
     for (const end of this.ends.splice(0)) end();
   }
 }

@@ -7,8 +7,9 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { DisposedError, type Sandbox } from '../../src/index.js';
+import { DeadlineError, DisposedError, type Sandbox } from '../../src/index.js';
 import { normalizeOptions } from '../../src/sandbox/options.js';
+import type { Inbound } from '../../src/worker/carrier.js';
 import { WorkerThread } from '../../src/worker/thread.js';
 import { WorkerSandbox } from '../../src/worker/worker-sandbox.js';
 import { describeEach, fixtures, rejection } from '../helpers/sandbox.js';
@@ -120,6 +121,77 @@ describe('the call path: a worker thread that dies mid-call', () => {
     const fresh = new WorkerThread();
     const other = inThread(fresh);
     expect((await other.evaluate<{ default: number }>('export default 6 * 7')).default).toBe(42);
+    await other.dispose();
+    fresh.retire();
+  });
+});
+
+describe('the call path: messages to the worker', () => {
+  /** A thread that records what it hands its worker. */
+  class CountingThread extends WorkerThread {
+    readonly sent: Inbound[] = [];
+    /** Set: messages are lost on the way, as to a worker stuck for good. */
+    drop = false;
+    protected override deliver(message: Inbound): void {
+      this.sent.push(message);
+      if (!this.drop) super.deliver(message);
+    }
+  }
+  const options = { root, isolation: 'worker' as const };
+
+  it('create, evaluate, dispose is two messages: the creation rides on the first request, and dispose expects no answer', async () => {
+    const thread = new CountingThread();
+    const sandbox = new WorkerSandbox(options, normalizeOptions(options), thread);
+    expect(thread.sent).toEqual([]);
+    expect((await sandbox.evaluate<{ default: number }>('export default 1 + 1')).default).toBe(2);
+    await sandbox.dispose();
+    expect(thread.sent.map((m) => [(m.body as { op: string }).op, m.init !== undefined])).toEqual([
+      ['evaluate', true],
+      ['dispose', false],
+    ]);
+    // The worker built it and let it go: a second sandbox in the same thread still works.
+    const other = new WorkerSandbox(options, normalizeOptions(options), thread);
+    expect((await other.evaluate<{ default: number }>('export default 6 * 7')).default).toBe(42);
+    await other.dispose();
+    thread.retire();
+  });
+
+  it('a sandbox disposed before any request costs its worker nothing, and its siblings are unaffected', async () => {
+    const thread = new CountingThread();
+    const unused = new WorkerSandbox(options, normalizeOptions(options), thread);
+    const used = new WorkerSandbox(options, normalizeOptions(options), thread);
+    await unused.dispose();
+    expect(unused.disposed).toBe(true);
+    expect(thread.sent).toEqual([]);
+    expect((await used.evaluate<{ default: number }>('export default 3')).default).toBe(3);
+    expect(await rejection(unused.evaluate('export default 1'))).toBeInstanceOf(DisposedError);
+    expect(thread.sent.map((m) => m.sandbox)).toEqual([2]);
+    await used.dispose();
+    thread.retire();
+  });
+
+  it('a request the worker never answers fails at its own deadline plus the grace, after earlier requests were answered', async () => {
+    const thread = new CountingThread();
+    const deadline = 200;
+    const limited = { ...options, deadline };
+    const sandbox = new WorkerSandbox(limited, normalizeOptions(limited), thread);
+    const ns = await sandbox.evaluate<{ f(x: number): Promise<number> }>('export function f(x) { return x + 1 }');
+    expect(await ns.f(1)).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    thread.drop = true;
+    const sent = performance.now();
+    const error = await rejection(ns.f(2));
+    const waited = performance.now() - sent;
+    expect(error).toBeInstanceOf(DeadlineError);
+    // Its own deadline and the host's 1 s grace, not the earlier requests' (which were due 300 ms sooner).
+    expect(waited).toBeGreaterThanOrEqual(deadline + 1_000 - 50);
+    expect(waited).toBeLessThan(deadline + 1_000 + 2_000);
+    expect(sandbox.disposed).toBe(true);
+    expect(thread.alive).toBe(false);
+    // The host carries on: a sandbox on another thread works.
+    const fresh = new WorkerThread();
+    const other = new WorkerSandbox(options, normalizeOptions(options), fresh);
+    expect((await other.evaluate<{ default: number }>('export default 5')).default).toBe(5);
     await other.dispose();
     fresh.retire();
   });
