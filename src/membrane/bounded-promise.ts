@@ -11,6 +11,7 @@
  */
 import { ReflectApply } from '../commons.js';
 import { DeadlineError } from '../errors/errors.js';
+import { deadlineTimer } from '../run/deadline-timer.js';
 
 const PromisePrototypeThen = Promise.prototype.then;
 
@@ -54,22 +55,22 @@ export function boundedPromise<T>(deadline: number, what: string, onExpired?: ()
     resolveCopy = resolve;
     rejectCopy = reject;
   });
-  let timer: NodeJS.Timeout | undefined;
+  let cancel: (() => void) | undefined;
   let settled = false;
   const finish = () => {
     settled = true;
     promise.arm = undefined;
-    if (timer !== undefined) clearTimeout(timer);
+    cancel?.();
   };
   if (Number.isFinite(deadline)) {
     promise.arm = () => {
       if (settled) return;
-      timer = setTimeout(() => {
+      cancel = deadlineTimer(deadline, () => {
         if (settled) return;
         finish();
         onExpired?.();
         rejectCopy(new DeadlineError(deadline, what, false));
-      }, deadline);
+      });
     };
   }
   return {

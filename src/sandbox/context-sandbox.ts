@@ -13,6 +13,7 @@ import { Packages } from '../resolve/packages.js';
 import { isInside, resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
 import { Job } from '../realm-protocol.js';
 import { Realm, TurnTimeout, type ThrownInfo } from '../run/realm.js';
+import { deadlineTimer } from '../run/deadline-timer.js';
 import { routeRejections, supervise } from '../run/rejections.js';
 import { openDiskCache } from '../load/disk-cache.js';
 import { thrownToHost } from '../run/thrown.js';
@@ -168,9 +169,9 @@ export class ContextSandbox implements Sandbox {
     if (this.death !== undefined) return Promise.reject(this.disposedError());
     if (this.realm.inTurn) return work();
     return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
+      let cancel: (() => void) | undefined;
       const finish = () => {
-        if (timer !== undefined) clearTimeout(timer);
+        cancel?.();
         this.inflight.delete(fail);
       };
       const fail = (error: Error) => {
@@ -179,7 +180,7 @@ export class ContextSandbox implements Sandbox {
       };
       this.inflight.add(fail);
       if (Number.isFinite(this.options.deadline)) {
-        timer = setTimeout(() => this.die(new DeadlineError(this.options.deadline, what)), this.options.deadline);
+        cancel = deadlineTimer(this.options.deadline, () => this.die(new DeadlineError(this.options.deadline, what)));
       }
       work().then(
         (value) => {

@@ -6,6 +6,7 @@
  * timer is armed for the earliest `due`, wakes at most once per deadline while requests flow, and
  * is unref'd: pending requests hold their carrier, which keeps the process alive.
  */
+import { MAX_TIMER_MS } from '../run/deadline-timer.js';
 
 /** What the watch reads of a pending request. */
 export interface Watched {
@@ -16,8 +17,7 @@ export interface Watched {
   readonly what: string;
 }
 
-/** Node fires a timer of more than 2^31 - 1 ms at once: a longer wait is taken in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+// Node fires a timer of more than MAX_TIMER_MS at once: a longer wait is taken in steps.
 
 export class RequestWatch {
   private timer: NodeJS.Timeout | undefined;

@@ -55,6 +55,14 @@ describeEach('turns', ({ isolation, make }) => {
   /** For deadline tests: a timeout far above the deadline, so only the deadline can end them. */
   const deadlined = () => limited({ timeout: 5_000 });
 
+  it('a deadline longer than a Node timer can wait (2^31 - 1 ms) does not fail the operation at once', async () => {
+    // Node fires such a timer after 1 ms: every awaited operation used to end in DeadlineError.
+    const sandbox = limited({ deadline: 3e9 });
+    const ns = await sandbox.evaluate('export const later = () => new Promise((resolve) => setTimeout(() => resolve("on time"), 50));');
+    expect(await (ns.later as () => Promise<string>)()).toBe('on time');
+    expect(sandbox.disposed).toBe(false);
+  });
+
   /** The sandbox is dead for good, and another sandbox of the same isolation still works. */
   async function expectDeadAndHostFine(sandbox: Sandbox): Promise<void> {
     expect(sandbox.disposed).toBe(true);
