@@ -30,8 +30,10 @@
 import { serialize, deserialize } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { bench, describe } from 'vitest';
-import { createSandbox } from '../../src/index.js';
+import { library } from './support/library.js';
 import { MedianReport } from './support/report.js';
+
+const { createSandbox } = library;
 
 const root = new URL('../../fixtures/worker/', import.meta.url);
 const REQUEST = { sandbox: 1, body: { id: 1, op: 'call', fn: 3, args: [1] } };

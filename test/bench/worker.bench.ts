@@ -36,8 +36,11 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { bench, describe } from 'vitest';
-import { createSandbox, createSandboxPool, type Sandbox } from '../../src/index.js';
+import { library } from './support/library.js';
+import type { Sandbox } from '../../src/index.js';
 import { MedianReport } from './support/report.js';
+
+const { createSandbox, createSandboxPool } = library;
 
 const root = new URL('../../fixtures/worker/', import.meta.url);
 const SOURCE = 'export default 1 + 1';
