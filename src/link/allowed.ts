@@ -6,7 +6,7 @@
  * sandbox's realm: its functions are the sandbox's own, so calls cost nothing and carry nothing.
  */
 import vm from 'node:vm';
-import { traitsOf } from '../analyze/code-traits.js';
+import { mayUseBigInt } from '../analyze/bigint-use.js';
 import { mayImportDynamically } from '../load/module-checks.js';
 import type { Membrane } from '../membrane/membrane.js';
 import { isPathLike } from '../resolve/paths.js';
@@ -48,7 +48,7 @@ export function trustedCodeCache(source: string): CodeCacheEntry {
 export function createAllowedModule(specifier: string, definition: ModuleDefinition, realm: Realm, membrane: Membrane): vm.Module {
   if (definition instanceof SourceModule) {
     const { source } = definition;
-    if (traitsOf(source).bigint) realm.enableBigInt();
+    if (mayUseBigInt(source)) realm.enableBigInt();
     // Not registered with the realm's stack formatter: its frames never show in user stacks. No
     // code cache for one that may call import() (see compile.ts).
     return compileCached(

@@ -9,7 +9,7 @@
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import type { ImportSite } from '../analyze/analyze.js';
-import { codeTraits } from '../analyze/code-traits.js';
+import { codeMayUseBigInt } from '../analyze/bigint-use.js';
 import { sandboxEnvironment } from '../analyze/environment.js';
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
 import type { Diagnostic } from '../analyze/policy/types.js';
@@ -23,7 +23,7 @@ import type { LoadLimits } from '../load/source.js';
 import type { Membrane } from '../membrane/membrane.js';
 import { allowedKey, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
 import type { Realm } from '../run/realm.js';
-import { SourceModule, type ModuleDefinition } from './allowed.js';
+import type { ModuleDefinition } from './allowed.js';
 import { CommonJSModules } from './commonjs.js';
 import { compileModule, type CompileContext } from './compile.js';
 import { ErroredDependency, linkModules } from './link.js';
@@ -58,11 +58,6 @@ interface ModuleRecord {
   straightLine: boolean;
   /** Sandbox code (a file or an evaluated source), not an allow-listed or JSON module. */
   userCode: boolean;
-  /**
-   * Its evaluation wants Node's watchdog even in a metered realm: it may match regular expressions
-   * (analyze/code-traits.ts), or it is a trusted `SourceModule`, whose code is not metered.
-   */
-  watched: boolean;
 }
 
 export class ModuleGraph {
@@ -127,26 +122,12 @@ export class ModuleGraph {
    * Allow-listed and JSON modules never do. Unknown modules count as yes.
    */
   mayAwait(module: vm.Module): boolean {
-    return this.anyInGraph(module, (record) => record.topLevelAwait);
-  }
-
-  /** Does evaluating `module` want Node's watchdog (see ModuleRecord.watched)? Unknown modules count as yes. */
-  wantsWatchdog(module: vm.Module): boolean {
-    return this.anyInGraph(module, (record) => record.watched);
-  }
-
-  private isTrustedSource(resolution: Resolution): boolean {
-    return resolution.kind === 'allowed' && this.options.modules.get(resolution.specifier) instanceof SourceModule;
-  }
-
-  /** Does `test` hold for `module` or one of its static dependencies, evaluated or not? Unknown modules count as yes. */
-  private anyInGraph(module: vm.Module, test: (record: ModuleRecord) => boolean): boolean {
     const start = this.byModule.get(module);
     if (start === undefined) return true;
     const seen = new Set<ModuleRecord>([start]);
     const stack = [start];
     for (let record = stack.pop(); record !== undefined; record = stack.pop()) {
-      if (test(record)) return true;
+      if (record.topLevelAwait) return true;
       for (const key of record.targets.values()) {
         const next = this.records.get(key);
         if (next === undefined) return true;
@@ -191,7 +172,7 @@ export class ModuleGraph {
     const created: ModuleRecord[] = [];
     for (const loaded of modules.values()) {
       this.commonjs.note(loaded);
-      if (loaded.code !== undefined && codeTraits(loaded.code, loaded.analysis).bigint) this.options.realm.enableBigInt();
+      if (loaded.code !== undefined && codeMayUseBigInt(loaded.code, loaded.analysis)) this.options.realm.enableBigInt();
     }
     try {
       for (const loaded of modules.values()) {
@@ -206,7 +187,6 @@ export class ModuleGraph {
           topLevelAwait: loaded.topLevelAwait ?? false,
           straightLine: loaded.straightLine === true && loaded.targets.size === 0,
           userCode: loaded.code !== undefined,
-          watched: loaded.code === undefined ? this.isTrustedSource(loaded.resolution) : codeTraits(loaded.code, loaded.analysis).regexp,
         };
         this.records.set(record.key, record);
         this.byModule.set(module, record);

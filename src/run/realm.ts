@@ -180,17 +180,12 @@ export class Realm {
    * `bounded`: the graph proved the module straight-line (analyze/bounded.ts: no user function
    * runs, nothing is queued, work linear in its length), so no watchdog thread is armed at all;
    * nor for `userCode` false (trusted source, host data) while the realm is `pristine`.
-   * In a metered realm the evaluation is bounded by metered code's clock, as a quiet turn is,
-   * unless a BigInt may be about (only a watchdog stops its operations) or the graph `wantsWatchdog`:
-   * it may match (under one watchdog for the whole evaluation matching costs nothing more), or
-   * holds trusted source, which is not metered.
    */
-  async evaluate(module: vm.Module, what: string, mayAwait = true, bounded = false, userCode = true, wantsWatchdog = true): Promise<void> {
+  async evaluate(module: vm.Module, what: string, mayAwait = true, bounded = false, userCode = true): Promise<void> {
     const started = performance.now();
     if (userCode) this.pristine = false;
-    const metered = !this.pristine && this.metered && !this.bigint && !wantsWatchdog;
-    const timeout = this.pristine || metered || (bounded && this.openImports === 0) ? undefined : this.watchdog;
-    const done = this.enter(() => module.evaluate({ timeout }), what, metered ? this.timeout : Infinity);
+    const timeout = this.pristine || (bounded && this.openImports === 0) ? undefined : this.watchdog;
+    const done = this.enter(() => module.evaluate({ timeout }), what);
     if (NEEDS_DRAIN_TO_SETTLE) {
       // If the drain times out, or is skipped, nobody awaits `done`: keep its rejection from surfacing as the host's.
       // eslint-disable-next-line no-restricted-syntax -- module.evaluate()'s own promise, made by Node in the host realm

@@ -213,14 +213,7 @@ export class ContextSandbox implements Sandbox {
     if (done === undefined) {
       const { graph } = this;
       done = this.realm
-        .evaluate(
-          module,
-          what,
-          graph.mayAwait(module),
-          graph.isStraightLine(module),
-          graph.runsUserCode(module),
-          graph.wantsWatchdog(module),
-        )
+        .evaluate(module, what, graph.mayAwait(module), graph.isStraightLine(module), graph.runsUserCode(module))
         .catch((error: unknown) => {
           if (error instanceof TurnTimeout) throw error;
           const hostError = this.toHostError(error, undefined);
