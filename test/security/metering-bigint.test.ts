@@ -62,6 +62,16 @@ describeEach('security: metering bypasses through BigInt arithmetic', (kit) => {
     expect(performance.now() - started).toBeLessThan(bound);
   });
 
+  it('BigInt(10) ** BigInt(1e7) at the top level of a module imported later: TimeoutError', async () => {
+    const sandbox = m.make();
+    await quiet(await sandbox.import('./metering-bigint/computed.mjs'));
+    const started = performance.now();
+    const error = m.seen(await rejection(sandbox.import('./metering-bigint/at-import.mjs')));
+    expect(error, String(error)).toBeInstanceOf(TimeoutError);
+    expect(performance.now() - started).toBeLessThan(bound);
+    expect(sandbox.disposed).toBe(true);
+  });
+
   it('builtins named only by computation are not there in a metered realm, and are without metering', async () => {
     const metered = await m.make().import('./metering-bigint/computed.mjs');
     await quiet(metered);
