@@ -52,6 +52,7 @@ async function bundle(input, file) {
       comments: { legal: true, annotation: false, jsdoc: false },
     },
   });
+  writeFileSync(file, deferBuiltins(readFileSync(file, 'utf8'), file));
   const text = readFileSync(file);
   if (!isAscii(text)) console.warn(`bundle-worker: ${file} is not ASCII (a comment?): threads will load it slower`);
   // import() in a script compiled with a code cache made in another process finds no callback
@@ -64,6 +65,31 @@ async function bundle(input, file) {
       throw new Error(`bundle-worker: ${file} calls import() at offset ${node.start}; pass Node's import() in from the boot file`);
     },
   });
+}
+
+/**
+ * Builtins that only some commands use, each required at its first use instead of at the bundle's
+ * start. A new thread has no snapshot of Node's own modules, so each costs its compile there:
+ * `node:child_process` 2-5 ms (process isolation), `node:fs/promises` ~1.7 ms (it loads readline;
+ * plugin watching), `node:os` ~0.3 ms (the pool). `esm-sandbox config` needs none of them.
+ */
+const DEFERRED_BUILTINS = ['node:child_process', 'node:fs/promises', 'node:os'];
+
+/** The bundle with each of DEFERRED_BUILTINS behind an object that requires it when first read. */
+function deferBuiltins(text, file) {
+  for (const id of DEFERRED_BUILTINS) {
+    const declaration = new RegExp(`^let (\\w+) = require\\("${id}"\\);$`, 'm').exec(text);
+    if (declaration === null) continue;
+    const name = declaration[1];
+    // Only member reads (`name.fork`) may use it: a spread or an interop copy would see an empty object.
+    if (text.match(new RegExp(`\\b${name}\\b(?![.])`, 'g')).length !== 1) {
+      throw new Error(`bundle-worker: ${file} uses ${id} other than by member reads; it cannot be deferred`);
+    }
+    // On the declaration's own line, so that the bundle's line numbers hold.
+    const lazy = `let ${name} = ((m) => new Proxy({}, { get: (_, key) => (m ??= require("${id}"))[key] }))();`;
+    text = text.replace(declaration[0], lazy);
+  }
+  return text;
 }
 
 /**

@@ -3,7 +3,7 @@
  * guard transform. Results are cached by content hash, so re-importing unchanged files does
  * not parse again; policy findings are cached per policy and allow-list as well.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type {
   ImportDeclaration,
   ExportAllDeclaration,
@@ -107,7 +107,7 @@ const cache = new Map<string, CacheEntry>();
 const MAX_CACHE_CHARS = 32 * 1024 * 1024;
 let cachedChars = 0;
 
-export const contentHash = (source: string) => createHash('sha1').update(source).digest('base64url');
+export const contentHash = (source: string): string => hash('sha1', source, 'base64url');
 
 /**
  * Parse, find imports and guard (and meter, for a metered realm: transform/meter.ts); throws

@@ -4,7 +4,7 @@
  * what was there changes nothing; a file read as empty while it had content is read again, since
  * editors that truncate and then write are caught between the two.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 
 /** The hash of a path that does not exist (or is not a readable file). */
@@ -23,7 +23,7 @@ async function contentOf(file: string): Promise<Buffer | undefined> {
   }
 }
 
-const hashOf = (content: Buffer | undefined) => (content === undefined ? MISSING : createHash('sha1').update(content).digest('hex'));
+const hashOf = (content: Buffer | undefined) => (content === undefined ? MISSING : hash('sha1', content, 'hex'));
 
 export class ChangeTracker {
   private readonly hashes = new Map<string, string>();
