@@ -1,7 +1,7 @@
 /**
  * Where the build's files are, for code that starts a thread or a process on one of them.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -17,13 +17,10 @@ export function distFolder(here: string, folder: string, probe: string): URL {
 }
 
 /**
- * The entry a new thread should start on: `boot` (which loads `bundle` with its code cache, see
- * load-bundle.cts) when the build bundled it, else `unbundled`. A bundle older than `unbundled`
- * is stale (tsc ran, the bundle step did not): not used.
+ * The entry a new thread should start on: `boot`, which loads the build's bundle with its code
+ * cache, or the unbundled files when the bundle is missing or stale (load-bundle.cts); else
+ * `unbundled` (a TypeScript test runner's view of src/, or a build without the boot files).
  */
-export function threadEntry(dir: URL, unbundled: string, bundle: string, boot = 'boot.cjs'): URL {
-  const mtime = (name: string) => statSync(fileURLToPath(new URL(name, dir)), { throwIfNoEntry: false })?.mtimeMs;
-  const bundled = mtime(bundle);
-  const fresh = bundled !== undefined && bundled >= (mtime(unbundled) ?? Infinity) && mtime(boot) !== undefined;
-  return new URL(fresh ? boot : unbundled, dir);
+export function threadEntry(dir: URL, unbundled: string, boot = 'boot.cjs'): URL {
+  return new URL(existsSync(fileURLToPath(new URL(boot, dir))) ? boot : unbundled, dir);
 }

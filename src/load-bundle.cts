@@ -29,8 +29,14 @@ interface LoadedBundle {
   cache(): Buffer;
 }
 
-/** `undefined` when the file cannot be read (a build is rewriting dist right now): load unbundled. */
-function loadBundle(file: string): LoadedBundle | undefined {
+/**
+ * `undefined` when the bundle cannot be read (none was made, or a build is rewriting dist right
+ * now) or is older than `unbundled`, the thread's entry as tsc writes it (tsc ran, the bundle
+ * step did not): the caller loads the unbundled files instead.
+ */
+function loadBundle(file: string, unbundled: string): LoadedBundle | undefined {
+  const mtime = (name: string) => fs.statSync(name, { throwIfNoEntry: false })?.mtimeMs;
+  if (!((mtime(file) ?? -Infinity) >= (mtime(unbundled) ?? Infinity))) return undefined;
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);

@@ -1,7 +1,8 @@
 /**
  * The CLI thread's entry when the build made a bundle (scripts/bundle-worker.mjs): the CLI and the
  * library it runs as one CommonJS file with its V8 code cache (see load-bundle.cts), instead of
- * ~80 ES modules loaded one by one. main.ts starts this only when the bundle is fresh.
+ * ~80 ES modules loaded one by one. bin.cts starts it; a missing or stale bundle means the unbundled
+ * files (load-bundle.cts).
  */
 import path = require('node:path');
 import threads = require('node:worker_threads');
@@ -15,11 +16,11 @@ interface CliBundle {
 // import() has lost its callback (Node 20 to 24: "A dynamic import callback was not specified").
 const importModule = (url: string): Promise<unknown> => import(url);
 
-const loaded = loadBundle(path.join(__dirname, 'cli-bundle.cjs'));
+const loaded = loadBundle(path.join(__dirname, 'cli-bundle.cjs'), path.join(__dirname, 'in-thread.js'));
 const { cachePort } = threads.workerData as { cachePort?: threads.MessagePort };
 const ran =
   loaded === undefined
-    ? // A build is rewriting dist right now: the unbundled CLI does the same work.
+    ? // No fresh bundle: the unbundled CLI does the same work.
       import('./in-thread.js').then(({ runCli }) => runCli(process.argv.slice(2), importModule))
     : (loaded.exports as unknown as CliBundle).runCli(process.argv.slice(2), importModule);
 void ran.then(() => {

@@ -8,9 +8,9 @@ import path = require('node:path');
 import threads = require('node:worker_threads');
 import loadBundle = require('../load-bundle.cjs');
 
-const loaded = loadBundle(path.join(__dirname, 'worker-bundle.cjs'));
+const loaded = loadBundle(path.join(__dirname, 'worker-bundle.cjs'), path.join(__dirname, 'worker-main.js'));
 if (loaded === undefined) {
-  // A build is rewriting dist right now: the unbundled entry does the same work.
+  // No fresh bundle: the unbundled entry does the same work.
   void import('./worker-main.js');
 } else {
   // The build asks for the cache after its warm-up import, on a port only it can pass.

@@ -22,7 +22,7 @@ import { encodeError, type SyncReply } from './protocol.js';
  */
 let entry: URL | undefined;
 export function workerEntry(): URL {
-  return (entry ??= threadEntry(distFolder(import.meta.url, 'worker', 'worker-main.js'), 'worker-main.js', 'worker-bundle.cjs'));
+  return (entry ??= threadEntry(distFolder(import.meta.url, 'worker', 'worker-main.js'), 'worker-main.js'));
 }
 
 /** The heap cap of a worker with `memoryLimitMb` (young generation an eighth of it, at least 4 MB). */

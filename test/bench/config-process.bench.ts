@@ -5,7 +5,7 @@
  * machine load (hyperfine-style repeated runs; medians):
  * - native: `node --input-type=module -e` importing a copy of the fixture whose `std:` imports
  *   point at shims (support/config-copies.ts), calling its function and printing the JSON;
- * - warm: the built CLI (`dist/cli/main.js config --json`) with a `--cache-dir` filled before;
+ * - warm: the built CLI (`dist/cli/bin.cjs config --json`, the package's bin) with a `--cache-dir` filled before;
  * - cold: the same with an empty `--cache-dir` (what the first run pays, writing included);
  * - no cache: `--no-cache`;
  * - floor: `node` starting one worker thread with `--experimental-vm-modules` that does nothing.
@@ -15,7 +15,7 @@
  * row is also held to 1.3x the floor, which it can.
  *
  * Run: npx vitest bench --run test/bench/config-process.bench.ts
- * A before/after in one run: CONFIG_PROCESS_BEFORE=<another build's dist/cli/main.js> adds its warm row.
+ * A before/after in one run: CONFIG_PROCESS_BEFORE=<another build's dist/cli/bin.cjs or main.js> adds its warm row.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,7 +31,8 @@ const WARMUP = 3;
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = path.join(repo, 'fixtures/config/vite-like');
 const entry = 'vite.config.mjs';
-const cli = path.join(repo, 'dist/cli/main.js');
+// The package's bin, as npm links it.
+const cli = path.join(repo, 'dist/cli/bin.cjs');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'esm-sandbox-config-process-'));
 const warmCache = path.join(scratch, 'warm');
 const [nativeCopy] = nativeCopies(fixture, entry, 1);

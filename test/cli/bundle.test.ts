@@ -1,16 +1,27 @@
 /**
  * The CLI's thread runs the build's bundle of the CLI (dist/cli/cli-bundle.cjs, with its V8 code
- * cache, started through dist/cli/boot.cjs) when it is fresh, else the unbundled dist/cli/main.js.
+ * cache, started through dist/cli/boot.cjs) when it is fresh, else the unbundled dist/cli/in-thread.js.
  * Both must behave alike, and a missing or stale bundle or cache must only mean the slower path.
  * The built CLI in child processes, on a copy of dist per case: `npm run build` first.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { threadEntry } from '../../src/dist-files.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const dist = path.join(repo, 'dist');
@@ -19,21 +30,23 @@ const viteLike = path.join(repo, 'fixtures/config/vite-like/vite.config.mjs');
 const hostErrors = path.join(repo, 'fixtures/cli/host-errors');
 const scratch = mkdtempSync(path.join(tmpdir(), 'esm-sandbox-cli-bundle-'));
 const bundled = existsSync(path.join(dist, 'cli/cli-bundle.cjs'));
+const bin = 'dist/cli/bin.cjs';
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 let copies = 0;
 /** A copy of the package (dist, package.json, a link to node_modules) to break things in. */
 function copyOfPackage(): string {
   const dir = path.join(scratch, String(copies++));
-  // Timestamps kept: the launcher compares the bundle's with main.js's.
+  // Timestamps kept: the boot file compares the bundle's with in-thread.js's.
   cpSync(dist, path.join(dir, 'dist'), { recursive: true, preserveTimestamps: true });
   cpSync(path.join(repo, 'package.json'), path.join(dir, 'package.json'));
   symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   return dir;
 }
 
-function cli(pkg: string, args: readonly string[], cwd = repo) {
-  const result = spawnSync(process.execPath, [path.join(pkg, 'dist/cli/main.js'), ...args], {
+/** The package's bin, as npm links it (or `entry`, another way in). */
+function cli(pkg: string, args: readonly string[], cwd = repo, entry = bin) {
+  const result = spawnSync(process.execPath, [path.join(pkg, entry), ...args], {
     cwd,
     encoding: 'utf8',
     env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' },
@@ -42,9 +55,9 @@ function cli(pkg: string, args: readonly string[], cwd = repo) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Set a file's modification time `seconds` from main.js's. */
+/** Set a file's modification time `seconds` from in-thread.js's, the unbundled entry's. */
 function age(pkg: string, file: string, seconds: number): void {
-  const main = statSync(path.join(pkg, 'dist/cli/main.js')).mtimeMs / 1000;
+  const main = statSync(path.join(pkg, 'dist/cli/in-thread.js')).mtimeMs / 1000;
   utimesSync(path.join(pkg, file), main + seconds, main + seconds);
 }
 
@@ -53,8 +66,13 @@ beforeAll(() => {
 });
 
 describe.skipIf(!bundled)('the bundled CLI', () => {
-  it('is what a fresh build starts', () => {
-    expect(threadEntry(pathToFileURL(path.join(dist, 'cli/')), 'main.js', 'cli-bundle.cjs').href).toMatch(/\/dist\/cli\/boot\.cjs$/);
+  it("is started by the package's bin, an executable CommonJS file, and by dist/cli/main.js", () => {
+    const manifest = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(path.join(manifest.bin['esm-sandbox']!)).toBe(bin);
+    accessSync(path.join(repo, bin), constants.X_OK);
+    expect(readFileSync(path.join(repo, bin), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+    const args = ['config', viteLike, '--json', '--no-cache'];
+    expect(cli(repo, args, repo, 'dist/cli/main.js')).toEqual(cli(repo, args));
   });
 
   // Commands with each exit code, and errors that name the user's file:line:col.
@@ -105,7 +123,7 @@ describe.skipIf(!bundled)('the bundled CLI', () => {
       expect(result.stderr).toContain('the poisoned bundle ran');
     });
 
-    it('to the unbundled CLI when the bundle is older than main.js (tsc ran, the bundle step did not)', () => {
+    it('to the unbundled CLI when the bundle is older than in-thread.js (tsc ran, the bundle step did not)', () => {
       const pkg = copyOfPackage();
       poison(pkg);
       age(pkg, 'dist/cli/cli-bundle.cjs', -10);
