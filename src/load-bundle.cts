@@ -22,9 +22,18 @@ import nodeModule = require('node:module');
 import path = require('node:path');
 import vm = require('node:vm');
 
+/**
+ * What a bundle may export for its boot file: the realm bootstrap's code cache in and out (run/warm-realms.ts).
+ * The bootstrap is compiled apart from the bundle (vm.Script of its source), so the bundle's cache does not hold it.
+ */
+interface BundleExports extends Record<string, unknown> {
+  useBootstrapCache?(cache: Buffer): void;
+  bootstrapCacheData?(): Buffer | undefined;
+}
+
 interface LoadedBundle {
   /** The bundle's `module.exports`. */
-  readonly exports: Record<string, unknown>;
+  readonly exports: BundleExports;
   /** V8's cache of everything compiled so far, headed by the bundle's digest: what the build stores. */
   cache(): Buffer;
 }
@@ -51,10 +60,19 @@ function loadBundle(file: string, unbundled: string): LoadedBundle | undefined {
   // was made from, named by the SHA-1 that heads the cache file. Hashing the bytes in one call
   // costs ~1 ms there, where hashing the string (encoded to UTF-8 first) cost ~3.5.
   const digest = crypto.hash('sha1', bytes, 'buffer');
+  // The cache file: the digest, the bundle's cache's length (4 bytes, little-endian), that cache,
+  // then the realm bootstrap's (BundleExports).
   let cachedData: Buffer | undefined;
+  let bootstrapCache: Buffer | undefined;
   try {
     const stored = fs.readFileSync(`${file}.cache`);
-    cachedData = stored.subarray(0, digest.length).equals(digest) ? stored.subarray(digest.length) : undefined;
+    if (stored.length >= digest.length + 4 && stored.subarray(0, digest.length).equals(digest)) {
+      const end = digest.length + 4 + stored.readUInt32LE(digest.length);
+      if (end <= stored.length) {
+        cachedData = stored.subarray(digest.length + 4, end);
+        if (end < stored.length) bootstrapCache = stored.subarray(end);
+      }
+    }
   } catch {
     cachedData = undefined;
   }
@@ -70,9 +88,18 @@ function loadBundle(file: string, unbundled: string): LoadedBundle | undefined {
     filename: string,
     dirname: string,
   ) => void;
-  const bundle = { exports: {} };
+  const bundle: { exports: BundleExports } = { exports: {} };
   run.call(bundle.exports, bundle.exports, nodeModule.createRequire(file), bundle, file, path.dirname(file));
-  return { exports: bundle.exports, cache: () => Buffer.concat([digest, script.createCachedData()]) };
+  if (bootstrapCache !== undefined) bundle.exports.useBootstrapCache?.(bootstrapCache);
+  return {
+    exports: bundle.exports,
+    cache: () => {
+      const own = script.createCachedData();
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(own.length);
+      return Buffer.concat([digest, length, own, bundle.exports.bootstrapCacheData?.() ?? Buffer.alloc(0)]);
+    },
+  };
 }
 
 export = loadBundle;

@@ -7,6 +7,9 @@ import { workerData } from 'node:worker_threads';
 import { main } from './commands.js';
 import type { Io } from './flags.js';
 
+// For the boot file that loads this thread's bundle (load-bundle.cts): the bootstrap's code cache in and out.
+export { bootstrapCacheData, useBootstrapCache } from '../run/warm-realms.js';
+
 /**
  * Run the command line `argv`; resolves with the exit code, also set as `process.exitCode`.
  * `importModule` is the caller's `import()` (see Io).
