@@ -22,6 +22,9 @@ import type { ConsoleLevel, EvaluateOptions, ModuleNamespace, Sandbox } from '..
 import { importRejectionShape } from './import-rejection.js';
 import type { NormalizedOptions } from './options.js';
 
+/** A file name that is a path segment of its own (no separator, not `.` or `..`) and that a file: URL spells as it is. */
+const PLAIN_NAME = /^(?!\.\.?$)[\w.-]+$/;
+
 /** Background turns may use this share of a window's wall clock (see chargeBackground). */
 const BACKGROUND_SHARE = 0.5;
 const BACKGROUND_WINDOW_MS = 1_000;
@@ -126,9 +129,17 @@ export class ContextSandbox implements Sandbox {
     const filename = options.filename ?? `evaluate-${++this.evaluated}.mjs`;
     return this.operation(`evaluate(${filename})`, async () => {
       if (typeof source !== 'string') throw new TypeError('evaluate(source): source must be a string');
-      const file = path.resolve(this.root, filename);
-      if (!isInside(this.root, file)) throw new ResolveError(filename, undefined, `it is outside the sandbox root ${this.root}`);
-      const url = pathToFileURL(file).href;
+      let file: string;
+      let url: string;
+      if (PLAIN_NAME.test(filename)) {
+        // A name of the root itself needing no encoding (what evaluate() names by default): its URL is the root's plus the name.
+        file = path.join(this.root, filename);
+        url = `${this.options.rootUrl}${filename}`;
+      } else {
+        file = path.resolve(this.root, filename);
+        if (!isInside(this.root, file)) throw new ResolveError(filename, undefined, `it is outside the sandbox root ${this.root}`);
+        url = pathToFileURL(file).href;
+      }
       const module = await this.run({ kind: 'file', key: url, url, path: file }, `evaluation of ${filename}`, source);
       return this.namespaceOf(module) as T;
     });

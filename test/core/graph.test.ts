@@ -4,7 +4,9 @@
  * JSON modules, import() through the sandbox's resolver, the host's namespace view, and module
  * instances (once per sandbox, never shared between sandboxes).
  */
-import { realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect, it } from 'vitest';
 import { DeadlineError, LoadError, PolicyError } from '../../src/index.js';
@@ -160,6 +162,22 @@ describeEach('module graph', ({ make }) => {
       filename: 'sub/virtual.mjs',
     });
     expect(ns).toEqual({ a: 1, url: urlOf('sub/virtual.mjs') });
+  });
+
+  it("evaluate() names its module by the root's file: URL plus the filename, encoded as Node encodes a path", async () => {
+    // A root whose path needs encoding (space, %, #), and names that do and do not.
+    const odd = realpathSync(mkdtempSync(path.join(tmpdir(), 'esm-sandbox-url a%b#c-')));
+    try {
+      const sandbox = make({ root: odd });
+      const urlIn = async (filename?: string) =>
+        (await sandbox.evaluate('export const url = import.meta.url;', filename === undefined ? {} : { filename })).url;
+      expect(await urlIn()).toBe(pathToFileURL(path.join(odd, 'evaluate-1.mjs')).href);
+      for (const name of ['plain.mjs', '...', 'a b.mjs', 'x%y.mjs', 'q#r.mjs', 'sub/inner.mjs', 'é.mjs']) {
+        expect(await urlIn(name)).toBe(pathToFileURL(path.join(odd, name)).href);
+      }
+    } finally {
+      rmSync(odd, { recursive: true, force: true });
+    }
   });
 
   it('import() keeps working when the same module is compiled again and again (code cache)', async () => {
