@@ -7,6 +7,8 @@
  * - the CLI's thread: dist/cli/in-thread.js, its commands and the library, into
  *   dist/cli/cli-bundle.cjs (loaded by dist/cli/boot.cjs, which dist/cli/main.js starts).
  * Same code, same order of evaluation; names are kept (errors cross the wire by class name).
+ * The license notices of the packages bundled go to dist/THIRD-PARTY-NOTICES.txt, not into the
+ * bundles (third-party-notices.mjs).
  *
  * Run after `tsc` (npm run build does). Without rolldown installed nothing is bundled and threads
  * load the unbundled files module by module: slower to start, identical behaviour.
@@ -17,6 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
+import { writeNotices } from './third-party-notices.mjs';
 
 const dist = new URL('../dist/', import.meta.url);
 const at = (name) => fileURLToPath(new URL(name, dist));
@@ -30,11 +33,14 @@ try {
   process.exit(0);
 }
 
-/** One file for `input` and all it imports; an old cache goes first (boot would reject it anyway). */
+/**
+ * One file for `input` and all it imports; an old cache goes first (boot would reject it anyway).
+ * Returns the ids of the modules in it, whose packages' notices third-party-notices.mjs writes.
+ */
 async function bundle(input, file) {
   rmSync(file, { force: true });
   rmSync(`${file}.cache`, { force: true });
-  await rolldown.build({
+  const { output } = await rolldown.build({
     input,
     platform: 'node',
     // amaro is an optional peer, required at run time only for .ts files: it stays outside.
@@ -65,6 +71,7 @@ async function bundle(input, file) {
       throw new Error(`bundle-worker: ${file} calls import() at offset ${node.start}; pass Node's import() in from the boot file`);
     },
   });
+  return output.flatMap((chunk) => (chunk.type === 'chunk' ? chunk.moduleIds : []));
 }
 
 /**
@@ -130,7 +137,7 @@ async function cacheAfterWarmUp(file, boot, options, warmUp) {
 // Worker isolation. The warm-up: a thread as the library starts one, one sandbox, an evaluation
 // that goes through the parser, the policy, the catch guard and the link, and a call.
 const workerBundle = at('worker/worker-bundle.cjs');
-await bundle(at('worker/worker-main.js'), workerBundle);
+const workerModules = await bundle(at('worker/worker-main.js'), workerBundle);
 const calls = new MessageChannel();
 await cacheAfterWarmUp(
   workerBundle,
@@ -165,7 +172,14 @@ calls.port1.close();
 // The CLI's thread. The warm-up: `esm-sandbox config` of a small function config with a sibling module and std:path,
 // twice on one disk cache, so that the cache holds what a run with a warm disk cache compiles.
 const cliBundle = at('cli/cli-bundle.cjs');
-await bundle(at('cli/in-thread.js'), cliBundle);
+const cliModules = await bundle(at('cli/in-thread.js'), cliBundle);
+writeNotices(
+  at('THIRD-PARTY-NOTICES.txt'),
+  new Map([
+    ['worker/worker-bundle.cjs', workerModules],
+    ['cli/cli-bundle.cjs', cliModules],
+  ]),
+);
 const scratch = mkdtempSync(path.join(tmpdir(), 'esm-sandbox-bundle-'));
 try {
   const config = path.join(scratch, 'app.config.mjs');

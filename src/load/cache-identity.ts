@@ -1,7 +1,8 @@
 /**
  * What the disk cache (disk-cache.ts) trusts and keys on besides content: this build of
  * esm-sandbox and the Node running it, the ownership and mode of what it reads, the secret its
- * packs are authenticated with, and a package's manifest.
+ * packs are authenticated with, a package's manifest, and (transform/typescript.ts) the version of
+ * the package that strips TypeScript's types.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -9,21 +10,26 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 
-/** This build of esm-sandbox: its version, and when the file running this was built. */
-export const buildId = (() => {
-  const self = fileURLToPath(import.meta.url);
-  let version = 'unknown';
-  for (let dir = path.dirname(self), up = 0; up < 4; dir = path.dirname(dir), up++) {
+/**
+ * The version of package `name` that `file` belongs to, from the first manifest of that name up to
+ * four folders above it (a package's own folders may hold manifests of other names), or 'unknown'.
+ */
+export function packageVersionOf(file: string, name: string): string {
+  for (let dir = path.dirname(file), up = 0; up < 4; dir = path.dirname(dir), up++) {
     try {
       const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-      if (manifest.name === 'esm-sandbox') {
-        version = String(manifest.version);
-        break;
-      }
+      if (manifest.name === name) return String(manifest.version);
     } catch {
       // not this directory
     }
   }
+  return 'unknown';
+}
+
+/** This build of esm-sandbox: its version, and when the file running this was built. */
+export const buildId = (() => {
+  const self = fileURLToPath(import.meta.url);
+  const version = packageVersionOf(self, 'esm-sandbox');
   // A rebuild changes the transform without a new version (under a dev runner, only edits of this file show).
   let built = 0;
   try {

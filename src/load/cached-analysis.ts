@@ -6,7 +6,8 @@
  * Both caches answer for a content hash, a URL, the metered flag, a format and a fingerprint that
  * holds every other input to the verdict (the policy, the allow-list, and the package's grants:
  * analyze/environment.ts). The hash is of the file as read: a TypeScript file found in either cache
- * is not stripped of its types at all.
+ * is not stripped of its types at all, which is why its disk entry is also keyed by the stripper
+ * (the memory cache lives in one process, which has one).
  */
 import { adoptAnalysis, cachedAnalysis, contentHash, policyFindings, type Analysis, type ModuleFormat } from '../analyze/analyze.js';
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
@@ -25,6 +26,12 @@ export interface AnalysisRequest {
   disk: DiskCache | undefined;
   /** The format of this content when known before parsing (commonjs.ts, knownFormat); undefined: `analyze` detects it. */
   formatOf: (hash: string) => ModuleFormat | undefined;
+  /**
+   * For TypeScript, what strips its types (transform/typescript.ts, stripperIdentity): a disk entry
+   * holds one stripper's output and answers for that one only. Asked again at a store, after
+   * `code()`, which may have replaced a stripper that failed to load.
+   */
+  stripper?: () => string;
   /** The text analysed and checked: the source, stripped of types for TypeScript. Asked only on a miss. */
   code: () => string;
   /** The analysis made here (load/commonjs.ts: a module or a CommonJS file), of `code()`, under `hash`. */
@@ -45,16 +52,18 @@ export function analyzeWithFindings(source: string, url: string, request: Analys
     return { analysis, findings: findingsOf(analysis) };
   }
   const pack = disk.packOf(url, metered, fingerprint);
-  const stored = known === undefined ? disk.lookup(pack, url, hash, format) : undefined;
+  const entryKey = () => (request.stripper === undefined ? hash : `${hash}:${request.stripper()}`);
+  const key = entryKey();
+  const stored = known === undefined ? disk.lookup(pack, url, key, format) : undefined;
   if (stored !== undefined) {
     // The entry's format was detected from this same content by the process that wrote it.
     if (format === undefined) noteDetected(hash, url, stored.format ?? 'module');
     const analysis = adoptAnalysis(hash, url, metered, stored, fingerprint, stored.findings);
-    analysis.restored = () => disk.store(pack, url, hash, { ...analysis, findings: stored.findings });
+    analysis.restored = () => disk.store(pack, url, key, { ...analysis, findings: stored.findings });
     return { analysis, findings: stored.findings };
   }
   const analysis = known ?? analyze(text(), hash);
   const findings = findingsOf(analysis);
-  (analysis.persist ??= []).push(() => disk.store(pack, url, hash, { ...analysis, findings }));
+  (analysis.persist ??= []).push(() => disk.store(pack, url, entryKey(), { ...analysis, findings }));
   return { analysis, findings };
 }

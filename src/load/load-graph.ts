@@ -19,7 +19,7 @@ import { analyzeFile, followRequires, knownFormat, lexCommonJS, type CommonJSInf
 import type { DiskCache } from './disk-cache.js';
 import { checkAttributes, importedBy, jsonErrorAt } from './module-checks.js';
 import { resolveSpecifier, type Resolution, type ResolverOptions } from '../resolve/resolver.js';
-import { isTypeScript, stripTypes } from '../transform/typescript.js';
+import { isTypeScript, stripperIdentity, stripTypes } from '../transform/typescript.js';
 import { readModuleText, type LoadLimits } from './source.js';
 
 /** One module the load step read (or an allow-listed one it reached), ready to compile. */
@@ -152,6 +152,7 @@ class GraphWalk {
       // evaluate() sources are one-off strings under made-up names: not worth a place on disk.
       disk: virtualSource === undefined ? context.disk : undefined,
       formatOf: (hash) => knownFormat(hash, resolution, context.resolver),
+      stripper: isTypeScript(url) ? stripperIdentity : undefined,
       // TypeScript is stripped to spaces, so positions in the code are positions in `source`.
       code: () => (isTypeScript(url) ? stripTypes(source, url) : source),
       analyze: (code, hash) => analyzeFile(code, resolution, context.resolver, metered, hash),

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import * as nodeModule from 'node:module';
 import { LoadError, SandboxSyntaxError } from '../errors/errors.js';
 import { codeFrame } from '../errors/frame.js';
+import { packageVersionOf } from '../load/cache-identity.js';
 
 type Strip = (source: string) => string;
 
@@ -17,16 +18,44 @@ export const isTypeScript = (url: string): boolean => /\.m?ts$/.test(url);
 
 let stripper: Strip | null | undefined;
 
-function findStripper(): Strip | null {
+/** The stripper this process uses, chosen without loading it (amaro takes ~250 ms to load). */
+let chosen: { identity: string; amaro: string | undefined } | undefined;
+
+const builtinStrip = () =>
+  (nodeModule as { stripTypeScriptTypes?: (source: string, options?: { mode: 'strip' }) => string }).stripTypeScriptTypes;
+const builtinChoice = () => ({ identity: typeof builtinStrip() === 'function' ? `node@${process.version}` : 'none', amaro: undefined });
+
+function choice(): { identity: string; amaro: string | undefined } {
+  if (chosen !== undefined) return chosen;
   try {
-    const amaro = createRequire(import.meta.url)('amaro') as {
-      transformSync(source: string, options: { mode: 'strip-only' }): { code: string };
-    };
-    return (source) => amaro.transformSync(source, { mode: 'strip-only' }).code;
+    const amaro = createRequire(import.meta.url).resolve('amaro');
+    return (chosen = { identity: `amaro@${packageVersionOf(amaro, 'amaro')}`, amaro });
   } catch {
-    // Not installed: fall back to Node's own.
+    // Not installed: Node's own, if any.
+    return (chosen = builtinChoice());
   }
-  const builtin = (nodeModule as { stripTypeScriptTypes?: (source: string, options?: { mode: 'strip' }) => string }).stripTypeScriptTypes;
+}
+
+/**
+ * What strips types in this process (`amaro@1.2.1`, `node@v22.13.0`, or `none`): TypeScript
+ * entries of the disk cache hold one stripper's output, so they are keyed by it.
+ */
+export const stripperIdentity = (): string => choice().identity;
+
+function findStripper(): Strip | null {
+  const { amaro } = choice();
+  if (amaro !== undefined) {
+    try {
+      const loaded = createRequire(import.meta.url)(amaro) as {
+        transformSync(source: string, options: { mode: 'strip-only' }): { code: string };
+      };
+      return (source) => loaded.transformSync(source, { mode: 'strip-only' }).code;
+    } catch {
+      // Installed but not loadable: Node's own strips, and entries are keyed by it.
+      chosen = builtinChoice();
+    }
+  }
+  const builtin = builtinStrip();
   return typeof builtin === 'function' ? (source) => builtin(source, { mode: 'strip' }) : null;
 }
 

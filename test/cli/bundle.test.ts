@@ -4,6 +4,7 @@
  * Both must behave alike, and a missing or stale bundle or cache must only mean the slower path.
  * The built CLI in child processes, on a copy of dist per case: `npm run build` first.
  */
+import { isAscii } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import {
   accessSync,
@@ -11,6 +12,7 @@ import {
   cpSync,
   existsSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -149,5 +151,58 @@ describe.skipIf(!bundled)('the bundled CLI', () => {
       writeFileSync(cache, Buffer.concat([stored.subarray(0, 20), Buffer.alloc(stored.length - 20, 1)]));
       expectConfig(cli(pkg, ['config', viteLike, '--json', '--no-cache']));
     });
+  });
+});
+
+describe.skipIf(!bundled)("the bundles' third-party notices", () => {
+  const manifestOf = (name: string) =>
+    JSON.parse(readFileSync(path.join(repo, 'node_modules', name, 'package.json'), 'utf8')) as {
+      version: string;
+      dependencies?: Record<string, string>;
+    };
+  /** Every package the library depends on at run time, directly or through another: all of them are bundled. */
+  function runtimePackages(): string[] {
+    const found = new Set<string>();
+    const visit = (names: string[]) => {
+      for (const name of names) {
+        if (found.has(name)) continue;
+        found.add(name);
+        visit(Object.keys(manifestOf(name).dependencies ?? {}));
+      }
+    };
+    visit(
+      Object.keys(
+        (JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies,
+      ),
+    );
+    return [...found].sort();
+  }
+  const licenseText = (name: string) => {
+    const dir = path.join(repo, 'node_modules', name);
+    const file = readdirSync(dir).find((entry) => /^licen[cs]e/i.test(entry));
+    if (file === undefined) throw new Error(`${name} ships no license file`);
+    return readFileSync(path.join(dir, file), 'utf8').trim();
+  };
+
+  it("name every package whose code is bundled, with its version and its license's text, in one file beside the bundles", () => {
+    const notices = readFileSync(path.join(dist, 'THIRD-PARTY-NOTICES.txt'), 'utf8');
+    const expected = [...runtimePackages(), 'rolldown'];
+    // chokidar and what it needs: not only the direct dependencies.
+    expect(expected).toEqual(expect.arrayContaining(['acorn', 'chokidar', 'readdirp', '@jridgewell/sourcemap-codec']));
+    const named = [...notices.matchAll(/^(\S+) (\d\S*) \(/gm)].map((match) => match[1]);
+    expect(named.sort()).toEqual(expected.sort());
+    for (const name of expected) {
+      expect(notices, name).toContain(`${name} ${manifestOf(name).version} (`);
+      expect(notices, name).toContain(licenseText(name));
+    }
+    expect(notices).toMatch(/^chokidar .*\nIn: cli\/cli-bundle\.cjs\n/m);
+  });
+
+  it('are not in the bundles, which stay ASCII', () => {
+    for (const bundle of ['cli/cli-bundle.cjs', 'worker/worker-bundle.cjs']) {
+      const text = readFileSync(path.join(dist, bundle));
+      expect(isAscii(text), bundle).toBe(true);
+      expect(text.includes('Permission is hereby granted'), bundle).toBe(false);
+    }
   });
 });

@@ -17,6 +17,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -38,6 +39,7 @@ import {
 import { environmentKey } from '../../src/analyze/environment.js';
 import { Packages } from '../../src/resolve/packages.js';
 import { normalizeOptions } from '../../src/sandbox/options.js';
+import { stripperIdentity } from '../../src/transform/typescript.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const scratch = mkdtempSync(path.join(tmpdir(), 'esm-sandbox-disk-cache-'));
@@ -551,5 +553,86 @@ describe('disk cache: CommonJS entries', () => {
     expect(diskCacheStats().ignored - before.ignored).toBe(1);
     expect(diskCacheStats().hits - before.hits).toBe(0);
     expect(typeof process.exit).toBe('function');
+  });
+});
+
+describe('disk cache: TypeScript entries', () => {
+  /**
+   * An install of the built package beside an `amaro` of its own, at `version`: the real one,
+   * whose output is marked with `tag` (as long as the placeholder, so no position moves), so that
+   * what a module runs tells which stripper made it.
+   */
+  function install(version: string, tag: string): string {
+    const at = freshDir(`install-${version}`);
+    const modules = path.join(at, 'node_modules');
+    const own = path.join(modules, 'esm-sandbox');
+    // Timestamps kept: the build's identity (load/cache-identity.ts) is the same in every install.
+    cpSync(path.join(repo, 'dist'), path.join(own, 'dist'), {
+      recursive: true,
+      preserveTimestamps: true,
+      filter: (from) => !from.endsWith('.map') && !from.endsWith('.d.ts'),
+    });
+    copyFileSync(path.join(repo, 'package.json'), path.join(own, 'package.json'));
+    const manifest = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    for (const name of Object.keys(manifest.dependencies))
+      symlinkSync(path.join(repo, 'node_modules', name), path.join(modules, name), 'dir');
+    const amaro = path.join(modules, 'amaro');
+    mkdirSync(amaro);
+    writeFileSync(path.join(amaro, 'package.json'), JSON.stringify({ name: 'amaro', version, main: 'index.js' }));
+    writeFileSync(
+      path.join(amaro, 'index.js'),
+      `const real = require(${JSON.stringify(path.join(repo, 'node_modules/amaro'))});
+exports.transformSync = (source, options) => {
+  const out = real.transformSync(source, options);
+  return { ...out, code: out.code.replace('__STRIPPER__', ${JSON.stringify(tag)}) };
+};
+`,
+    );
+    const script = path.join(at, 'child.mjs');
+    writeFileSync(
+      script,
+      `import { createSandbox } from ${JSON.stringify(pathToFileURL(path.join(own, 'dist/index.js')).href)};
+import { diskCacheStats } from ${JSON.stringify(pathToFileURL(path.join(own, 'dist/load/disk-cache.js')).href)};
+const [root, cacheDir] = process.argv.slice(2);
+const sandbox = createSandbox({ root, cacheDir });
+const { made } = await sandbox.import('./main.ts');
+await sandbox.dispose();
+process.stdout.write(JSON.stringify({ made, stats: diskCacheStats() }));
+`,
+    );
+    return script;
+  }
+
+  const run = (script: string, root: string, cacheDir: string) =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--experimental-vm-modules', '--no-warnings', script, root, cacheDir], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '' },
+      }),
+    ) as { made: string[]; stats: ReturnType<typeof diskCacheStats> };
+
+  it('is keyed by the stripper: an install with another amaro version misses the TypeScript entry, and runs what its own stripper made', () => {
+    const root = freshDir('typescript');
+    writeFileSync(path.join(root, 'plain.mjs'), "export const plain = 'plain';\n");
+    writeFileSync(
+      path.join(root, 'main.ts'),
+      "import { plain } from './plain.mjs';\nconst tag: string = '__STRIPPER__';\nexport const made = [tag, plain];\n",
+    );
+    const cacheDir = freshDir('cache');
+    const one = install('1.0.0', 'stripper-one');
+    const two = install('2.0.0', 'stripper-two');
+
+    expect(run(one, root, cacheDir)).toMatchObject({ made: ['stripper-one', 'plain'], stats: { hits: 0, misses: 2, stored: 2 } });
+    // Its own entry again: both hit.
+    expect(run(one, root, cacheDir)).toMatchObject({ made: ['stripper-one', 'plain'], stats: { hits: 2, misses: 0, stored: 0 } });
+    // The same build (the JavaScript module hits: the installs share packs) under another amaro:
+    // the TypeScript module is stripped again, by this install's amaro, and its entry replaced.
+    expect(run(two, root, cacheDir)).toMatchObject({ made: ['stripper-two', 'plain'], stats: { hits: 1, misses: 1, stored: 1 } });
+    expect(run(one, root, cacheDir)).toMatchObject({ made: ['stripper-one', 'plain'], stats: { hits: 1, misses: 1, stored: 1 } });
+  });
+
+  it("names the stripper in use by package and version, read from amaro's own manifest", () => {
+    const { version } = JSON.parse(readFileSync(path.join(repo, 'node_modules/amaro/package.json'), 'utf8')) as { version: string };
+    expect(stripperIdentity()).toBe(`amaro@${version}`);
   });
 });
