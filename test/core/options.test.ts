@@ -3,6 +3,10 @@
  * bad option is a TypeError whose message begins with the option's name, so a caller knows which
  * one to fix without reading the source.
  */
+import { mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createSandbox, createSandboxPool, loadConfig, type SandboxOptions } from '../../src/index.js';
 import { fixtures } from '../helpers/sandbox.js';
@@ -35,6 +39,22 @@ describe('a bad option is a TypeError that names it', () => {
     const attempt = () => createSandbox({ root, ...options } as SandboxOptions);
     expect(attempt).toThrow(TypeError);
     expect(attempt).toThrow(new RegExp(`^${option}\\b|\\b${option}\\b`));
+  });
+
+  it('root: a missing folder and a file each say which, and a link to a folder is followed to its real path', () => {
+    expect(() => createSandbox({ root: new URL('./no-such-folder/', root) })).toThrow(/^root: .*no-such-folder\/? does not exist$/);
+    expect(() => createSandbox({ root: new URL('./main.mjs', root) })).toThrow(/^root: .*main\.mjs is not a directory$/);
+    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'esm-sandbox-root-')));
+    try {
+      writeFileSync(path.join(dir, 'file.mjs'), '');
+      symlinkSync(fileURLToPath(root), path.join(dir, 'to-folder'));
+      symlinkSync(path.join(dir, 'file.mjs'), path.join(dir, 'to-file'));
+      expect(createSandbox({ root: path.join(dir, 'to-folder'), isolation: 'context' }).root).toBe(realpathSync(fileURLToPath(root)));
+      expect(createSandbox({ root: `${dir}/`, isolation: 'context' }).root).toBe(dir);
+      expect(() => createSandbox({ root: path.join(dir, 'to-file') })).toThrow(/^root: .*to-file is not a directory$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("units are the option's own: bytes for maxModuleBytes, megabytes for memoryLimitMb", () => {
