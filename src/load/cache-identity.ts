@@ -16,8 +16,11 @@ import { threadId } from 'node:worker_threads';
  */
 export function packageVersionOf(file: string, name: string): string {
   for (let dir = path.dirname(file), up = 0; up < 4; dir = path.dirname(dir), up++) {
+    const candidate = path.join(dir, 'package.json');
+    // Asked first, so that a folder without one costs no thrown error (this runs as a CLI thread starts).
+    if (!fs.existsSync(candidate)) continue;
     try {
-      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      const manifest = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { name?: unknown; version?: unknown };
       if (manifest.name === name) return String(manifest.version);
     } catch {
       // not this directory
