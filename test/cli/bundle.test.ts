@@ -75,6 +75,11 @@ describe.skipIf(!bundled)('the bundled CLI', () => {
     expect(readFileSync(path.join(repo, bin), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
     const args = ['config', viteLike, '--json', '--no-cache'];
     expect(cli(repo, args, repo, 'dist/cli/main.js')).toEqual(cli(repo, args));
+    // main.js was the bin before: a link an earlier install made (npx keeps them in its cache) still runs the CLI.
+    const link = path.join(scratch, 'esm-sandbox');
+    symlinkSync(path.join(repo, 'dist/cli/main.js'), link);
+    const viaLink = spawnSync(link, args, { cwd: repo, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', NO_COLOR: '1' } });
+    expect({ status: viaLink.status, stdout: viaLink.stdout, stderr: viaLink.stderr }).toEqual(cli(repo, args));
   });
 
   // Commands with each exit code, and errors that name the user's file:line:col.
