@@ -60,6 +60,7 @@ export function useBootstrapCache(cache: Buffer): void {
 export function bootstrapCacheData(): Buffer | undefined {
   return bootstrapScript?.createCachedData();
 }
+
 /** Ready shells by allocation cap (none: `undefined`). */
 const pools = new Map<number | undefined, RealmShell[]>();
 /** The cap the last take asked for: the one refilled. */

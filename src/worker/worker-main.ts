@@ -20,10 +20,10 @@ import type { ModuleDefinition, SandboxOptions } from '../types.js';
 import { decode, decodeThrown, encode, encodeError, functionIdentity } from './protocol.js';
 import type { FunctionFactory, FunctionRegistry, Message, Request, Settlement, SyncReply } from './protocol.js';
 import { HOST_WAKE } from './carrier.js';
+import type { CallAnswer, Inbound, InboundCall, NestedAnswer, NestedCall, Outbound } from './carrier.js';
 
 // For the boot file that loads this thread's bundle (load-bundle.cts): the bootstrap's code cache in and out.
 export { bootstrapCacheData, useBootstrapCache } from '../run/warm-realms.js';
-import type { CallAnswer, Inbound, InboundCall, NestedAnswer, NestedCall, Outbound } from './carrier.js';
 
 /** What the host sends to create a sandbox here. */
 export interface TenantInit {
