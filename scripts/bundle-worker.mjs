@@ -148,8 +148,11 @@ await cacheAfterWarmUp(
     worker.on('message', (message) => {
       if (message.body?.kind === 'reply') replies.get(message.body.id)?.(message.body);
     });
-    // The sandbox's first request carries what the worker builds it from (src/worker/carrier.ts, Inbound).
-    let init = { options: { root: tmpdir(), hasConsole: false, hasOnWarning: false }, modules: {}, rootChecked: false };
+    // The sandbox's first request carries what the worker builds it from (src/worker/carrier.ts,
+    // Inbound), the host's normalised options as the library makes them (worker-sandbox.ts).
+    const { normalizeOptions, toPortable } = await import(new URL('sandbox/options.js', dist).href);
+    const options = toPortable(normalizeOptions({ root: tmpdir() }), undefined);
+    let init = { options, hasConsole: false, hasOnWarning: false, modules: {}, rootChecked: true };
     const request = (body) =>
       answer(
         new Promise((resolve) => {

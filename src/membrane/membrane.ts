@@ -162,8 +162,9 @@ export class Membrane {
   }
 
   /** Reject every host promise still waiting on the sandbox (it was disposed). */
-  abandon(reason: unknown): void {
-    for (const waiter of this.pending.values()) waiter.reject(reason);
+  /** @param reason made only if a waiter is left (see ContextSandbox.death). */
+  abandon(reason: () => unknown): void {
+    for (const waiter of this.pending.values()) waiter.reject(reason());
     this.pending.clear();
   }
 

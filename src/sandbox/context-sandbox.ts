@@ -44,7 +44,9 @@ export class ContextSandbox implements Sandbox {
    */
   private readonly thrownInside = new WeakMap<Error, unknown>();
   private readonly inflight = new Set<(error: Error) => void>();
-  private death: EsmSandboxError | undefined;
+  private dead = false;
+  /** Why it died; undefined while dead means disposed by its owner (see `death`). */
+  private deathError: EsmSandboxError | undefined;
   private evaluated = 0;
   /** Wall-clock ms of background turns in the current window (see chargeBackground). */
   private backgroundStart = 0;
@@ -62,11 +64,9 @@ export class ContextSandbox implements Sandbox {
         // A turn can outlive its sandbox (dispose() called from a bridged function): from then
         // on no host function runs for it, and no new host timer keeps the process alive.
         call: (id, args) =>
-          this.death === undefined
-            ? this.membrane.call(id, args)
-            : this.realm.kit.fail(this.realm.kit.error('Error', 'The sandbox is disposed')),
+          !this.dead ? this.membrane.call(id, args) : this.realm.kit.fail(this.realm.kit.error('Error', 'The sandbox is disposed')),
         timerSet: (id, ms, repeat) => {
-          if (this.death === undefined) this.timers.set(id, ms, repeat);
+          if (!this.dead) this.timers.set(id, ms, repeat);
         },
         timerClear: (id) => this.timers.clear(id),
         console: (level, args) => this.onConsole(level as ConsoleLevel, args),
@@ -105,7 +105,7 @@ export class ContextSandbox implements Sandbox {
   }
 
   get disposed(): boolean {
-    return this.death !== undefined;
+    return this.dead;
   }
 
   /** Ms the running turn may still block the thread when no watchdog can wake it (Realm.turnTimeLeft). */
@@ -150,7 +150,7 @@ export class ContextSandbox implements Sandbox {
   }
 
   async dispose(): Promise<void> {
-    this.die(new DisposedError('it was disposed by its owner'));
+    this.die(undefined);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -168,16 +168,16 @@ export class ContextSandbox implements Sandbox {
 
   /** Synchronous work (a nested call served by a worker): its turn's `timeout` bounds it. */
   private operationNow<T>(work: () => T): T {
-    if (this.death !== undefined) throw this.disposedError();
+    if (this.dead) throw this.disposedError();
     try {
       return work();
     } catch (error) {
-      throw error instanceof TurnTimeout ? (this.death ?? error) : error;
+      throw error instanceof TurnTimeout ? (this.dead ? this.death() : error) : error;
     }
   }
 
   private bounded<T>(what: string, work: () => Promise<T>): Promise<T> {
-    if (this.death !== undefined) return Promise.reject(this.disposedError());
+    if (this.dead) return Promise.reject(this.disposedError());
     if (this.realm.inTurn) return work();
     return new Promise<T>((resolve, reject) => {
       let cancel: (() => void) | undefined;
@@ -200,7 +200,7 @@ export class ContextSandbox implements Sandbox {
         },
         (error: unknown) => {
           finish();
-          reject(error instanceof TurnTimeout ? (this.death ?? error) : error);
+          reject(error instanceof TurnTimeout ? (this.dead ? this.death() : error) : error);
         },
       );
     });
@@ -228,7 +228,7 @@ export class ContextSandbox implements Sandbox {
         .catch((error: unknown) => {
           if (error instanceof TurnTimeout) throw error;
           const hostError = this.toHostError(error, undefined);
-          if (this.death === undefined) this.thrownInside.set(hostError, error);
+          if (!this.dead) this.thrownInside.set(hostError, error);
           throw hostError;
         });
       this.evaluations.set(module, done);
@@ -238,7 +238,7 @@ export class ContextSandbox implements Sandbox {
 
   private async dynamicImport(specifier: string, referrer: string, attributes: Record<string, string> = {}): Promise<vm.Module> {
     try {
-      if (this.death !== undefined) throw this.disposedError();
+      if (this.dead) throw this.disposedError();
       // Before the first await: the sandbox's import() call is still on the stack.
       const where = this.graph.dynamicSite(referrer, specifier);
       const resolution = await resolveSpecifier(specifier, referrer, this.resolver, where);
@@ -255,7 +255,7 @@ export class ContextSandbox implements Sandbox {
   /** CommonJS `require()` (link/commonjs.ts): a refusal is thrown in the sandbox as an import() refusal would be. */
   private require(referrer: string, specifier: string): unknown {
     try {
-      if (this.death !== undefined) throw this.disposedError();
+      if (this.dead) throw this.disposedError();
       return this.graph.require(referrer, specifier);
     } catch (error) {
       return this.realm.kit.fail(this.membrane.errorToSandbox(error, importRejectionShape(error)));
@@ -274,7 +274,7 @@ export class ContextSandbox implements Sandbox {
       try {
         described = this.realm.turn('describing an error', Job.Rethrow, value).info;
       } catch (error) {
-        if (error instanceof TurnTimeout) return this.death ?? error;
+        if (error instanceof TurnTimeout) return this.dead ? this.death() : error;
         throw error;
       }
     }
@@ -283,7 +283,7 @@ export class ContextSandbox implements Sandbox {
   }
 
   private fireTimer(id: number): void {
-    if (this.death !== undefined) return;
+    if (this.dead) return;
     const started = performance.now();
     try {
       const outcome = this.realm.turn('a timer callback', Job.Timer, id);
@@ -304,7 +304,7 @@ export class ContextSandbox implements Sandbox {
    * wall-clock ms. While an operation is in flight, its deadline bounds them instead.
    */
   private chargeBackground(started: number): void {
-    if (this.death !== undefined || !Number.isFinite(this.options.timeout) || this.inflight.size > 0) return;
+    if (this.dead || !Number.isFinite(this.options.timeout) || this.inflight.size > 0) return;
     const now = performance.now();
     const window = Math.max(BACKGROUND_WINDOW_MS, 4 * this.options.timeout);
     if (now - this.backgroundStart > window) {
@@ -327,15 +327,15 @@ export class ContextSandbox implements Sandbox {
    * `DisposedError` tells nothing new (the owner disposed it, or its death was reported already).
    */
   private readonly unwatched = (reason: unknown): void => {
-    if (reason instanceof DisposedError || reason === this.death) return;
+    if (reason instanceof DisposedError || reason === this.deathError) return;
     this.reportUncaught(reason instanceof Error ? reason : new EsmSandboxError('ERR_SANDBOX_THROWN', String(reason)));
   };
 
   private onUnhandledRejection(reason: unknown): void {
-    if (this.death !== undefined) return;
+    if (this.dead) return;
     const error = this.toHostError(reason, undefined);
     // Describing the reason ran past the timeout: die() has already reported that, once.
-    if (this.death !== undefined) return;
+    if (this.dead) return;
     this.reportUncaught(error);
   }
 
@@ -347,27 +347,37 @@ export class ContextSandbox implements Sandbox {
   private onConsole(level: ConsoleLevel, args: unknown[]): void {
     const handler = this.options.console;
     // Like bridged calls: the rest of a turn that outlived its sandbox reaches no host callback.
-    if (handler === undefined || this.death !== undefined) return;
+    if (handler === undefined || this.dead) return;
     handler(level, this.membrane.toHost(args, 'console arguments', 'describe') as unknown[]);
   }
 
   private disposedError(): DisposedError {
-    const death = this.death;
+    const death = this.death();
     if (death instanceof DisposedError) return death;
-    return new DisposedError(death ? `it was stopped earlier: ${death.message}` : 'it is disposed');
+    return new DisposedError(`it was stopped earlier: ${death.message}`);
   }
 
-  private die(error: EsmSandboxError): void {
-    if (this.death !== undefined) return;
-    this.death = error;
+  /**
+   * Why the sandbox died. A dispose by its owner becomes an error only when something asks for it:
+   * building one is ~15 µs after an idle moment, and most disposed sandboxes are never asked.
+   */
+  private death(): EsmSandboxError {
+    return (this.deathError ??= new DisposedError('it was disposed by its owner'));
+  }
+
+  /** @param error what killed it; undefined: disposed by its owner. */
+  private die(error: EsmSandboxError | undefined): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.deathError = error;
     this.timers.clearAll();
     this.realm.kill();
-    this.membrane.abandon(error);
+    this.membrane.abandon(() => this.death());
     const told = this.inflight.size > 0;
-    for (const fail of [...this.inflight]) fail(error);
+    for (const fail of [...this.inflight]) fail(this.death());
     this.inflight.clear();
     // A timeout in a timer or settlement turn has no caller waiting: tell the owner now, not
     // only at the next operation (which rejects with a DisposedError naming this death).
-    if (!told && !(error instanceof DisposedError)) this.reportUncaught(error);
+    if (!told && error !== undefined && !(error instanceof DisposedError)) this.reportUncaught(error);
   }
 }

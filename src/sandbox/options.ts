@@ -47,14 +47,10 @@ let counter = 0;
 /** A sandbox's default name (pools reuse one normalisation for many sandboxes, each named anew). */
 export const nextSandboxName = (): string => `esm-sandbox ${++counter}`;
 
-/**
- * @param rootChecked `options.root` is already the real path of a directory, as the host's own
- * normalisation found it a moment ago (a worker building a tenant): not looked up on disk again.
- */
-export function normalizeOptions(options: SandboxOptions = {}, rootChecked = false): NormalizedOptions {
+export function normalizeOptions(options: SandboxOptions = {}): NormalizedOptions {
   const rootInput = options.root ?? process.cwd();
   const rootPath = rootInput instanceof URL || String(rootInput).startsWith('file:') ? fileURLToPath(rootInput) : String(rootInput);
-  const root = rootChecked ? rootPath : realDirectory(rootPath);
+  const root = realDirectory(rootPath);
   const effective = policyFor(options.policy);
   const modules = allowList(options.modules);
   const importMeta = importMetaProviders(options.importMeta, modules);
@@ -83,6 +79,58 @@ export function normalizeOptions(options: SandboxOptions = {}, rootChecked = fal
     packages,
     nodeEnv: packages === undefined ? undefined : nodeEnvOf(options.nodeEnv),
     cacheDir: cacheDirOf(options.cacheDir),
+  };
+}
+
+/**
+ * Normalised options as they cross to a worker (worker and process isolation): everything but
+ * the functions, the allow-list (encoded apart, its functions by reference) and the resolved
+ * policy, which is rebuilt from the policy option it came from.
+ */
+export type PortableOptions = Omit<NormalizedOptions, 'modules' | 'console' | 'onError' | 'onWarning' | 'policy' | 'memoryLimitMb'> & {
+  policy: SandboxOptions['policy'];
+};
+
+/** What only the worker's side has: the allow-list decoded there, its forwarding handlers, its heap cap. */
+export type LocalOptions = Pick<NormalizedOptions, 'modules' | 'console' | 'onError' | 'onWarning' | 'memoryLimitMb'>;
+
+/** @param policy the policy option `normalized` was made from. */
+export function toPortable(normalized: NormalizedOptions, policy: SandboxOptions['policy']): PortableOptions {
+  const { root, rootUrl, timeout, deadline, metering, policyFingerprint, name, maxModuleBytes, importMeta, packages, nodeEnv, cacheDir } =
+    normalized;
+  return {
+    root,
+    rootUrl,
+    timeout,
+    deadline,
+    metering,
+    policy,
+    policyFingerprint,
+    name,
+    maxModuleBytes,
+    importMeta,
+    packages,
+    nodeEnv,
+    cacheDir,
+  };
+}
+
+/**
+ * The worker's copy of options the host normalised: checked there already, so only rebuilt, not
+ * checked again (~40 µs of a worker sandbox's creation after an idle moment).
+ * @param rootChecked the host found `root` to be a directory a moment ago; false for a pool's
+ * sandbox, whose normalisation may be old: the root is looked up on disk again.
+ */
+export function fromPortable(portable: PortableOptions, local: LocalOptions, rootChecked: boolean): NormalizedOptions {
+  const root = rootChecked ? portable.root : realDirectory(portable.root);
+  const packages = portable.packages && { listed: portable.packages.listed, conditions: Object.freeze(portable.packages.conditions) };
+  return {
+    ...portable,
+    ...local,
+    root,
+    rootUrl: rootChecked ? portable.rootUrl : rootUrlOf(root),
+    policy: policyFor(portable.policy),
+    packages,
   };
 }
 

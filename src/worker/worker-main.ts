@@ -15,8 +15,8 @@ import { ContextSandbox } from '../sandbox/context-sandbox.js';
 import { loadPlugin, type PluginLoad } from '../plugins/load-plugin.js';
 import { observeQuietly } from '../membrane/bounded-promise.js';
 import { callNow } from '../membrane/membrane.js';
-import { normalizeOptions } from '../sandbox/options.js';
-import type { ModuleDefinition, SandboxOptions } from '../types.js';
+import { fromPortable, type PortableOptions } from '../sandbox/options.js';
+import type { ModuleDefinition } from '../types.js';
 import { decode, decodeThrown, encode, encodeError, functionIdentity } from './protocol.js';
 import type { FunctionFactory, FunctionRegistry, Message, Request, Settlement, SyncReply } from './protocol.js';
 import { HOST_WAKE } from './carrier.js';
@@ -27,7 +27,10 @@ export { bootstrapCacheData, useBootstrapCache } from '../run/warm-realms.js';
 
 /** What the host sends to create a sandbox here. */
 export interface TenantInit {
-  options: SandboxOptions & { hasConsole: boolean; hasOnWarning: boolean };
+  /** The host's normalised options (it checked them): rebuilt here, not checked again. */
+  options: PortableOptions;
+  hasConsole: boolean;
+  hasOnWarning: boolean;
   modules: Record<string, unknown>;
   /** `options.root` is the real path of a directory, as the host found it while creating the sandbox. */
   rootChecked: boolean;
@@ -185,14 +188,14 @@ class Tenant {
         : (...args: unknown[]) => this.callHost(remote, args);
     // One identity per function across the wire (a host function that comes back is itself again).
     ({ register: this.register, make: this.hostFunction } = functionIdentity(registerOwn, standIn));
-    const { hasConsole, hasOnWarning, ...options } = init.options;
+    const { hasConsole, hasOnWarning } = init;
     this.sandbox = new ContextSandbox(
-      normalizeOptions(
+      fromPortable(
+        init.options,
         {
-          ...options,
           // The thread's heap cap also caps the ArrayBuffer bytes one turn may allocate (run/realm-source/memory-cap.ts).
           memoryLimitMb: externalCapMb !== undefined && externalCapMb > 0 ? externalCapMb : undefined,
-          modules: decode(init.modules, this.hostFunction) as Record<string, ModuleDefinition>,
+          modules: new Map(Object.entries(decode(init.modules, this.hostFunction) as Record<string, ModuleDefinition>)),
           console: hasConsole ? (level, args) => this.post({ kind: 'console', level, args: encode(args, () => 0) }) : undefined,
           // Always forwarded: a timeout in a timer callback is how the host learns this sandbox died.
           onError: (error) => this.post({ kind: 'error', error: encodeError(error) }),

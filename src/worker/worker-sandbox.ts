@@ -11,7 +11,7 @@ import { isPromise } from '../commons.js';
 import { DeadlineError, DisposedError, EsmSandboxError, MembraneError } from '../errors/errors.js';
 import { boundedPromise } from '../membrane/bounded-promise.js';
 import { supervise } from '../run/rejections.js';
-import type { NormalizedOptions } from '../sandbox/options.js';
+import { toPortable, type NormalizedOptions } from '../sandbox/options.js';
 import type { ModuleNamespace, Sandbox, SandboxOptions } from '../types.js';
 import { decode, decodeError, encode, encodeError, functionIdentity } from './protocol.js';
 import type { FunctionFactory, FunctionRegistry, Message, Request, Settlement, SyncCall, SyncReply } from './protocol.js';
@@ -64,7 +64,9 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private readonly watch = new RequestWatch(this.pending, (request) => this.unresponsive(request.limit, request.what));
   /** Sandbox promises the host holds (they crossed as markers), by the worker's id. */
   private readonly promises = new Map<number, Waiter>();
-  private death: EsmSandboxError | undefined;
+  private dead = false;
+  /** Why it died; undefined while dead means disposed by its owner (see `death`). */
+  private deathError: EsmSandboxError | undefined;
   private readonly ends: Array<() => void> = [];
 
   /**
@@ -85,22 +87,9 @@ export class WorkerSandbox implements Sandbox, Tenant {
     const lane = () => (this.isolation === 'process' ? processLane() : defaultLanes.worker);
     this.thread = thread ?? (own ? startCarrier(this.isolation)(normalized.memoryLimitMb) : lane().acquire());
     const init: TenantInit = {
-      options: {
-        root: normalized.root,
-        timeout: normalized.timeout,
-        deadline: normalized.deadline,
-        metering: normalized.metering,
-        policy: options.policy,
-        name: normalized.name,
-        maxModuleBytes: normalized.maxModuleBytes,
-        importMeta: options.importMeta,
-        packages: options.packages,
-        conditions: options.conditions,
-        nodeEnv: options.nodeEnv,
-        cacheDir: normalized.cacheDir,
-        hasConsole: options.console !== undefined,
-        hasOnWarning: options.onWarning !== undefined,
-      },
+      options: toPortable(normalized, options.policy),
+      hasConsole: options.console !== undefined,
+      hasOnWarning: options.onWarning !== undefined,
       rootChecked: rootFresh,
       modules: encode(Object.fromEntries(normalized.modules), this.register) as Record<string, unknown>,
     };
@@ -110,7 +99,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
   }
 
   get disposed(): boolean {
-    return this.death !== undefined;
+    return this.dead;
   }
 
   import<T extends ModuleNamespace = ModuleNamespace>(specifier: string): Promise<T> {
@@ -136,7 +125,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
   }
 
   async dispose(): Promise<void> {
-    this.die(new DisposedError('it was disposed by its owner'));
+    this.die(undefined);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -145,7 +134,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
 
   /** Called once when the sandbox ends, however it ends (used by pools to count busy threads). */
   onEnd(callback: () => void): void {
-    if (this.death !== undefined) callback();
+    if (this.dead) callback();
     else this.ends.push(callback);
   }
 
@@ -171,11 +160,10 @@ export class WorkerSandbox implements Sandbox, Tenant {
       // Encoded like any value (errors travel as markers). Nothing after death: the worker may
       // still be finishing a turn when the host has already let the sandbox go.
       case 'console':
-        if (this.death === undefined)
-          this.options.console?.(message.level as never, decode(message.args, this.sandboxFunction) as unknown[]);
+        if (!this.dead) this.options.console?.(message.level as never, decode(message.args, this.sandboxFunction) as unknown[]);
         return;
       case 'error': {
-        if (this.death !== undefined) return;
+        if (this.dead) return;
         const error = decodeError(message.error);
         // Died outside any request (a timer turn ran past `timeout`): dead here too, before the
         // owner hears of it (a throwing onError must not leave it half alive).
@@ -185,7 +173,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
         return;
       }
       case 'warning':
-        if (this.death === undefined) this.options.onWarning?.(message.diagnostic as never);
+        if (!this.dead) this.options.onWarning?.(message.diagnostic as never);
         return;
       case 'settle': {
         const waiter = this.promises.get(message.promise);
@@ -212,7 +200,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
     try {
       // Both are thrown into the sandbox, where the membrane rebuilds them as errors of its realm
       // (as context isolation makes them); uncaught, they come back out as themselves.
-      if (this.death !== undefined) throw new DisposedError('a host function was called after dispose');
+      if (this.dead) throw new DisposedError('a host function was called after dispose');
       const fn = this.functions.get(call.fn);
       if (fn === undefined) throw new MembraneError('it is no longer available', 'a host function');
       const result = fn(...(decode(call.args, this.sandboxFunction) as unknown[]));
@@ -285,13 +273,13 @@ export class WorkerSandbox implements Sandbox, Tenant {
    * bounds it by `timeout`; past that and a grace the thread is taken as stuck and stopped.
    */
   private callNow(id: number, args: unknown[]): Promise<unknown> {
-    if (this.death !== undefined) return this.request({ op: 'call', fn: id, args: [] }, 'a call');
+    if (this.dead) return this.request({ op: 'call', fn: id, args: [] }, 'a call');
     const what = 'a call of a sandbox function from inside a host function';
     const limit = Math.min(this.normalized.timeout, this.normalized.deadline) + DEADLINE_GRACE_MS;
     const reply = this.thread.callNow(this.id, id, encode(args, this.register), limit);
     if (reply === undefined) {
       this.unresponsive(limit, what);
-      return supervise(Promise.reject(this.death), this.unwatched);
+      return supervise(Promise.reject(this.death()), this.unwatched);
     }
     if (reply.ok) {
       const value = 'promise' in reply ? this.sandboxFunction(reply.promise, 'promise') : decode(reply.value, this.sandboxFunction);
@@ -308,7 +296,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private readonly sandboxFunction = this.identity.make;
 
   private post(message: Settlement): void {
-    if (this.death !== undefined) return;
+    if (this.dead) return;
     try {
       this.thread.post(this.id, message);
     } catch (error) {
@@ -320,7 +308,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
 
   /** See ContextSandbox.unwatched: the same rule for the promises this side hands out. */
   private readonly unwatched = (reason: unknown): void => {
-    if (reason instanceof DisposedError || reason === this.death) return;
+    if (reason instanceof DisposedError || reason === this.deathError) return;
     const error = reason instanceof Error ? reason : new EsmSandboxError('ERR_SANDBOX_THROWN', String(reason));
     if (this.options.onError) this.options.onError(error);
     else this.options.console?.('error', [`Uncaught ${error.stack ?? error.message}`]);
@@ -332,21 +320,22 @@ export class WorkerSandbox implements Sandbox, Tenant {
   }
 
   private send(body: RequestBody, what: string): Promise<unknown> {
-    if (this.death !== undefined) {
-      return Promise.reject(
-        this.death instanceof DisposedError ? this.death : new DisposedError(`it was stopped earlier: ${this.death.message}`),
-      );
+    if (this.dead) {
+      const death = this.death();
+      return Promise.reject(death instanceof DisposedError ? death : new DisposedError(`it was stopped earlier: ${death.message}`));
     }
     const id = this.nextRequest++;
     requestsSent++;
     return new Promise((resolve, reject) => {
+      // Sent first: the bookkeeping below overlaps the worker's work, and a request structured
+      // clone refuses (it throws, which rejects this promise) leaves none behind.
+      this.thread.post(this.id, { ...body, id } as Request);
       const limit = this.normalized.deadline * (body.op === 'plugin' ? PLUGIN_OPERATIONS : 1);
       // The worker keeps the deadline itself; the host steps in only if the whole thread stops answering.
       const due = performance.now() + limit + DEADLINE_GRACE_MS;
       this.pending.set(id, { resolve, reject, due, limit, what, namespace: body.op === 'import' || body.op === 'evaluate' });
       this.watch.sent(due);
       this.thread.hold();
-      this.thread.post(this.id, { ...body, id } as Request);
     });
   }
 
@@ -363,17 +352,27 @@ export class WorkerSandbox implements Sandbox, Tenant {
     this.thread.release();
   }
 
-  private die(error: EsmSandboxError): void {
-    if (this.death !== undefined) return;
-    this.death = error;
+  /**
+   * Why the sandbox died. A dispose by its owner becomes an error only when something asks for it:
+   * building one is ~15 µs after an idle moment, and most disposed sandboxes are never asked.
+   */
+  private death(): EsmSandboxError {
+    return (this.deathError ??= new DisposedError('it was disposed by its owner'));
+  }
+
+  /** @param error what killed it; undefined: disposed by its owner. */
+  private die(error: EsmSandboxError | undefined): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.deathError = error;
     this.watch.stop();
     for (const [id, waiter] of [...this.pending]) {
       this.settle(id);
-      waiter.reject(error);
+      waiter.reject(this.death());
     }
     for (const waiter of this.promises.values()) {
       this.thread.release();
-      waiter.reject(error);
+      waiter.reject(this.death());
     }
     this.promises.clear();
     // The worker drops the tenant (its tables, its sandbox), unless it never built it; the thread may end with it.

@@ -132,11 +132,18 @@ describe('the call path: messages to the worker', () => {
     readonly sent: Inbound[] = [];
     /** Set: messages are lost on the way, as to a worker stuck for good. */
     drop = false;
+    /** Whether the thread keeps the host process alive now. */
+    kept = false;
     protected override deliver(message: Inbound): void {
       this.sent.push(message);
       if (!this.drop) super.deliver(message);
     }
+    protected override keepAlive(on: boolean): void {
+      this.kept = on;
+      super.keepAlive(on);
+    }
   }
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
   const options = { root, isolation: 'worker' as const };
 
   it('create, evaluate, dispose is two messages: the creation rides on the first request, and dispose expects no answer', async () => {
@@ -145,7 +152,11 @@ describe('the call path: messages to the worker', () => {
     expect(thread.sent).toEqual([]);
     expect((await sandbox.evaluate<{ default: number }>('export default 1 + 1')).default).toBe(2);
     await sandbox.dispose();
-    expect(thread.sent.map((m) => [(m.body as { op: string }).op, m.init !== undefined])).toEqual([
+    const ops = () => thread.sent.map((m) => [(m.body as { op: string }).op, m.init !== undefined]);
+    // Nobody waits for the farewell: it leaves once the caller's turn is over, not on its path.
+    expect(ops()).toEqual([['evaluate', true]]);
+    await nextTurn();
+    expect(ops()).toEqual([
       ['evaluate', true],
       ['dispose', false],
     ]);
@@ -153,6 +164,41 @@ describe('the call path: messages to the worker', () => {
     const other = new WorkerSandbox(options, normalizeOptions(options), thread);
     expect((await other.evaluate<{ default: number }>('export default 6 * 7')).default).toBe(42);
     await other.dispose();
+    thread.retire();
+  });
+
+  it('farewells of sandboxes disposed in one turn leave together, after it, each to its own sandbox', async () => {
+    const thread = new CountingThread();
+    const sandboxes = [1, 2, 3].map(() => new WorkerSandbox(options, normalizeOptions(options), thread));
+    await Promise.all(sandboxes.map((s) => s.evaluate('export default 1')));
+    thread.sent.length = 0;
+    for (const sandbox of sandboxes) void sandbox.dispose();
+    expect(thread.sent).toEqual([]);
+    await nextTurn();
+    expect(thread.sent.map((m) => [m.sandbox, (m.body as { op: string }).op])).toEqual([
+      [1, 'dispose'],
+      [2, 'dispose'],
+      [3, 'dispose'],
+    ]);
+    // The worker dropped them: a new sandbox in the thread works.
+    const other = new WorkerSandbox(options, normalizeOptions(options), thread);
+    expect((await other.evaluate<{ default: number }>('export default 7')).default).toBe(7);
+    await other.dispose();
+    thread.retire();
+  });
+
+  it('a call whose arguments structured clone refuses fails at once and leaves nothing holding the host process', async () => {
+    const thread = new CountingThread();
+    const sandbox = new WorkerSandbox(options, normalizeOptions(options), thread);
+    const ns = await sandbox.evaluate<{ echo: Echo }>(ECHO);
+    expect(thread.kept).toBe(false);
+    const error = await rejection(ns.echo(Symbol('not cloneable')));
+    expect(error.name).toBe('DataCloneError');
+    // Nothing pending: the thread does not keep the process alive for an answer that never comes.
+    expect(thread.kept).toBe(false);
+    expect(await ns.echo(5)).toBe(5);
+    expect(thread.kept).toBe(false);
+    await sandbox.dispose();
     thread.retire();
   });
 

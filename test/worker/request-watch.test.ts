@@ -60,3 +60,36 @@ describe('request watch', () => {
     watch.stop();
   });
 });
+
+describe('one timer for every sandbox', () => {
+  it("each sandbox's request fires at its own due, whichever sandbox armed the timer; a stopped sandbox is never reported", async () => {
+    const a = setUp();
+    const b = setUp();
+    const c = setUp();
+    a.send(400, 'a');
+    b.send(100, 'b');
+    c.send(50, 'c');
+    c.watch.stop();
+    await sleep(250);
+    expect([a.overdue, b.overdue, c.overdue]).toEqual([[], ['b'], []]);
+    await sleep(400);
+    expect([a.overdue, b.overdue, c.overdue]).toEqual([['a'], ['b'], []]);
+    a.watch.stop();
+    b.watch.stop();
+  });
+
+  it('a sandbox whose requests were all answered is dropped from the watch, and watched again at its next request', async () => {
+    const a = setUp();
+    const b = setUp();
+    const first = a.send(50, 'a1');
+    b.send(300, 'b');
+    a.pending.delete(first);
+    await sleep(150);
+    expect(a.overdue).toEqual([]);
+    a.send(100, 'a2');
+    await sleep(450);
+    expect([a.overdue, b.overdue]).toEqual([['a2'], ['b']]);
+    a.watch.stop();
+    b.watch.stop();
+  });
+});
