@@ -22,6 +22,7 @@ export interface RecycleBudget {
    * Contexts (sandboxes) one thread creates before it is retired. Default 128: a thread's start
    * and end cost ~55 ms of CPU, ~0.45 ms per sandbox at 128 (0.9 ms at 64, a third of a small
    * pool task's own cost); the contexts kept meanwhile are ~180 KB each for small modules (~25 MB).
+   * A spare warmed up in idle time holds up to 8 more of its own (warm-up.ts), not counted here.
    */
   contexts?: number;
   /** Used heap, in MB, past which a thread is retired. Default 256. */

@@ -302,6 +302,8 @@ export type Request =
 /** Worker → host messages on the main port. */
 export type Message =
   | { kind: 'ready' }
+  /** The thread warmed up with this many sandboxes of its own (warm-up.ts). */
+  | { kind: 'warmed'; rounds: number }
   | { kind: 'reply'; id: number; ok: true; value: unknown }
   | { kind: 'reply'; id: number; ok: false; error: WireError }
   | { kind: 'console'; level: string; args: unknown }

@@ -27,6 +27,8 @@ export abstract class Tenancy {
   heapMb = 0;
   /** The worker has loaded and can serve at once (it said `ready`). */
   ready = false;
+  /** Sandboxes of its own the worker warmed up with while nobody used it (worker/warm-up.ts). */
+  warmedUp = 0;
 
   /** What the carrier is, in messages: "worker thread", "child process". */
   protected abstract readonly kind: string;
@@ -115,6 +117,7 @@ export abstract class Tenancy {
   protected route(message: Outbound): void {
     if (message.heapMb !== undefined) this.heapMb = message.heapMb;
     if (message.sandbox === 0 && message.body.kind === 'ready') this.ready = true;
+    if (message.sandbox === 0 && message.body.kind === 'warmed') this.warmedUp = message.body.rounds;
     this.tenants.get(message.sandbox)?.receive(message.body);
   }
 }

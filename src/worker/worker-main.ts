@@ -15,7 +15,8 @@ import { ContextSandbox } from '../sandbox/context-sandbox.js';
 import { loadPlugin, type PluginLoad } from '../plugins/load-plugin.js';
 import { observeQuietly } from '../membrane/bounded-promise.js';
 import { callNow } from '../membrane/membrane.js';
-import { fromPortable, type PortableOptions } from '../sandbox/options.js';
+import { fromPortable, normalizeOptions, type NormalizedOptions, type PortableOptions } from '../sandbox/options.js';
+import { warmUp, WARM_UP_AFTER_MS } from './warm-up.js';
 import type { ModuleDefinition } from '../types.js';
 import { decode, decodeThrown, encode, encodeError, functionIdentity } from './protocol.js';
 import type { FunctionFactory, FunctionRegistry, Message, Request, Settlement, SyncReply } from './protocol.js';
@@ -85,6 +86,9 @@ if (externalCapMb !== undefined && externalCapMb > 0) {
     }
   }, EXTERNAL_CHECK_MS).unref();
 }
+/** The thread's heap cap, which also caps the ArrayBuffer bytes one turn may allocate (run/realm-source/memory-cap.ts). */
+const threadCapMb = externalCapMb !== undefined && externalCapMb > 0 ? externalCapMb : undefined;
+
 const post = (sandbox: number, body: Message, withHeap = false) => {
   const heap = withHeap ? heapMb() : undefined;
   port.postMessage((heap !== undefined ? { sandbox, body, heapMb: heap } : { sandbox, body }) satisfies Outbound);
@@ -193,8 +197,7 @@ class Tenant {
       fromPortable(
         init.options,
         {
-          // The thread's heap cap also caps the ArrayBuffer bytes one turn may allocate (run/realm-source/memory-cap.ts).
-          memoryLimitMb: externalCapMb !== undefined && externalCapMb > 0 ? externalCapMb : undefined,
+          memoryLimitMb: threadCapMb,
           modules: new Map(Object.entries(decode(init.modules, this.hostFunction) as Record<string, ModuleDefinition>)),
           console: hasConsole ? (level, args) => this.post({ kind: 'console', level, args: encode(args, () => 0) }) : undefined,
           // Always forwarded: a timeout in a timer callback is how the host learns this sandbox died.
@@ -290,8 +293,12 @@ class Tenant {
   }
 }
 
+/** A sandbox of the host's has come: the thread is in use and warms up no more (warm-up.ts). */
+let used = false;
+
 port.on('message', (message: Inbound) => {
   if (message.init !== undefined) {
+    used = true;
     try {
       tenants.set(message.sandbox, new Tenant(message.sandbox, message.init as TenantInit));
     } catch (error) {
@@ -314,3 +321,18 @@ port.on('message', (message: Inbound) => {
   }
 });
 post(0, { kind: 'ready' });
+
+setTimeout(() => {
+  if (used) return;
+  let options: NormalizedOptions;
+  try {
+    // As the host's sandboxes are here (see Tenant), with the thread's heap cap: the same kind of realm.
+    options = normalizeOptions({ root: process.cwd(), memoryLimitMb: threadCapMb });
+  } catch {
+    return;
+  }
+  void warmUp(
+    () => !used,
+    () => new ContextSandbox(options),
+  ).then((rounds) => post(0, { kind: 'warmed', rounds }));
+}, WARM_UP_AFTER_MS).unref();

@@ -191,6 +191,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
         return;
       }
       case 'ready':
+      case 'warmed':
         return;
     }
   }

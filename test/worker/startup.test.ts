@@ -1,14 +1,19 @@
 /**
  * What the worker-isolation performance work changed (issue 4 targets; numbers in
  * test/bench/worker.bench.ts): the worker side loads as one bundle with V8's code cache
- * (src/worker/boot.cts), the heap is sampled rather than read on every reply, and a pool reuses
- * one normalisation of its options for tasks without overrides. Each must keep the behaviour.
+ * (src/worker/boot.cts), the heap is sampled rather than read on every reply, a pool reuses one
+ * normalisation of its options for tasks without overrides, and a thread nobody uses yet warms
+ * up (issue 14). Each must keep the behaviour.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { TimeoutError, type SandboxPool } from '../../src/index.js';
+import { normalizeOptions } from '../../src/sandbox/options.js';
+import { WorkerThread } from '../../src/worker/thread.js';
+import { WARM_UP_AFTER_MS, WARM_UP_ROUNDS } from '../../src/worker/warm-up.js';
+import { WorkerSandbox } from '../../src/worker/worker-sandbox.js';
 import { fixtures, poolsAt } from '../helpers/sandbox.js';
 
 const root = fixtures('worker');
@@ -92,5 +97,36 @@ describe('heap budget', () => {
       expect(await p.run(async (sandbox) => (await sandbox.import<{ default: number }>('./task.mjs')).default)).toBe(187);
     }
     expect(p.stats().started).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("a thread's warm-up in idle time (src/worker/warm-up.ts)", () => {
+  const options = { root, isolation: 'worker' as const };
+  const settle = async (until: () => boolean, ms: number): Promise<void> => {
+    for (const end = Date.now() + ms; !until() && Date.now() < end;) await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+
+  it('a thread nobody uses warms up with sandboxes of its own, then serves the host as any other', async () => {
+    const thread = new WorkerThread();
+    await settle(() => thread.warmedUp === WARM_UP_ROUNDS, 10_000);
+    expect(thread.warmedUp).toBe(WARM_UP_ROUNDS);
+    // Its own sandboxes are not the lane's: none counted, none of the host's tenants.
+    expect([thread.created, thread.size]).toEqual([0, 0]);
+    const sandbox = new WorkerSandbox(options, normalizeOptions(options), thread);
+    const ns = await sandbox.evaluate<{ f(x: number): Promise<number> }>('export const f = (x) => x * 2;');
+    expect(await ns.f(21)).toBe(42);
+    await sandbox.dispose();
+    thread.retire();
+  });
+
+  it('a thread whose first sandbox was waiting for it serves that sandbox and does not warm up', async () => {
+    const thread = new WorkerThread();
+    const sandbox = new WorkerSandbox(options, normalizeOptions(options), thread);
+    expect((await sandbox.evaluate<{ default: number }>('export default 7')).default).toBe(7);
+    await sandbox.dispose();
+    // Well past when a warm-up would have started and ended.
+    await new Promise((resolve) => setTimeout(resolve, WARM_UP_AFTER_MS + 500));
+    expect(thread.warmedUp).toBe(0);
+    thread.retire();
   });
 });
