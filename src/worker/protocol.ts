@@ -150,7 +150,9 @@ export function decode(value: unknown, make: FunctionFactory, seen = new Set<obj
     const item = record[key] as Record<string, unknown> | null;
     const then =
       key === 'then' && typeof item === 'object' && item !== null && typeof item[FN] === 'number' && Object.keys(item).length === 1;
-    setOwn(record, key, then ? make(item[FN] as number, 'then') : decode(item, make, seen));
+    const decoded = then ? make(item[FN] as number, 'then') : decode(item, make, seen);
+    // Most values decode to themselves (primitives, plain data): nothing to redefine.
+    if (decoded !== item) setOwn(record, key, decoded);
   }
   return value;
 }

@@ -91,7 +91,8 @@ export class WorkerSandbox implements Sandbox, Tenant {
       hasConsole: options.console !== undefined,
       hasOnWarning: options.onWarning !== undefined,
       rootChecked: rootFresh,
-      modules: encode(Object.fromEntries(normalized.modules), this.register) as Record<string, unknown>,
+      modules:
+        normalized.modules.size === 0 ? {} : (encode(Object.fromEntries(normalized.modules), this.register) as Record<string, unknown>),
     };
     this.id = this.thread.attach(this, init);
     // A thread with a heap cap serves this sandbox alone and ends with it.
