@@ -6,7 +6,7 @@
  */
 import path = require('node:path');
 import threads = require('node:worker_threads');
-import loadBundle = require('../load-bundle.cjs');
+import bundles = require('../load-bundle.cjs');
 
 interface CliBundle {
   runCli(argv: readonly string[], importModule: (url: string) => Promise<unknown>): Promise<number>;
@@ -16,7 +16,13 @@ interface CliBundle {
 // import() has lost its callback (Node 20 to 24: "A dynamic import callback was not specified").
 const importModule = (url: string): Promise<unknown> => import(url);
 
-const loaded = loadBundle(path.join(__dirname, 'cli-bundle.cjs'), path.join(__dirname, 'in-thread.js'));
+type BundleFiles = Parameters<typeof bundles.loadBundle>[2];
+// The main thread read the bundle while this thread started (bin.cts): it is waiting on the port,
+// unless the main thread was slower, and then read here.
+const sent = threads.parentPort && (threads.receiveMessageOnPort(threads.parentPort)?.message as { cliBundle?: BundleFiles } | undefined);
+const file = path.join(__dirname, 'cli-bundle.cjs');
+const unbundled = path.join(__dirname, 'in-thread.js');
+const loaded = bundles.loadBundle(file, unbundled, sent?.cliBundle ?? bundles.readBundle(file, unbundled));
 const { cachePort } = threads.workerData as { cachePort?: threads.MessagePort };
 const ran =
   loaded === undefined

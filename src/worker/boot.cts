@@ -6,9 +6,9 @@
  */
 import path = require('node:path');
 import threads = require('node:worker_threads');
-import loadBundle = require('../load-bundle.cjs');
+import bundles = require('../load-bundle.cjs');
 
-const loaded = loadBundle(path.join(__dirname, 'worker-bundle.cjs'), path.join(__dirname, 'worker-main.js'));
+const loaded = bundles.loadBundle(path.join(__dirname, 'worker-bundle.cjs'), path.join(__dirname, 'worker-main.js'));
 if (loaded === undefined) {
   // No fresh bundle: the unbundled entry does the same work.
   void import('./worker-main.js');

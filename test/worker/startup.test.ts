@@ -6,6 +6,7 @@
  * up (issue 14). Each must keep the behaviour.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -66,6 +67,41 @@ describe('worker start', () => {
       expect(result.bootstrapBytes).toBeGreaterThan(10_000);
     },
   );
+});
+
+describe("a bundle read by another thread (the CLI's main thread, src/cli/bin.cts)", () => {
+  const cliBundle = fileURLToPath(new URL('../../dist/cli/cli-bundle.cjs', import.meta.url));
+  const inThread = fileURLToPath(new URL('../../dist/cli/in-thread.js', import.meta.url));
+  const loader = fileURLToPath(new URL('../../dist/load-bundle.cjs', import.meta.url));
+
+  it.skipIf(!existsSync(cliBundle))('moves to the thread that compiles it without a copy, and loads there as if read there', async () => {
+    const bundles = createRequire(import.meta.url)(loader) as typeof import('../../src/load-bundle.cjs');
+    const files = bundles.readBundle(cliBundle, inThread)!;
+    expect(files.cachedData?.length).toBeGreaterThan(100_000);
+    expect(files.bootstrapCache?.length).toBeGreaterThan(10_000);
+    const transfer = bundles.transferList(files);
+    // The bundle's buffer and the cache file's, whole: nothing of Node's shared pool goes with them.
+    expect(transfer.map((buffer) => buffer.byteLength).sort()).toEqual(
+      [files.bytes.byteLength, readFileSync(`${cliBundle}.cache`).length].sort(),
+    );
+    const worker = new Worker(
+      `const threads = require('node:worker_threads');
+      const { loadBundle } = require(${JSON.stringify(loader)});
+      const { files } = threads.receiveMessageOnPort(threads.parentPort).message;
+      const loaded = loadBundle(${JSON.stringify(cliBundle)}, ${JSON.stringify(inThread)}, files);
+      threads.parentPort.postMessage({ runCli: typeof loaded.exports.runCli, cache: loaded.cache().length });`,
+      { eval: true, execArgv: ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'] },
+    );
+    worker.postMessage({ files }, transfer);
+    // Transferred: gone from this thread.
+    expect(files.bytes.byteLength).toBe(0);
+    const result = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    expect(result).toEqual({ runCli: 'function', cache: expect.any(Number) });
+  });
 });
 
 describe('pool tasks share one normalisation of the options', () => {
