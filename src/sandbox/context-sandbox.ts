@@ -19,6 +19,7 @@ import { openDiskCache } from '../load/disk-cache.js';
 import { thrownToHost } from '../run/thrown.js';
 import { TimerTable } from '../run/timers.js';
 import type { ConsoleLevel, EvaluateOptions, ModuleNamespace, Sandbox } from '../types.js';
+import { Death } from './death.js';
 import { importRejectionShape } from './import-rejection.js';
 import type { NormalizedOptions } from './options.js';
 
@@ -44,9 +45,7 @@ export class ContextSandbox implements Sandbox {
    */
   private readonly thrownInside = new WeakMap<Error, unknown>();
   private readonly inflight = new Set<(error: Error) => void>();
-  private dead = false;
-  /** Why it died; undefined while dead means disposed by its owner (see `death`). */
-  private deathError: EsmSandboxError | undefined;
+  private readonly death = new Death();
   private evaluated = 0;
   /** Wall-clock ms of background turns in the current window (see chargeBackground). */
   private backgroundStart = 0;
@@ -64,9 +63,9 @@ export class ContextSandbox implements Sandbox {
         // A turn can outlive its sandbox (dispose() called from a bridged function): from then
         // on no host function runs for it, and no new host timer keeps the process alive.
         call: (id, args) =>
-          !this.dead ? this.membrane.call(id, args) : this.realm.kit.fail(this.realm.kit.error('Error', 'The sandbox is disposed')),
+          !this.death.dead ? this.membrane.call(id, args) : this.realm.kit.fail(this.realm.kit.error('Error', 'The sandbox is disposed')),
         timerSet: (id, ms, repeat) => {
-          if (!this.dead) this.timers.set(id, ms, repeat);
+          if (!this.death.dead) this.timers.set(id, ms, repeat);
         },
         timerClear: (id) => this.timers.clear(id),
         console: (level, args) => this.onConsole(level as ConsoleLevel, args),
@@ -105,7 +104,7 @@ export class ContextSandbox implements Sandbox {
   }
 
   get disposed(): boolean {
-    return this.dead;
+    return this.death.dead;
   }
 
   /** Ms the running turn may still block the thread when no watchdog can wake it (Realm.turnTimeLeft). */
@@ -168,16 +167,16 @@ export class ContextSandbox implements Sandbox {
 
   /** Synchronous work (a nested call served by a worker): its turn's `timeout` bounds it. */
   private operationNow<T>(work: () => T): T {
-    if (this.dead) throw this.disposedError();
+    if (this.death.dead) throw this.death.rejection;
     try {
       return work();
     } catch (error) {
-      throw error instanceof TurnTimeout ? (this.dead ? this.death() : error) : error;
+      throw error instanceof TurnTimeout ? (this.death.dead ? this.death.reason : error) : error;
     }
   }
 
   private bounded<T>(what: string, work: () => Promise<T>): Promise<T> {
-    if (this.dead) return Promise.reject(this.disposedError());
+    if (this.death.dead) return Promise.reject(this.death.rejection);
     if (this.realm.inTurn) return work();
     return new Promise<T>((resolve, reject) => {
       let cancel: (() => void) | undefined;
@@ -200,7 +199,7 @@ export class ContextSandbox implements Sandbox {
         },
         (error: unknown) => {
           finish();
-          reject(error instanceof TurnTimeout ? (this.dead ? this.death() : error) : error);
+          reject(error instanceof TurnTimeout ? (this.death.dead ? this.death.reason : error) : error);
         },
       );
     });
@@ -228,7 +227,7 @@ export class ContextSandbox implements Sandbox {
         .catch((error: unknown) => {
           if (error instanceof TurnTimeout) throw error;
           const hostError = this.toHostError(error, undefined);
-          if (!this.dead) this.thrownInside.set(hostError, error);
+          if (!this.death.dead) this.thrownInside.set(hostError, error);
           throw hostError;
         });
       this.evaluations.set(module, done);
@@ -238,7 +237,7 @@ export class ContextSandbox implements Sandbox {
 
   private async dynamicImport(specifier: string, referrer: string, attributes: Record<string, string> = {}): Promise<vm.Module> {
     try {
-      if (this.dead) throw this.disposedError();
+      if (this.death.dead) throw this.death.rejection;
       // Before the first await: the sandbox's import() call is still on the stack.
       const where = this.graph.dynamicSite(referrer, specifier);
       const resolution = await resolveSpecifier(specifier, referrer, this.resolver, where);
@@ -255,7 +254,7 @@ export class ContextSandbox implements Sandbox {
   /** CommonJS `require()` (link/commonjs.ts): a refusal is thrown in the sandbox as an import() refusal would be. */
   private require(referrer: string, specifier: string): unknown {
     try {
-      if (this.dead) throw this.disposedError();
+      if (this.death.dead) throw this.death.rejection;
       return this.graph.require(referrer, specifier);
     } catch (error) {
       return this.realm.kit.fail(this.membrane.errorToSandbox(error, importRejectionShape(error)));
@@ -274,7 +273,7 @@ export class ContextSandbox implements Sandbox {
       try {
         described = this.realm.turn('describing an error', Job.Rethrow, value).info;
       } catch (error) {
-        if (error instanceof TurnTimeout) return this.dead ? this.death() : error;
+        if (error instanceof TurnTimeout) return this.death.dead ? this.death.reason : error;
         throw error;
       }
     }
@@ -283,7 +282,7 @@ export class ContextSandbox implements Sandbox {
   }
 
   private fireTimer(id: number): void {
-    if (this.dead) return;
+    if (this.death.dead) return;
     const started = performance.now();
     try {
       const outcome = this.realm.turn('a timer callback', Job.Timer, id);
@@ -304,7 +303,7 @@ export class ContextSandbox implements Sandbox {
    * wall-clock ms. While an operation is in flight, its deadline bounds them instead.
    */
   private chargeBackground(started: number): void {
-    if (this.dead || !Number.isFinite(this.options.timeout) || this.inflight.size > 0) return;
+    if (this.death.dead || !Number.isFinite(this.options.timeout) || this.inflight.size > 0) return;
     const now = performance.now();
     const window = Math.max(BACKGROUND_WINDOW_MS, 4 * this.options.timeout);
     if (now - this.backgroundStart > window) {
@@ -327,15 +326,15 @@ export class ContextSandbox implements Sandbox {
    * `DisposedError` tells nothing new (the owner disposed it, or its death was reported already).
    */
   private readonly unwatched = (reason: unknown): void => {
-    if (reason instanceof DisposedError || reason === this.deathError) return;
+    if (reason instanceof DisposedError || this.death.isReason(reason)) return;
     this.reportUncaught(reason instanceof Error ? reason : new EsmSandboxError('ERR_SANDBOX_THROWN', String(reason)));
   };
 
   private onUnhandledRejection(reason: unknown): void {
-    if (this.dead) return;
+    if (this.death.dead) return;
     const error = this.toHostError(reason, undefined);
     // Describing the reason ran past the timeout: die() has already reported that, once.
-    if (this.dead) return;
+    if (this.death.dead) return;
     this.reportUncaught(error);
   }
 
@@ -347,34 +346,18 @@ export class ContextSandbox implements Sandbox {
   private onConsole(level: ConsoleLevel, args: unknown[]): void {
     const handler = this.options.console;
     // Like bridged calls: the rest of a turn that outlived its sandbox reaches no host callback.
-    if (handler === undefined || this.dead) return;
+    if (handler === undefined || this.death.dead) return;
     handler(level, this.membrane.toHost(args, 'console arguments', 'describe') as unknown[]);
-  }
-
-  private disposedError(): DisposedError {
-    const death = this.death();
-    if (death instanceof DisposedError) return death;
-    return new DisposedError(`it was stopped earlier: ${death.message}`);
-  }
-
-  /**
-   * Why the sandbox died. A dispose by its owner becomes an error only when something asks for it:
-   * building one is ~15 µs after an idle moment, and most disposed sandboxes are never asked.
-   */
-  private death(): EsmSandboxError {
-    return (this.deathError ??= new DisposedError('it was disposed by its owner'));
   }
 
   /** @param error what killed it; undefined: disposed by its owner. */
   private die(error: EsmSandboxError | undefined): void {
-    if (this.dead) return;
-    this.dead = true;
-    this.deathError = error;
+    if (!this.death.die(error)) return;
     this.timers.clearAll();
     this.realm.kill();
-    this.membrane.abandon(() => this.death());
+    this.membrane.abandon(() => this.death.reason);
     const told = this.inflight.size > 0;
-    for (const fail of [...this.inflight]) fail(this.death());
+    for (const fail of [...this.inflight]) fail(this.death.reason);
     this.inflight.clear();
     // A timeout in a timer or settlement turn has no caller waiting: tell the owner now, not
     // only at the next operation (which rejects with a DisposedError naming this death).

@@ -11,6 +11,7 @@ import { isPromise } from '../commons.js';
 import { DeadlineError, DisposedError, EsmSandboxError, MembraneError } from '../errors/errors.js';
 import { boundedPromise } from '../membrane/bounded-promise.js';
 import { supervise } from '../run/rejections.js';
+import { Death } from '../sandbox/death.js';
 import { toPortable, type NormalizedOptions } from '../sandbox/options.js';
 import type { ModuleNamespace, Sandbox, SandboxOptions } from '../types.js';
 import { decode, decodeError, encode, encodeError, functionIdentity } from './protocol.js';
@@ -64,9 +65,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private readonly watch = new RequestWatch(this.pending, (request) => this.unresponsive(request.limit, request.what));
   /** Sandbox promises the host holds (they crossed as markers), by the worker's id. */
   private readonly promises = new Map<number, Waiter>();
-  private dead = false;
-  /** Why it died; undefined while dead means disposed by its owner (see `death`). */
-  private deathError: EsmSandboxError | undefined;
+  private readonly death = new Death();
   private readonly ends: Array<() => void> = [];
 
   /**
@@ -100,7 +99,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
   }
 
   get disposed(): boolean {
-    return this.dead;
+    return this.death.dead;
   }
 
   import<T extends ModuleNamespace = ModuleNamespace>(specifier: string): Promise<T> {
@@ -135,7 +134,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
 
   /** Called once when the sandbox ends, however it ends (used by pools to count busy threads). */
   onEnd(callback: () => void): void {
-    if (this.dead) callback();
+    if (this.death.dead) callback();
     else this.ends.push(callback);
   }
 
@@ -161,10 +160,10 @@ export class WorkerSandbox implements Sandbox, Tenant {
       // Encoded like any value (errors travel as markers). Nothing after death: the worker may
       // still be finishing a turn when the host has already let the sandbox go.
       case 'console':
-        if (!this.dead) this.options.console?.(message.level as never, decode(message.args, this.sandboxFunction) as unknown[]);
+        if (!this.death.dead) this.options.console?.(message.level as never, decode(message.args, this.sandboxFunction) as unknown[]);
         return;
       case 'error': {
-        if (this.dead) return;
+        if (this.death.dead) return;
         const error = decodeError(message.error);
         // Died outside any request (a timer turn ran past `timeout`): dead here too, before the
         // owner hears of it (a throwing onError must not leave it half alive).
@@ -174,7 +173,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
         return;
       }
       case 'warning':
-        if (!this.dead) this.options.onWarning?.(message.diagnostic as never);
+        if (!this.death.dead) this.options.onWarning?.(message.diagnostic as never);
         return;
       case 'settle': {
         const waiter = this.promises.get(message.promise);
@@ -202,7 +201,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
     try {
       // Both are thrown into the sandbox, where the membrane rebuilds them as errors of its realm
       // (as context isolation makes them); uncaught, they come back out as themselves.
-      if (this.dead) throw new DisposedError('a host function was called after dispose');
+      if (this.death.dead) throw new DisposedError('a host function was called after dispose');
       const fn = this.functions.get(call.fn);
       if (fn === undefined) throw new MembraneError('it is no longer available', 'a host function');
       const result = fn(...(decode(call.args, this.sandboxFunction) as unknown[]));
@@ -275,13 +274,13 @@ export class WorkerSandbox implements Sandbox, Tenant {
    * bounds it by `timeout`; past that and a grace the thread is taken as stuck and stopped.
    */
   private callNow(id: number, args: unknown[]): Promise<unknown> {
-    if (this.dead) return this.request({ op: 'call', fn: id, args: [] }, 'a call');
+    if (this.death.dead) return this.request({ op: 'call', fn: id, args: [] }, 'a call');
     const what = 'a call of a sandbox function from inside a host function';
     const limit = Math.min(this.normalized.timeout, this.normalized.deadline) + DEADLINE_GRACE_MS;
     const reply = this.thread.callNow(this.id, id, encode(args, this.register), limit);
     if (reply === undefined) {
       this.unresponsive(limit, what);
-      return supervise(Promise.reject(this.death()), this.unwatched);
+      return supervise(Promise.reject(this.death.reason), this.unwatched);
     }
     if (reply.ok) {
       const value = 'promise' in reply ? this.sandboxFunction(reply.promise, 'promise') : decode(reply.value, this.sandboxFunction);
@@ -298,7 +297,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
   private readonly sandboxFunction = this.identity.make;
 
   private post(message: Settlement): void {
-    if (this.dead) return;
+    if (this.death.dead) return;
     try {
       this.thread.post(this.id, message);
     } catch (error) {
@@ -310,7 +309,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
 
   /** See ContextSandbox.unwatched: the same rule for the promises this side hands out. */
   private readonly unwatched = (reason: unknown): void => {
-    if (reason instanceof DisposedError || reason === this.deathError) return;
+    if (reason instanceof DisposedError || this.death.isReason(reason)) return;
     const error = reason instanceof Error ? reason : new EsmSandboxError('ERR_SANDBOX_THROWN', String(reason));
     if (this.options.onError) this.options.onError(error);
     else this.options.console?.('error', [`Uncaught ${error.stack ?? error.message}`]);
@@ -322,10 +321,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
   }
 
   private send(body: RequestBody, what: string): Promise<unknown> {
-    if (this.dead) {
-      const death = this.death();
-      return Promise.reject(death instanceof DisposedError ? death : new DisposedError(`it was stopped earlier: ${death.message}`));
-    }
+    if (this.death.dead) return Promise.reject(this.death.rejection);
     const id = this.nextRequest++;
     requestsSent++;
     return new Promise((resolve, reject) => {
@@ -354,27 +350,17 @@ export class WorkerSandbox implements Sandbox, Tenant {
     this.thread.release();
   }
 
-  /**
-   * Why the sandbox died. A dispose by its owner becomes an error only when something asks for it:
-   * building one is ~15 µs after an idle moment, and most disposed sandboxes are never asked.
-   */
-  private death(): EsmSandboxError {
-    return (this.deathError ??= new DisposedError('it was disposed by its owner'));
-  }
-
   /** @param error what killed it; undefined: disposed by its owner. */
   private die(error: EsmSandboxError | undefined): void {
-    if (this.dead) return;
-    this.dead = true;
-    this.deathError = error;
+    if (!this.death.die(error)) return;
     this.watch.stop();
     for (const [id, waiter] of [...this.pending]) {
       this.settle(id);
-      waiter.reject(this.death());
+      waiter.reject(this.death.reason);
     }
     for (const waiter of this.promises.values()) {
       this.thread.release();
-      waiter.reject(this.death());
+      waiter.reject(this.death.reason);
     }
     this.promises.clear();
     // The worker drops the tenant (its tables, its sandbox), unless it never built it; the thread may end with it.
