@@ -19,7 +19,7 @@ import type { FromChild, ToChild } from './child.js';
 /** How often this thread looks at the worker's turn and at the process's resident size. */
 const WATCH_MS = 100;
 
-const [memoryArg = '0', rssArg = '0', graceArg = '1000'] = process.argv.slice(2);
+const [memoryArg = '0', rssArg = '0', graceArg = '1000', warmUpArg = ''] = process.argv.slice(2);
 const memoryLimitMb = Number(memoryArg) || undefined;
 const rssCapMb = Number(rssArg);
 const graceMs = Number(graceArg);
@@ -39,7 +39,7 @@ const { port1: callPort, port2 } = new MessageChannel();
 const worker = new Worker(workerEntry(), {
   execArgv: WORKER_EXEC_ARGV,
   resourceLimits: workerLimits(memoryLimitMb),
-  workerData: { callPort: port2, flag: flag.buffer, turns: { slots: turns.buffer, epoch } },
+  workerData: { callPort: port2, flag: flag.buffer, turns: { slots: turns.buffer, epoch }, warmUp: warmUpArg === 'warm-up' },
   transferList: [port2],
   stdout: false,
   stderr: false,

@@ -54,14 +54,18 @@ export class ChildProcessCarrier extends Tenancy implements Carrier {
   private readonly child: ChildProcess;
   private stderr = '';
 
-  /** @param limits.rssCapMb the resident size past which the child is killed (default: see `rssCapMb`). */
+  /**
+   * @param options.rssCapMb the resident size past which the child is killed (default: see `rssCapMb`).
+   * @param options.warmUp its worker may warm up while nobody uses it (see StartCarrier).
+   */
   constructor(
     readonly memoryLimitMb?: number,
-    limits: { rssCapMb?: number } = {},
+    options: { rssCapMb?: number; warmUp?: boolean } = {},
   ) {
     super();
-    const rssCap = limits.rssCapMb ?? (memoryLimitMb ? rssCapMb(memoryLimitMb) : 0);
-    this.child = fork(childEntry(), [String(memoryLimitMb ?? 0), String(rssCap), String(STUCK_GRACE_MS)], {
+    const rssCap = options.rssCapMb ?? (memoryLimitMb ? rssCapMb(memoryLimitMb) : 0);
+    const args = [String(memoryLimitMb ?? 0), String(rssCap), String(STUCK_GRACE_MS), options.warmUp ? 'warm-up' : ''];
+    this.child = fork(childEntry(), args, {
       // Not the host's flags (a test runner's loaders, inspector ports): the child needs none.
       execArgv: [],
       serialization: 'advanced',

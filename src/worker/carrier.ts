@@ -75,6 +75,8 @@ export interface Carrier {
   readonly heapMb: number;
   /** Loaded and able to serve at once. */
   readonly ready: boolean;
+  /** Sandboxes of its own its worker warmed up with while nobody used it (warm-up.ts). */
+  readonly warmedUp: number;
   /** Host a new sandbox: `init` goes to the worker with the sandbox's first message, which builds the sandbox from it. */
   attach(tenant: Tenant, init: unknown): number;
   /**

@@ -8,10 +8,13 @@
 import type { Carrier } from './carrier.js';
 import { WorkerThread } from './thread.js';
 
-/** Starts a carrier with a heap cap (or none). */
-export type StartCarrier = (memoryLimitMb: number | undefined) => Carrier;
+/**
+ * Starts a carrier with a heap cap (or none). `warmUp`: it may warm up while nobody uses it
+ * (warm-up.ts); a lane's carriers do, a sandbox's own does not, since it serves that one alone.
+ */
+export type StartCarrier = (memoryLimitMb: number | undefined, warmUp: boolean) => Carrier;
 
-const startThread: StartCarrier = (memoryLimitMb) => new WorkerThread(memoryLimitMb);
+const startThread: StartCarrier = (memoryLimitMb, warmUp) => new WorkerThread(memoryLimitMb, warmUp);
 
 /**
  * When a worker thread stops taking new sandboxes. Soft bounds: a spent thread whose successor is
@@ -101,7 +104,7 @@ export class ThreadLane {
 
   private start(): Carrier {
     this.started++;
-    const thread = this.begin(this.memoryLimitMb);
+    const thread = this.begin(this.memoryLimitMb, true);
     this.all.add(thread);
     return thread;
   }

@@ -47,13 +47,17 @@ export class WorkerThread extends Tenancy implements Carrier {
   private abandoned = false;
   private nestedSeq = 0;
 
-  constructor(readonly memoryLimitMb?: number) {
+  /** @param warmUp it may warm up while nobody uses it (see StartCarrier). */
+  constructor(
+    readonly memoryLimitMb?: number,
+    warmUp = false,
+  ) {
     super();
     const { port1, port2 } = new MessageChannel();
     this.worker = new Worker(workerEntry(), {
       execArgv: WORKER_EXEC_ARGV,
       resourceLimits: workerLimits(memoryLimitMb),
-      workerData: { callPort: port2, flag: this.flag.buffer },
+      workerData: { callPort: port2, flag: this.flag.buffer, warmUp },
       transferList: [port2],
       stdout: false,
       stderr: false,

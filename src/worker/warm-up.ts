@@ -7,9 +7,9 @@
  * spends that time on a few sandboxes of its own, built, evaluated, called, copied for the wire
  * and disposed as the host's would be. After 8 of them its first sandboxes took ~1.0 ms.
  *
- * Only a thread nobody is using warms up: one whose first sandbox was already waiting for it
- * (a lane's first thread, a thread of a sandbox's own) warms up by serving it, and a warm-up stops
- * as soon as a sandbox arrives. Its sandboxes are the thread's own, in contexts Node never frees,
+ * Only a lane's thread nobody is using warms up: one whose first sandbox was already waiting for
+ * it (often a lane's first thread) warms up by serving it, a warm-up stops as soon as a sandbox
+ * arrives, and a sandbox's own thread (`memoryLimitMb`), which serves that one alone, never does. Its sandboxes are the thread's own, in contexts Node never frees,
  * so a thread holds up to WARM_UP_ROUNDS contexts more than its lane counts.
  */
 import type { ContextSandbox } from '../sandbox/context-sandbox.js';

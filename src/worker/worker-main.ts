@@ -43,9 +43,12 @@ const {
   callPort,
   flag: flagBuffer,
   turns,
+  warmUp: mayWarmUp,
 } = workerData as {
   callPort: MessagePort;
   flag: SharedArrayBuffer;
+  /** Whether this thread may warm up while nobody uses it (a lane's; warm-up.ts). */
+  warmUp?: boolean;
   /** In a child process: where turns are published for its main thread's watch (turn-clock.ts). */
   turns?: { slots: SharedArrayBuffer; epoch: number };
 };
@@ -323,7 +326,7 @@ port.on('message', (message: Inbound) => {
 post(0, { kind: 'ready' });
 
 setTimeout(() => {
-  if (used) return;
+  if (used || mayWarmUp !== true) return;
   let options: NormalizedOptions;
   try {
     // As the host's sandboxes are here (see Tenant), with the thread's heap cap: the same kind of realm.

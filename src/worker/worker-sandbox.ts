@@ -34,8 +34,8 @@ const DEADLINE_GRACE_MS = 1_000;
 /** A plugin request is up to four operations in the worker, each with a deadline of its own (load-plugin.ts). */
 const PLUGIN_OPERATIONS = 4;
 
-const startThread: StartCarrier = (memoryLimitMb) => new WorkerThread(memoryLimitMb);
-const startChild: StartCarrier = (memoryLimitMb) => new ChildProcessCarrier(memoryLimitMb);
+const startThread: StartCarrier = (memoryLimitMb, warmUp) => new WorkerThread(memoryLimitMb, warmUp);
+const startChild: StartCarrier = (memoryLimitMb, warmUp) => new ChildProcessCarrier(memoryLimitMb, { warmUp });
 /** Where `createSandbox` puts sandboxes that have no memory limit; the process lane starts at first use. */
 const defaultLanes = { worker: new ThreadLane(), process: undefined as ThreadLane | undefined };
 const processLane = (): ThreadLane => (defaultLanes.process ??= new ThreadLane({}, undefined, startChild));
@@ -84,7 +84,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
     this.isolation = options.isolation === 'process' ? 'process' : 'worker';
     const own = thread === undefined && normalized.memoryLimitMb !== undefined;
     const lane = () => (this.isolation === 'process' ? processLane() : defaultLanes.worker);
-    this.thread = thread ?? (own ? startCarrier(this.isolation)(normalized.memoryLimitMb) : lane().acquire());
+    this.thread = thread ?? (own ? startCarrier(this.isolation)(normalized.memoryLimitMb, false) : lane().acquire());
     const init: TenantInit = {
       options: toPortable(normalized, options.policy),
       hasConsole: options.console !== undefined,

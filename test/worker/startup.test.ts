@@ -10,8 +10,10 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { TimeoutError, type SandboxPool } from '../../src/index.js';
+import { createSandbox, TimeoutError, type SandboxPool } from '../../src/index.js';
+import { ChildProcessCarrier } from '../../src/process/child.js';
 import { normalizeOptions } from '../../src/sandbox/options.js';
+import { ThreadLane } from '../../src/worker/lane.js';
 import { WorkerThread } from '../../src/worker/thread.js';
 import { WARM_UP_AFTER_MS, WARM_UP_ROUNDS } from '../../src/worker/warm-up.js';
 import { WorkerSandbox } from '../../src/worker/worker-sandbox.js';
@@ -142,8 +144,9 @@ describe("a thread's warm-up in idle time (src/worker/warm-up.ts)", () => {
     for (const end = Date.now() + ms; !until() && Date.now() < end;) await new Promise((resolve) => setTimeout(resolve, 20));
   };
 
-  it('a thread nobody uses warms up with sandboxes of its own, then serves the host as any other', async () => {
-    const thread = new WorkerThread();
+  it("a lane's thread nobody uses warms up with sandboxes of its own, then serves the host as any other", async () => {
+    const lane = new ThreadLane();
+    const thread = lane.acquire();
     await settle(() => thread.warmedUp === WARM_UP_ROUNDS, 10_000);
     expect(thread.warmedUp).toBe(WARM_UP_ROUNDS);
     // Its own sandboxes are not the lane's: none counted, none of the host's tenants.
@@ -152,11 +155,11 @@ describe("a thread's warm-up in idle time (src/worker/warm-up.ts)", () => {
     const ns = await sandbox.evaluate<{ f(x: number): Promise<number> }>('export const f = (x) => x * 2;');
     expect(await ns.f(21)).toBe(42);
     await sandbox.dispose();
-    thread.retire();
+    lane.close();
   });
 
   it('a thread whose first sandbox was waiting for it serves that sandbox and does not warm up', async () => {
-    const thread = new WorkerThread();
+    const thread = new WorkerThread(undefined, true);
     const sandbox = new WorkerSandbox(options, normalizeOptions(options), thread);
     expect((await sandbox.evaluate<{ default: number }>('export default 7')).default).toBe(7);
     await sandbox.dispose();
@@ -164,5 +167,22 @@ describe("a thread's warm-up in idle time (src/worker/warm-up.ts)", () => {
     await new Promise((resolve) => setTimeout(resolve, WARM_UP_AFTER_MS + 500));
     expect(thread.warmedUp).toBe(0);
     thread.retire();
+  });
+
+  it("a sandbox's own thread (memoryLimitMb) never warms up, even when its first request comes late", async () => {
+    const sandbox = createSandbox({ ...options, memoryLimitMb: 64 });
+    const thread = (sandbox as unknown as { thread: WorkerThread }).thread;
+    await settle(() => thread.ready, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, WARM_UP_AFTER_MS + 500));
+    expect(thread.warmedUp).toBe(0);
+    expect((await sandbox.evaluate<{ default: number }>('export default 8')).default).toBe(8);
+    await sandbox.dispose();
+  });
+
+  it("a process lane's child warms up its worker the same way", async () => {
+    const child = new ChildProcessCarrier(undefined, { warmUp: true });
+    await settle(() => child.warmedUp === WARM_UP_ROUNDS, 15_000);
+    expect(child.warmedUp).toBe(WARM_UP_ROUNDS);
+    child.retire();
   });
 });
