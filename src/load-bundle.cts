@@ -65,7 +65,7 @@ function readBundle(file: string, unbundled: string): BundleFiles | undefined {
   if (!((mtime(file) ?? -Infinity) >= (mtime(unbundled) ?? Infinity))) return undefined;
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = ownBuffer(fs.readFileSync(file));
   } catch {
     return undefined;
   }
@@ -78,7 +78,7 @@ function readBundle(file: string, unbundled: string): BundleFiles | undefined {
   let cachedData: Uint8Array | undefined;
   let bootstrapCache: Uint8Array | undefined;
   try {
-    const stored = fs.readFileSync(`${file}.cache`);
+    const stored = ownBuffer(fs.readFileSync(`${file}.cache`));
     if (stored.length >= digest.length + 4 && stored.subarray(0, digest.length).equals(digest)) {
       const end = digest.length + 4 + stored.readUInt32LE(digest.length);
       if (end <= stored.length) {
@@ -92,12 +92,22 @@ function readBundle(file: string, unbundled: string): BundleFiles | undefined {
   return { bytes, digest, cachedData, bootstrapCache };
 }
 
-/** What to transfer to the thread that compiles `files`, rather than copy (the cache's two parts share one buffer). */
+/**
+ * `buffer`, if it has its memory to itself; else a copy that has. A small file's may be a slice of
+ * Node's shared pool, which cannot be transferred (Node 22 refused one with a DataCloneError).
+ */
+function ownBuffer(buffer: Buffer): Buffer {
+  if (buffer.byteOffset === 0 && buffer.buffer.byteLength === buffer.byteLength) return buffer;
+  const copy = Buffer.alloc(buffer.byteLength);
+  buffer.copy(copy);
+  return copy;
+}
+
+/** What to transfer to the thread that compiles `files`, rather than copy: buffers each file has to itself (the cache's two parts share one). */
 function transferList(files: BundleFiles): ArrayBuffer[] {
   const buffers = new Set<ArrayBufferLike>([files.bytes.buffer]);
   if (files.cachedData !== undefined) buffers.add(files.cachedData.buffer);
   if (files.bootstrapCache !== undefined) buffers.add(files.bootstrapCache.buffer);
-  // readFileSync gives a file of more than a few KB a buffer of its own, never the shared pool's.
   return [...buffers].filter((buffer): buffer is ArrayBuffer => buffer instanceof ArrayBuffer);
 }
 

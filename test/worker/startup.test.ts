@@ -5,10 +5,12 @@
  * normalisation of its options for tasks without overrides, and a thread nobody uses yet warms
  * up (issue 14). Each must keep the behaviour.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createSandbox, TimeoutError, type SandboxPool } from '../../src/index.js';
 import { ChildProcessCarrier } from '../../src/process/child.js';
@@ -103,6 +105,32 @@ describe("a bundle read by another thread (the CLI's main thread, src/cli/bin.ct
     });
     await worker.terminate();
     expect(result).toEqual({ runCli: 'function', cache: expect.any(Number) });
+  });
+});
+
+describe('a small bundle read by another thread', () => {
+  it("is in a buffer of its own, not a slice of Node's shared pool, so it can be transferred too", async () => {
+    const loader = fileURLToPath(new URL('../../dist/load-bundle.cjs', import.meta.url));
+    const bundles = createRequire(import.meta.url)(loader) as typeof import('../../src/load-bundle.cjs');
+    const dir = mkdtempSync(path.join(tmpdir(), 'esm-sandbox-small-bundle-'));
+    try {
+      const unbundled = path.join(dir, 'entry.js');
+      const file = path.join(dir, 'bundle.cjs');
+      writeFileSync(unbundled, '');
+      writeFileSync(file, 'module.exports.answer = 42;');
+      writeFileSync(`${file}.cache`, 'not a cache');
+      const files = bundles.readBundle(file, unbundled)!;
+      const { port1, port2 } = new MessageChannel();
+      const received = new Promise<unknown>((resolve) => port2.once('message', resolve));
+      port1.postMessage(files, bundles.transferList(files));
+      const moved = (await received) as { bytes: Uint8Array };
+      port1.close();
+      port2.close();
+      expect(Buffer.from(moved.bytes).toString('latin1')).toBe('module.exports.answer = 42;');
+      expect(bundles.loadBundle(file, unbundled, moved as typeof files)?.exports.answer).toBe(42);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
