@@ -35,7 +35,11 @@ if (typeof vm.SourceTextModule === 'function' || argv[0] === 'watch') {
   // The thread's first work is to read its bundle (~5 ms of a new thread's time): this thread,
   // idle until the CLI ends, reads it meanwhile and hands it over (cli/boot.cts).
   const files = bundles.readBundle(path.join(__dirname, 'cli-bundle.cjs'), path.join(__dirname, 'in-thread.js'));
-  if (files !== undefined) worker.postMessage({ cliBundle: files }, bundles.transferList(files));
+  try {
+    if (files !== undefined) worker.postMessage({ cliBundle: files }, bundles.transferList(files));
+  } catch {
+    // Only a speed-up: a thread that gets nothing reads the files itself.
+  }
   worker.on('error', (error) => {
     // The thread died outside the CLI's own error handling: an exit code of failure, and why.
     void Promise.all([import('./commands.js'), import('./output.js')]).then(([{ EXIT }, { describeError }]) => {
