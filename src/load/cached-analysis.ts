@@ -10,6 +10,7 @@
  * (the memory cache lives in one process, which has one).
  */
 import { adoptAnalysis, cachedAnalysis, contentHash, policyFindings, type Analysis, type ModuleFormat } from '../analyze/analyze.js';
+import { loadParser } from '../analyze/parse.js';
 import type { ResolvedPolicy } from '../analyze/policy/engine.js';
 import type { Diagnostic, PolicyEnvironment } from '../analyze/policy/types.js';
 import { noteDetected } from './commonjs.js';
@@ -38,7 +39,12 @@ export interface AnalysisRequest {
   analyze: (code: string, hash: string) => Analysed;
 }
 
-export function analyzeWithFindings(source: string, url: string, request: AnalysisRequest): { analysis: Analysis; findings: Diagnostic[] } {
+/** What is known of `source`, or learnt now. Asynchronous only to load the parser at the first miss (analyze/parse.ts). */
+export async function analyzeWithFindings(
+  source: string,
+  url: string,
+  request: AnalysisRequest,
+): Promise<{ analysis: Analysis; findings: Diagnostic[] }> {
   const { policy, env, fingerprint, metered, disk, analyze } = request;
   const hash = contentHash(source);
   const format = request.formatOf(hash);
@@ -48,6 +54,7 @@ export function analyzeWithFindings(source: string, url: string, request: Analys
     analysis.diagnostics.get(fingerprint) ?? policyFindings(analysis, text(), url, policy, env(analysis.format), fingerprint);
   const known = format === undefined ? undefined : cachedAnalysis(hash, url, metered, format);
   if (disk === undefined || known?.diagnostics.has(fingerprint) === true) {
+    if (known?.diagnostics.has(fingerprint) !== true) await loadParser();
     const analysis = known ?? analyze(text(), hash);
     return { analysis, findings: findingsOf(analysis) };
   }
@@ -62,6 +69,7 @@ export function analyzeWithFindings(source: string, url: string, request: Analys
     analysis.restored = () => disk.store(pack, url, key, { ...analysis, findings: stored.findings });
     return { analysis, findings: stored.findings };
   }
+  await loadParser();
   const analysis = known ?? analyze(text(), hash);
   const findings = findingsOf(analysis);
   (analysis.persist ??= []).push(() => disk.store(pack, url, entryKey(), { ...analysis, findings }));

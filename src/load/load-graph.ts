@@ -144,7 +144,7 @@ class GraphWalk {
       return;
     }
     const metered = context.metered === true;
-    const { analysis, findings } = analyzeWithFindings(source, url, {
+    const { analysis, findings } = await analyzeWithFindings(source, url, {
       policy: context.policy,
       env: (format) => environmentFor(context.env, context.resolver, url, format),
       fingerprint: this.fingerprintOf(url),

@@ -9,7 +9,8 @@ import { bench, describe } from 'vitest';
 import type { PolicyEnvironment } from '../../src/analyze/policy/index.js';
 import { built } from './support/library.js';
 
-const { parseModule } = await built<typeof import('../../src/analyze/parse.js')>('analyze/parse.js');
+const { loadParser, parseModule } = await built<typeof import('../../src/analyze/parse.js')>('analyze/parse.js');
+await loadParser();
 const { checkModule, resolvePolicy } = await built<typeof import('../../src/analyze/policy/index.js')>('analyze/policy/index.js');
 
 const corpus = new URL('../../fixtures/corpus/', import.meta.url);

@@ -11,9 +11,12 @@ import { expect, it } from 'vitest';
 import { DisposedError, SandboxError, TimeoutError } from '../../src/index.js';
 import type { Sandbox, SandboxOptions } from '../../src/index.js';
 import { describeEach, fixtures, rejection } from '../helpers/sandbox.js';
-import { parseModule } from '../../src/analyze/parse.js';
+import { loadParser, parseModule } from '../../src/analyze/parse.js';
 import { guardCatches } from '../../src/transform/guard.js';
 import { meterInsertions } from '../../src/transform/meter.js';
+
+// The load step loads acorn at its first miss; these tests parse directly.
+await loadParser();
 
 const root = fixtures('metering');
 const TIMEOUT = 100;

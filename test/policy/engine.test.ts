@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseModule } from '../../src/analyze/parse.js';
+import { loadParser, parseModule } from '../../src/analyze/parse.js';
 import { ANALYSIS_LIMIT, checkModule, presets, resolvePolicy, rules } from '../../src/analyze/policy/index.js';
 import { check, env, lint } from './helpers.js';
+
+// The load step loads acorn at its first miss; these tests parse directly.
+await loadParser();
 
 describe('resolvePolicy', () => {
   it('defaults to the recommended preset', () => {
