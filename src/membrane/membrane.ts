@@ -7,7 +7,7 @@
  * whose every call is a turn; sandbox promises are observed inside a turn. Values that went
  * out and come back are unwrapped to the original, so identity survives a round trip.
  */
-import { ReflectApply, ReflectGetOwnPropertyDescriptor, isNativeError, isPromise } from '../commons.js';
+import { ReflectApply, ReflectGetOwnPropertyDescriptor, isNativeError, isPromise, now } from '../commons.js';
 import { MembraneError } from '../errors/errors.js';
 import { Job } from '../realm-protocol.js';
 import type { Kit } from '../run/kit.js';
@@ -29,7 +29,7 @@ export interface MembraneOwner {
    * the turn's `timeout`; throws the typed errors (a dead sandbox's, a `TurnTimeout` as its death).
    */
   operationNow<T>(work: () => T): T;
-  /** A turn that settled a bridged host promise ended (it began at `started`, performance.now()). */
+  /** A turn that settled a bridged host promise ended (it began at `started`, now()). */
   settleTurnEnded?(started: number): void;
   /** Wall-clock ms a host `await` of a sandbox promise may wait (the sandbox's `deadline`). */
   readonly deadline: number;
@@ -335,7 +335,7 @@ export class Membrane {
           outcome = false;
           inside = this.errorToSandbox(error);
         }
-        const started = performance.now();
+        const started = now();
         try {
           this.realm.turn('a turn', Job.Settle, deferred, outcome, inside);
         } catch {

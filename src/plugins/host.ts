@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { now } from '../commons.js';
 import { DEFAULT_DEADLINE_MS } from '../constants.js';
 import { PluginError } from '../errors/errors.js';
 import { createSandbox } from '../create.js';
@@ -264,11 +265,11 @@ class Host extends EventEmitter<PluginHostEvents> implements PluginHost {
     const why = cause instanceof Error ? cause.message : 'its sandbox was disposed';
     this.emitError(new PluginError(`plugin "${id}" (generation ${generation}) stopped: ${why}; restarting it`, id, { cause }));
     const last = this.restartedAt.get(id) ?? -Infinity;
-    const wait = Math.max(0, last + RESTART_INTERVAL_MS - performance.now());
+    const wait = Math.max(0, last + RESTART_INTERVAL_MS - now());
     setTimeout(() => {
       this.restarting.delete(id);
       if (this.closing !== undefined || this.transactions.instance(id) !== instance) return;
-      this.restartedAt.set(id, performance.now());
+      this.restartedAt.set(id, now());
       void this.transactions.reload([id]).catch((error: unknown) => this.emitError(error));
     }, wait).unref();
   }

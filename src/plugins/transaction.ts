@@ -5,6 +5,7 @@
  */
 import { PluginInstance, PrepareFailure, type PrepareContext } from './generation.js';
 import type { ReloadResult, PreparePhase } from './types.js';
+import { now } from '../commons.js';
 import { EsmSandboxError, PluginError } from '../errors/errors.js';
 
 export interface TransactionHooks {
@@ -90,7 +91,7 @@ export class Transactions {
   }
 
   private async build(ids: string[], changed: string[]): Promise<ReloadResult> {
-    const started = performance.now();
+    const started = now();
     const generation = this.generation + 1;
     const base = this.hooks.context();
     // Prepared one after another: candidates share the machine with the live generation, and a
@@ -126,7 +127,7 @@ export class Transactions {
       this.failures.delete(instance.id);
     }
     this.generation = generation;
-    this.hooks.committed(generation, ids, changed, performance.now() - started);
+    this.hooks.committed(generation, ids, changed, now() - started);
     for (const instance of old) this.retire(instance);
     return { committed: true, generation, plugins: ids };
   }

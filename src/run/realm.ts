@@ -4,6 +4,7 @@
  * microtask queue drains under the same bound (`microtaskMode: 'afterEvaluate'`).
  */
 import vm from 'node:vm';
+import { now } from '../commons.js';
 import { TURN_NAME } from '../constants.js';
 import { HostOp, Job } from '../realm-protocol.js';
 import type { HostRequest, JobKind, ConsoleLevel, ThrownInfo, TurnJob } from '../realm-protocol.js';
@@ -88,7 +89,7 @@ export class Realm {
   /** What `vm` gets as `timeout`: a whole number of ms, or nothing for an unbounded realm. */
   private readonly watchdog: number | undefined;
   private depth = 0;
-  /** performance.now() when the running metered turn's time is up (Infinity: none, or a watchdog bounds it). */
+  /** now() when the running metered turn's time is up (Infinity: none, or a watchdog bounds it). */
   private meterDeadline = Infinity;
   /** See QUIET_TURNS: outermost turns in a row that ran no regular expression, while turns are watched. */
   private quietTurns = 0;
@@ -102,8 +103,8 @@ export class Realm {
   private pristine = true;
   private outcome: TurnOutcome | undefined;
   private dead = false;
-  /** performance.now() when this realm was adopted: the zero of its `performance.now()`. */
-  private readonly timeOrigin = performance.now();
+  /** now() when this realm was adopted: the zero of the realm's `performance.now()`. */
+  private readonly timeOrigin = now();
 
   constructor(private readonly options: RealmOptions) {
     this.timeout = options.timeout;
@@ -182,7 +183,7 @@ export class Realm {
    * nor for `userCode` false (trusted source, host data) while the realm is `pristine`.
    */
   async evaluate(module: vm.Module, what: string, mayAwait = true, bounded = false, userCode = true): Promise<void> {
-    const started = performance.now();
+    const started = now();
     if (userCode) this.pristine = false;
     const timeout = this.pristine || (bounded && this.openImports === 0) ? undefined : this.watchdog;
     const done = this.enter(() => module.evaluate({ timeout }), what);
@@ -221,7 +222,7 @@ export class Realm {
    * fire it up to 1 ms early, hence the 2 ms margin.
    */
   private watchdogIdle(started: number): boolean {
-    return this.watchdog === undefined || performance.now() - started < this.watchdog - 2;
+    return this.watchdog === undefined || now() - started < this.watchdog - 2;
   }
 
   /**
@@ -230,7 +231,7 @@ export class Realm {
    * since no watchdog will wake it.
    */
   turnTimeLeft(): number {
-    return this.meterDeadline - performance.now();
+    return this.meterDeadline - now();
   }
 
   /** The running metered turn is out of time (see turnTimeLeft): it ends as if its code had found out. */
@@ -266,7 +267,7 @@ export class Realm {
     const outermost = this.depth === 1;
     if (outermost) {
       this.kit.setInTurn(true, meterMs);
-      this.meterDeadline = performance.now() + meterMs;
+      this.meterDeadline = now() + meterMs;
       turnStarted(this.timeout);
     }
     let result: T;

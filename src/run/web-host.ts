@@ -5,6 +5,7 @@
  * (a URL Node cannot parse) becomes `undefined`, which the realm turns into its own TypeError.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { now } from '../commons.js';
 import { HostOp } from '../realm-protocol.js';
 import { URL_PARTS } from './realm-source/web-url.js';
 import { MAX_RANDOM_BYTES } from './realm-source/web-platform.js';
@@ -56,7 +57,7 @@ function coarsen(ms: number): number {
   return Math.floor(ms * CLOCK_STEPS_PER_MS) / CLOCK_STEPS_PER_MS;
 }
 
-/** The web globals' requests of the host entry (realm.ts), answered; `timeOrigin` is when the realm was adopted (performance.now()). */
+/** The web globals' requests of the host entry (realm.ts), answered; `timeOrigin` is when the realm was adopted (now() of commons.ts). */
 export function answerWeb(kit: Kit, timeOrigin: number, op: number, a: unknown, b: unknown, c: unknown): unknown {
   switch (op) {
     case HostOp.UrlParse:
@@ -68,9 +69,12 @@ export function answerWeb(kit: Kit, timeOrigin: number, op: number, a: unknown, 
     case HostOp.RandomUUID:
       return randomUUID();
     case HostOp.Now:
-      return coarsen(performance.now() - timeOrigin);
+      return coarsen(now() - timeOrigin);
     case HostOp.TimeOrigin:
-      return coarsen(performance.timeOrigin + timeOrigin);
+      // Wall time at the adoption: the host's high-resolution wall time now, less the time since.
+      // Only here is perf_hooks worth loading (commons.ts, now).
+      // eslint-disable-next-line no-restricted-globals
+      return coarsen(performance.timeOrigin + performance.now() - (now() - timeOrigin));
     default:
       return undefined;
   }

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type vm from 'node:vm';
+import { now } from '../commons.js';
 import { DeadlineError, DisposedError, EsmSandboxError, MemoryLimitError, ResolveError, TimeoutError } from '../errors/errors.js';
 import { ErroredDependency, ModuleGraph } from '../link/graph.js';
 import { Membrane } from '../membrane/membrane.js';
@@ -283,7 +284,7 @@ export class ContextSandbox implements Sandbox {
 
   private fireTimer(id: number): void {
     if (this.death.dead) return;
-    const started = performance.now();
+    const started = now();
     try {
       const outcome = this.realm.turn('a timer callback', Job.Timer, id);
       if (outcome.threw) this.reportUncaught(this.toHostError(outcome.value, outcome.info));
@@ -304,18 +305,18 @@ export class ContextSandbox implements Sandbox {
    */
   private chargeBackground(started: number): void {
     if (this.death.dead || !Number.isFinite(this.options.timeout) || this.inflight.size > 0) return;
-    const now = performance.now();
+    const time = now();
     const window = Math.max(BACKGROUND_WINDOW_MS, 4 * this.options.timeout);
-    if (now - this.backgroundStart > window) {
+    if (time - this.backgroundStart > window) {
       this.backgroundStart = started;
       this.backgroundSpent = 0;
     }
-    this.backgroundSpent += now - started;
+    this.backgroundSpent += time - started;
     if (this.backgroundSpent > window * BACKGROUND_SHARE) {
       this.die(
         new TimeoutError(
           this.options.timeout,
-          `background turns (timers, settled host promises), which together took ${Math.round(this.backgroundSpent)} ms of the last ${Math.round(now - this.backgroundStart)} ms`,
+          `background turns (timers, settled host promises), which together took ${Math.round(this.backgroundSpent)} ms of the last ${Math.round(time - this.backgroundStart)} ms`,
         ),
       );
     }

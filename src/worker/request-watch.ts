@@ -8,11 +8,12 @@
  * per deadline while requests flow, and is unref'd: pending requests hold their carrier, which
  * keeps the process alive.
  */
+import { now } from '../commons.js';
 import { MAX_TIMER_MS } from '../run/deadline-timer.js';
 
 /** What the watch reads of a pending request. */
 export interface Watched {
-  /** performance.now() past which the worker is taken as stuck (Infinity: never). */
+  /** now() past which the worker is taken as stuck (Infinity: never). */
   readonly due: number;
   /** The request's deadline, in ms, and what it was: the error names them. */
   readonly limit: number;
@@ -29,16 +30,16 @@ function arm(due: number): void {
   if (timer !== undefined) clearTimeout(timer);
   armedFor = due;
   // Node fires a timer of more than MAX_TIMER_MS at once: a longer wait is taken in steps.
-  timer = setTimeout(check, Math.min(Math.max(due - performance.now(), 0), MAX_TIMER_MS)).unref();
+  timer = setTimeout(check, Math.min(Math.max(due - now(), 0), MAX_TIMER_MS)).unref();
 }
 
 function check(): void {
   timer = undefined;
   armedFor = Infinity;
-  const now = performance.now();
+  const time = now();
   let next = Infinity;
   for (const watch of watching) {
-    const due = watch.scan(now);
+    const due = watch.scan(time);
     if (due === Infinity) watching.delete(watch);
     else if (due < next) next = due;
   }

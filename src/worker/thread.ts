@@ -9,6 +9,7 @@
  * new tenants, and once the last one leaves, `terminate()` frees its whole heap.
  */
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import { now } from '../commons.js';
 import { distFolder, threadEntry } from '../dist-files.js';
 import { DisposedError, MemoryLimitError, SandboxCrashedError, type EsmSandboxError } from '../errors/errors.js';
 import { HOST_WAKE } from './carrier.js';
@@ -106,9 +107,9 @@ export class WorkerThread extends Tenancy implements Carrier {
     this.callPort.postMessage({ nested: { sandbox, seq, fn, args } } satisfies NestedCall);
     Atomics.store(this.flag, 0, 1);
     Atomics.notify(this.flag, 0);
-    const until = performance.now() + limitMs;
+    const until = now() + limitMs;
     for (;;) {
-      const left = until - performance.now();
+      const left = until - now();
       if (left <= 0 || Atomics.wait(this.flag, HOST_WAKE, 0, left) === 'timed-out') return undefined;
       Atomics.store(this.flag, HOST_WAKE, 0);
       for (

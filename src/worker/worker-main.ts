@@ -10,6 +10,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from '
 import { resourceLimits } from 'node:worker_threads';
 // The context sandbox directly, not createSandbox: the worker never hosts worker sandboxes, so
 // the host side (worker-sandbox, lane, thread) stays out of the worker's start.
+import { now } from '../commons.js';
 import { DisposedError } from '../errors/errors.js';
 import { ContextSandbox } from '../sandbox/context-sandbox.js';
 import { loadPlugin, type PluginLoad } from '../plugins/load-plugin.js';
@@ -65,9 +66,9 @@ const tenants = new Map<number, Tenant>();
 const HEAP_SAMPLE_MS = 50;
 let heapSampledAt = -Infinity;
 const heapMb = (): number | undefined => {
-  const now = performance.now();
-  if (now - heapSampledAt < HEAP_SAMPLE_MS) return undefined;
-  heapSampledAt = now;
+  const time = now();
+  if (time - heapSampledAt < HEAP_SAMPLE_MS) return undefined;
+  heapSampledAt = time;
   return getHeapStatistics().used_heap_size / 1_048_576;
 };
 
@@ -108,7 +109,7 @@ let callSeq = 0;
 function awaitAnswer(seq: number, until: number): SyncReply | undefined {
   for (;;) {
     // A metered turn has no watchdog to wake this wait: it gives up when the turn's time is.
-    const left = until - performance.now();
+    const left = until - now();
     if (left <= 0) return undefined;
     Atomics.wait(flag, 0, 0, left);
     Atomics.store(flag, 0, 0);
@@ -284,7 +285,7 @@ class Tenant {
     // event loop: wake it there.
     if (serving > 0) wakeHost(call);
     else callPort.postMessage(call);
-    const reply = awaitAnswer(seq, performance.now() + this.sandbox.turnTimeLeft());
+    const reply = awaitAnswer(seq, now() + this.sandbox.turnTimeLeft());
     if (reply === undefined) {
       // Its answer, when it comes, is dropped as late (awaitAnswer); the turn ends as timed out.
       this.sandbox.expireTurn();

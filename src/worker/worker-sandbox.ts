@@ -7,7 +7,7 @@
  * If the carrier dies (out of memory, a crash, unresponsive past the deadline) pending operations
  * reject with a typed error and the sandbox reports itself disposed; the host process never goes down.
  */
-import { isPromise } from '../commons.js';
+import { isPromise, now } from '../commons.js';
 import { DeadlineError, DisposedError, EsmSandboxError, MembraneError } from '../errors/errors.js';
 import { boundedPromise } from '../membrane/bounded-promise.js';
 import { supervise } from '../run/rejections.js';
@@ -330,7 +330,7 @@ export class WorkerSandbox implements Sandbox, Tenant {
       this.thread.post(this.id, { ...body, id } as Request);
       const limit = this.normalized.deadline * (body.op === 'plugin' ? PLUGIN_OPERATIONS : 1);
       // The worker keeps the deadline itself; the host steps in only if the whole thread stops answering.
-      const due = performance.now() + limit + DEADLINE_GRACE_MS;
+      const due = now() + limit + DEADLINE_GRACE_MS;
       this.pending.set(id, { resolve, reject, due, limit, what, namespace: body.op === 'import' || body.op === 'evaluate' });
       this.watch.sent(due);
       this.thread.hold();
