@@ -12,7 +12,6 @@
 import path = require('node:path');
 import vm = require('node:vm');
 import threads = require('node:worker_threads');
-import bundles = require('../load-bundle.cjs');
 
 const argv = process.argv.slice(2);
 // watch runs its module in worker sandboxes (no flag needed) and must see this process's signals.
@@ -33,7 +32,9 @@ if (typeof vm.SourceTextModule === 'function' || argv[0] === 'watch') {
     worker = start(flags);
   }
   // The thread's first work is to read its bundle (~5 ms of a new thread's time): this thread,
-  // idle until the CLI ends, reads it meanwhile and hands it over (cli/boot.cts).
+  // idle until the CLI ends, reads it meanwhile and hands it over (cli/boot.cts). Required only
+  // now, once the thread is starting: it loads node:crypto, which took ~10 ms off the start here.
+  const bundles = require('../load-bundle.cjs') as typeof import('../load-bundle.cjs');
   const files = bundles.readBundle(path.join(__dirname, 'cli-bundle.cjs'), path.join(__dirname, 'in-thread.js'));
   try {
     if (files !== undefined) worker.postMessage({ cliBundle: files }, bundles.transferList(files));
