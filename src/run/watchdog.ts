@@ -31,14 +31,19 @@ regexGlobal.run = () => {
   regexWork = undefined;
   work?.();
 };
-const regexContext = vm.createContext(regexGlobal, { name: 'esm-sandbox regular expressions' });
-const regexScript = new vm.Script('run()', { filename: 'esm-sandbox:regex' });
+// Made at the first watched run: a context costs a new thread ~1 ms, and most threads (a CLI
+// command, a worker serving unmetered sandboxes) never run one.
+let regexRunner: { context: vm.Context; script: vm.Script } | undefined;
 
 /** Run `work` (the kit's pending regular expression) under a watchdog of `ms`; false if it ran out of time. */
 export function runWatched(work: () => void, ms: number): boolean {
+  const { context, script } = (regexRunner ??= {
+    context: vm.createContext(regexGlobal, { name: 'esm-sandbox regular expressions' }),
+    script: new vm.Script('run()', { filename: 'esm-sandbox:regex' }),
+  });
   regexWork = work;
   try {
-    regexScript.runInContext(regexContext, { timeout: Math.max(1, Math.ceil(ms)) });
+    script.runInContext(context, { timeout: Math.max(1, Math.ceil(ms)) });
     return true;
   } catch (error) {
     if (isTimeout(error)) return false;
