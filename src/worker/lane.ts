@@ -14,7 +14,8 @@ import { WorkerThread } from './thread.js';
  */
 export type StartCarrier = (memoryLimitMb: number | undefined, warmUp: boolean) => Carrier;
 
-const startThread: StartCarrier = (memoryLimitMb, warmUp) => new WorkerThread(memoryLimitMb, warmUp);
+/** A worker thread: a lane's carriers unless it was given another start (the process lane's). */
+export const startThread: StartCarrier = (memoryLimitMb, warmUp) => new WorkerThread(memoryLimitMb, warmUp);
 
 /**
  * When a worker thread stops taking new sandboxes. Soft bounds: a spent thread whose successor is

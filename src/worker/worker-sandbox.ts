@@ -19,8 +19,7 @@ import type { FunctionFactory, FunctionRegistry, Message, Request, Settlement, S
 import { ChildProcessCarrier } from '../process/child.js';
 import type { Carrier, Tenant } from './carrier.js';
 import { RequestWatch, type Watched } from './request-watch.js';
-import { ThreadLane, type StartCarrier } from './lane.js';
-import { WorkerThread } from './thread.js';
+import { ThreadLane, startThread, type StartCarrier } from './lane.js';
 import type { TenantInit } from './worker-main.js';
 import type { PluginLoad, PluginLoaded } from '../plugins/load-plugin.js';
 
@@ -34,7 +33,6 @@ const DEADLINE_GRACE_MS = 1_000;
 /** A plugin request is up to four operations in the worker, each with a deadline of its own (load-plugin.ts). */
 const PLUGIN_OPERATIONS = 4;
 
-const startThread: StartCarrier = (memoryLimitMb, warmUp) => new WorkerThread(memoryLimitMb, warmUp);
 const startChild: StartCarrier = (memoryLimitMb, warmUp) => new ChildProcessCarrier(memoryLimitMb, { warmUp });
 /** Where `createSandbox` puts sandboxes that have no memory limit; the process lane starts at first use. */
 const defaultLanes = { worker: new ThreadLane(), process: undefined as ThreadLane | undefined };
