@@ -33,7 +33,7 @@ if (typeof vm.SourceTextModule === 'function' || argv[0] === 'watch') {
   }
   // The thread's first work is to read its bundle (~5 ms of a new thread's time): this thread,
   // idle until the CLI ends, reads it meanwhile and hands it over (cli/boot.cts). Required only
-  // now, once the thread is starting: it loads node:crypto, which took ~10 ms off the start here.
+  // now: it loads node:crypto, which the thread's start waited for when it came first (~10 ms).
   const bundles = require('../load-bundle.cjs') as typeof import('../load-bundle.cjs');
   const files = bundles.readBundle(path.join(__dirname, 'cli-bundle.cjs'), path.join(__dirname, 'in-thread.js'));
   try {
