@@ -28,6 +28,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSandbox, PolicyError, type Sandbox, type SandboxOptions } from '../../src/index.js';
 import { contentHash } from '../../src/analyze/analyze.js';
+import type { parserLoaded } from '../../src/analyze/parse.js';
 import {
   closeDiskCaches,
   DEFAULT_CACHE_MAX_BYTES,
@@ -99,7 +100,7 @@ function childLoad(root: string, cacheDir: string) {
     caught: string;
     warnings: Array<{ ruleId: string; line: number; column: number }>;
     stats: ReturnType<typeof diskCacheStats>;
-    parserLoaded: boolean;
+    parserLoaded: ReturnType<typeof parserLoaded>;
   };
 }
 
